@@ -1,0 +1,151 @@
+//! The pipeline config (`pipelines/nightly.toml`): where things are and what to ingest.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    /// The project root, relative to the config file. Every other path is relative to it,
+    /// and source files are recorded relative to it, so lineage does not depend on the
+    /// directory the run was started from.
+    root: PathBuf,
+    lake: PathBuf,
+    reports: PathBuf,
+    reference: PathBuf,
+    models: PathBuf,
+    #[serde(default)]
+    privacy: Privacy,
+    #[serde(default)]
+    survey: Vec<SurveySource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Allows the fixed, public demo key when no real key is configured (bundled demo only).
+    #[serde(default)]
+    pub allow_demo_key: bool,
+    pub key_file: Option<PathBuf>,
+    /// Published cells with fewer respondents are suppressed.
+    #[serde(default = "five")]
+    pub min_cell: i64,
+}
+
+fn five() -> i64 {
+    5
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self {
+            allow_demo_key: false,
+            key_file: None,
+            min_cell: five(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveySource {
+    /// A glob, relative to root.
+    pub files: String,
+    /// An instrument file, relative to the config's directory.
+    pub instrument: PathBuf,
+    /// The wave of every matched file; by default the file's name without extension.
+    pub wave_id: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub root: PathBuf,
+    pub lake: PathBuf,
+    pub reports: PathBuf,
+    pub reference: PathBuf,
+    pub models: PathBuf,
+    pub privacy: Privacy,
+    pub survey: Vec<SurveySource>,
+    /// The directory of the config file, against which instruments are resolved.
+    pub dir: PathBuf,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read pipeline config {}", path.display()))?;
+        let raw: Raw = toml::from_str(&text)
+            .with_context(|| format!("pipeline config {} is not valid", path.display()))?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let root = std::path::absolute(dir.join(&raw.root))
+            .with_context(|| format!("root of {}", path.display()))?;
+        let root = normalise(&root);
+        if !root.is_dir() {
+            bail!(
+                "{}: root {} is not a directory",
+                path.display(),
+                root.display()
+            );
+        }
+        if raw.privacy.min_cell < 1 {
+            bail!("{}: privacy.min_cell must be at least 1", path.display());
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            lake: root.join(&raw.lake),
+            reports: root.join(&raw.reports),
+            reference: root.join(&raw.reference),
+            models: dir.join(&raw.models),
+            privacy: Privacy {
+                key_file: raw.privacy.key_file.map(|k| root.join(k)),
+                ..raw.privacy
+            },
+            survey: raw.survey,
+            root,
+            dir,
+        })
+    }
+
+    /// A source file's name as lineage records it: relative to the root, with '/'.
+    pub fn source_name(&self, file: &Path) -> String {
+        let rel = file.strip_prefix(&self.root).unwrap_or(file);
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The files a survey source matches, sorted.
+    pub fn survey_files(&self, s: &SurveySource) -> Result<Vec<PathBuf>> {
+        let pattern = self.root.join(&s.files);
+        let pattern = pattern.to_string_lossy();
+        let mut files: Vec<PathBuf> = glob::glob(&pattern)
+            .with_context(|| format!("{}: bad glob '{}'", self.path.display(), s.files))?
+            .filter_map(|r| r.ok())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// Removes `.` and `..` without touching the file system (the lake may not exist yet).
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}

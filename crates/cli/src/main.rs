@@ -1,0 +1,134 @@
+//! `friktion`: the command line of the IT-friction and implementation-outcome pipeline.
+
+mod config;
+mod describe;
+mod reference_tables;
+mod run;
+mod synth;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Measures time lost to IT friction in Swedish municipal welfare services, and how fast
+/// digital solutions get implemented; from staff surveys, system logs and project records.
+#[derive(Parser)]
+#[command(name = "friktion", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest new or changed sources, rebuild the marts and write the report (the nightly job).
+    ///
+    /// Exit status: 0 when everything ran; 2 when the run finished but some source files could
+    /// not be loaded (see the messages and the *_quarantine tables); 1 when the run failed.
+    Run {
+        /// The pipeline config.
+        #[arg(long, short, default_value = "pipelines/nightly.toml")]
+        config: PathBuf,
+        /// Use this lake directory instead of the config's.
+        #[arg(long)]
+        lake: Option<PathBuf>,
+        /// Write reports under this directory instead of the config's.
+        #[arg(long)]
+        reports: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write realistic, seeded sample inputs (surveys, logs, project records).
+    Synth(synth::SynthArgs),
+    /// Inspect the lake.
+    Lake {
+        #[command(subcommand)]
+        command: LakeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LakeCommand {
+    /// List the tables and marts with their files, rows and columns.
+    Describe {
+        /// The lake directory.
+        #[arg(long, default_value = "lake")]
+        lake: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            config,
+            lake,
+            reports,
+            quiet,
+        } => run::run(run::RunArgs {
+            config,
+            lake,
+            reports,
+            quiet,
+        })
+        .map(|s| {
+            if !quiet {
+                print_summary(&s);
+            }
+            if s.failed_sources.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            }
+        }),
+        Command::Synth(args) => synth::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Lake {
+            command: LakeCommand::Describe { lake, json },
+        } => describe::run(&lake, json).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_summary(s: &run::Summary) {
+    let count = |a: &str| s.sources.iter().filter(|x| x.action == a).count();
+    println!("friktion run {}", s.run_id);
+    println!(
+        "  sources     {} file(s): {} ingested, {} replaced, {} skipped (unchanged), {} failed",
+        s.sources.len() + s.failed_sources.len(),
+        count("ingested"),
+        count("replaced"),
+        count("skipped"),
+        s.failed_sources.len()
+    );
+    println!("  rows in     {}", s.rows_in());
+    println!(
+        "  quarantined {} row(s) rejected (details in the *_quarantine tables)",
+        s.rows_quarantined()
+    );
+    let tables: Vec<String> = s.tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!("  tables      {}", tables.join(", "));
+    let marts: Vec<String> = s.marts.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!("  marts       {}", marts.join(", "));
+    for v in &s.vanished {
+        println!(
+            "  vanished    {v} (loaded before, no longer among the sources; its rows are kept)"
+        );
+    }
+    for (f, e) in &s.failed_sources {
+        println!("  failed      {f}: {e}");
+    }
+    if let Some(r) = &s.report {
+        println!("  report      {}", r.display());
+    }
+}

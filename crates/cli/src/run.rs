@@ -1,0 +1,318 @@
+//! `friktion run`: ingest what is new, rebuild the marts, write the report.
+//!
+//! Sources → lake → models → report, one way. Each source file is committed on its own
+//! (data, quarantine and ledger row together), so a run killed half way keeps what it finished
+//! and the next run picks up the rest.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use friktion_core::quarantine::{self, Action, QuarantineRow};
+use friktion_core::{KeyOrigin, LakeTable, PseudoKey, Pseudonymiser, Reference};
+use friktion_ingest_survey::{Instrument, SurveySource, ingest};
+use friktion_lake::{Lake, Ledger, LedgerEntry, content_hash, ledger, source_key};
+use friktion_query::{LakeSession, SessionOptions, load_models, run_models};
+use friktion_report::html::{RunInfo, SourceLine};
+
+use crate::config::Config;
+use crate::reference_tables;
+
+/// Bumped when ingest logic changes in a way that should reload every source.
+const INGEST_VERSION: &str = "survey-ingest-1";
+
+pub struct RunArgs {
+    pub config: PathBuf,
+    pub lake: Option<PathBuf>,
+    pub reports: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub run_id: String,
+    pub sources: Vec<SourceLine>,
+    pub failed_sources: Vec<(String, String)>,
+    pub vanished: Vec<String>,
+    pub tables: Vec<(String, i64)>,
+    pub marts: Vec<(String, usize)>,
+    pub report: Option<PathBuf>,
+}
+
+impl Summary {
+    pub fn rows_in(&self) -> i64 {
+        self.sources
+            .iter()
+            .filter(|s| s.action != "skipped")
+            .map(|s| s.rows_read)
+            .sum()
+    }
+    pub fn rows_quarantined(&self) -> i64 {
+        self.sources
+            .iter()
+            .filter(|s| s.action != "skipped")
+            .map(|s| s.rows_quarantined)
+            .sum()
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<Summary> {
+    let cfg = Config::load(&args.config)?;
+    let lake_dir = args.lake.unwrap_or_else(|| cfg.lake.clone());
+    let reports_dir = args.reports.unwrap_or_else(|| cfg.reports.clone());
+    let key = PseudoKey::resolve(cfg.privacy.key_file.as_deref(), cfg.privacy.allow_demo_key)
+        .context("pseudonymisation key")?;
+    if *key.origin() == KeyOrigin::Demo {
+        eprintln!(
+            "warning: using the public demo pseudonymisation key (allowed by {}). \
+             Set FRIKTION_PSEUDO_KEY or privacy.key_file before loading real data.",
+            cfg.path.display()
+        );
+    }
+    let reference = Reference::load(&cfg.reference)
+        .with_context(|| format!("reference data in {}", cfg.reference.display()))?;
+    let lake = Lake::open(&lake_dir).with_context(|| format!("lake at {}", lake_dir.display()))?;
+    let ledger = Ledger::load(&lake).context("reading the ingestion ledger")?;
+    let now = Utc::now();
+    let mut s = Summary {
+        run_id: new_run_id(&reports_dir, now),
+        ..Summary::default()
+    };
+
+    let mut seen = Vec::new();
+    let entry = reference_tables::load(&lake, &ledger, &cfg, &reference, &s.run_id, now)?;
+    seen.push(entry.source_file.clone());
+    s.sources.push(line(&entry));
+    let pseudonymiser = Pseudonymiser::new(&key);
+    for src in &cfg.survey {
+        let ins_path = cfg.dir.join(&src.instrument);
+        let instrument = Instrument::load(&ins_path)?;
+        for file in cfg.survey_files(src)? {
+            let name = cfg.source_name(&file);
+            seen.push(name.clone());
+            let wave = src.wave_id.clone().unwrap_or_else(|| {
+                file.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let ctx = SurveyCtx {
+                lake: &lake,
+                ledger: &ledger,
+                reference: &reference,
+                pseudonymiser: &pseudonymiser,
+                instrument: &instrument,
+                key: &key,
+                run_id: &s.run_id,
+                now,
+            };
+            match survey_file(&ctx, &file, &name, &wave) {
+                Ok(line) => s.sources.push(line),
+                Err(e) => {
+                    let msg = format!("{e:#}");
+                    if !args.quiet {
+                        eprintln!("error: {name}: {msg}");
+                    }
+                    s.failed_sources.push((name, msg));
+                }
+            }
+        }
+    }
+    s.vanished = ledger
+        .known_sources()
+        .into_iter()
+        .filter(|k| !seen.iter().any(|s| s == k))
+        .map(str::to_string)
+        .collect();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the query runtime")?;
+    let models = load_models(&cfg.models)?;
+    let runs = rt.block_on(async {
+        let mut session = LakeSession::open(&lake, &SessionOptions::default()).await?;
+        run_models(&mut session, &lake, &models).await
+    })?;
+    s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
+
+    for t in LakeTable::ALL {
+        let def = t.def();
+        let st = lake.stats(&lake.table_dir(&def), def.name, def.partition_cols)?;
+        if st.files > 0 {
+            s.tables.push((def.name.to_string(), st.rows));
+        }
+    }
+
+    let out = reports_dir.join(&s.run_id);
+    let rows = friktion_report::kommun_friction(&lake.read_mart("friction_by_kommun")?)?;
+    let info = RunInfo {
+        run_id: s.run_id.clone(),
+        data_label: rows
+            .iter()
+            .map(|r| r.wave_id.clone())
+            .max()
+            .unwrap_or_default(),
+        sources: s.sources.clone(),
+        min_cell: cfg.privacy.min_cell,
+    };
+    s.report = Some(friktion_report::write_index(&out, &info, &rows)?);
+    Ok(s)
+}
+
+/// `20261123T231502Z`, made unique among the report directories.
+fn new_run_id(reports: &Path, now: chrono::DateTime<Utc>) -> String {
+    let base = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let mut id = base.clone();
+    let mut i = 2;
+    while reports.join(&id).exists() {
+        id = format!("{base}-{i}");
+        i += 1;
+    }
+    id
+}
+
+struct SurveyCtx<'a> {
+    lake: &'a Lake,
+    ledger: &'a Ledger,
+    reference: &'a Reference,
+    pseudonymiser: &'a Pseudonymiser,
+    instrument: &'a Instrument,
+    key: &'a PseudoKey,
+    run_id: &'a str,
+    now: chrono::DateTime<Utc>,
+}
+
+fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result<SourceLine> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let hash = content_hash(&bytes);
+    let config_hash = content_hash(
+        format!(
+            "{INGEST_VERSION}|{}|{}|{wave}|{}",
+            c.instrument.id,
+            c.instrument.content_hash,
+            c.key.fingerprint()
+        )
+        .as_bytes(),
+    );
+    let last = c.ledger.last_load(name);
+    let mut entry = LedgerEntry {
+        source_file: name.to_string(),
+        source_kind: "survey".into(),
+        content_hash: hash.clone(),
+        config_hash: config_hash.clone(),
+        rows_read: 0,
+        rows_written: 0,
+        rows_quarantined: 0,
+        action: "ingested".into(),
+        run_id: c.run_id.to_string(),
+        ingested_at: c.now,
+    };
+    let key = source_key(name);
+    if last.is_some_and(|l| l.content_hash == hash && l.config_hash == config_hash) {
+        entry.action = "skipped".into();
+        let mut txn = c.lake.begin()?;
+        txn.write_table(
+            &LakeTable::Ledger.def(),
+            &[],
+            &format!("{}-{key}", c.run_id),
+            &[ledger::to_batch(&[entry.clone()])],
+        )?;
+        txn.commit()?;
+        return Ok(line(&entry));
+    }
+    if last.is_some() {
+        entry.action = "replaced".into();
+    }
+    let ctx = friktion_ingest_survey::Context {
+        instrument: c.instrument,
+        reference: c.reference,
+        pseudonymiser: c.pseudonymiser,
+    };
+    let src = SurveySource {
+        source_file: name,
+        bytes: &bytes,
+        wave_id: wave,
+    };
+    let (responses, answers, quarantine, counts) = match ingest(&src, &ctx) {
+        Ok(out) => {
+            let counts = (out.rows_read, out.rows_written, out.rows_rejected);
+            (
+                Some(out.responses),
+                Some(out.answers),
+                out.quarantine,
+                counts,
+            )
+        }
+        // The whole file is unusable: say why in quarantine, load nothing of it, and replace
+        // what an earlier version of it gave, so the lake never mixes versions.
+        Err(e) => {
+            let q = vec![QuarantineRow::new(
+                None,
+                None,
+                None,
+                e.to_string(),
+                Action::RowRejected,
+            )];
+            let mut txn = c.lake.begin()?;
+            for t in [
+                LakeTable::SurveyResponse,
+                LakeTable::SurveyAnswer,
+                LakeTable::SurveyQuarantine,
+            ] {
+                txn.replace_source(&t.def(), &key)?;
+            }
+            txn.write_table(
+                &LakeTable::SurveyQuarantine.def(),
+                &[],
+                &key,
+                &[quarantine::to_batch(name, c.run_id, &q)],
+            )?;
+            txn.commit()?;
+            return Err(anyhow::Error::new(e));
+        }
+    };
+    entry.rows_read = counts.0;
+    entry.rows_written = counts.1;
+    entry.rows_quarantined = counts.2;
+    let mut txn = c.lake.begin()?;
+    for t in [
+        LakeTable::SurveyResponse,
+        LakeTable::SurveyAnswer,
+        LakeTable::SurveyQuarantine,
+    ] {
+        txn.replace_source(&t.def(), &key)?;
+    }
+    if let Some(r) = responses.filter(|r| r.num_rows() > 0) {
+        txn.write_table(&LakeTable::SurveyResponse.def(), &[wave], &key, &[r])?;
+    }
+    if let Some(a) = answers.filter(|a| a.num_rows() > 0) {
+        txn.write_table(&LakeTable::SurveyAnswer.def(), &[wave], &key, &[a])?;
+    }
+    if !quarantine.is_empty() {
+        txn.write_table(
+            &LakeTable::SurveyQuarantine.def(),
+            &[],
+            &key,
+            &[quarantine::to_batch(name, c.run_id, &quarantine)],
+        )?;
+    }
+    txn.write_table(
+        &LakeTable::Ledger.def(),
+        &[],
+        &format!("{}-{key}", c.run_id),
+        &[ledger::to_batch(&[entry.clone()])],
+    )?;
+    txn.commit()?;
+    Ok(line(&entry))
+}
+
+fn line(e: &LedgerEntry) -> SourceLine {
+    SourceLine {
+        file: e.source_file.clone(),
+        rows_read: e.rows_read,
+        rows_written: e.rows_written,
+        rows_quarantined: e.rows_quarantined,
+        action: e.action.clone(),
+    }
+}

@@ -1,0 +1,267 @@
+use std::collections::BTreeMap;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use friktion_core::LakeTable;
+use friktion_lake::{Lake, Ledger};
+
+use crate::{Project, assert_ok, text};
+
+fn row_counts(p: &Project) -> BTreeMap<String, i64> {
+    let o = p.friktion(&[
+        "lake",
+        "describe",
+        "--json",
+        "--lake",
+        p.lake().to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["rows"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn strings(batches: &[RecordBatch], c: &str) -> Vec<Option<String>> {
+    batches
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name(c)
+                .unwrap()
+                .as_string::<i32>()
+                .iter()
+                .map(|s| s.map(String::from))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
+    let p = Project::new();
+    let o = p.run();
+    assert_ok(&o);
+    let out = text(&o.stdout);
+    for needle in [
+        "rows in",
+        "quarantined",
+        "tables",
+        "survey_response",
+        "friction_by_kommun",
+        "report",
+    ] {
+        assert!(out.contains(needle), "summary lacks {needle}:\n{out}");
+    }
+    assert!(
+        text(&o.stderr).contains("demo pseudonymisation key"),
+        "the demo key must be announced"
+    );
+    let report = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("report"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        report.ends_with("index.html") && report.contains("notebooks-out"),
+        "{report}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<svg"), "the report has an inline SVG chart");
+    assert!(html.contains("<table>") && html.contains("Minuter per dag"));
+    // Self-contained: nothing is fetched (an SVG's xmlns is a name, not a request).
+    for fetch in [
+        "src=\"http",
+        "href=\"http",
+        "url(",
+        "@import",
+        "<script",
+        "<link",
+    ] {
+        assert!(
+            !html.contains(fetch),
+            "the report would fetch something: {fetch}"
+        );
+    }
+
+    let counts = row_counts(&p);
+    assert_eq!(counts["municipality"], 290);
+    assert_eq!(counts["county"], 21);
+    assert!(counts["survey_response"] > 500, "{counts:?}");
+    assert!(counts["friction_by_kommun"] >= 12, "{counts:?}");
+    let rows_in: i64 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("rows in"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Every row read is either loaded or quarantined: nothing is silently dropped.
+    let lake = Lake::open(p.lake()).unwrap();
+    let q = lake.read_table(&LakeTable::SurveyQuarantine.def()).unwrap();
+    let rejected = strings(&q, "action")
+        .iter()
+        .filter(|a| a.as_deref() == Some("row_rejected"))
+        .count() as i64;
+    assert_eq!(
+        rows_in,
+        counts["municipality"] + counts["county"] + counts["survey_response"] + rejected
+    );
+    assert!(rejected > 0, "the bundled sample has realistic defects");
+}
+
+#[test]
+fn a_second_run_skips_unchanged_files_and_leaves_the_same_rows() {
+    let p = Project::new();
+    assert_ok(&p.run());
+    let first = row_counts(&p);
+    let o = p.run();
+    assert_ok(&o);
+    assert!(
+        text(&o.stdout).contains("0 ingested"),
+        "{}",
+        text(&o.stdout)
+    );
+    let second = row_counts(&p);
+    for (t, n) in &first {
+        if t != "_ledger" {
+            assert_eq!(second[t], *n, "{t} changed on a rerun");
+        }
+    }
+    let ledger = Ledger::load(&Lake::open(p.lake()).unwrap()).unwrap();
+    let runs: Vec<&str> = {
+        let mut r: Vec<&str> = ledger.entries().iter().map(|e| e.run_id.as_str()).collect();
+        r.dedup();
+        r
+    };
+    assert_eq!(runs.len(), 2);
+    let second_run: Vec<_> = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.run_id == runs[1])
+        .collect();
+    assert_eq!(second_run.len(), 3, "reference and two survey waves");
+    assert!(
+        second_run.iter().all(|e| e.action == "skipped"),
+        "{second_run:#?}"
+    );
+}
+
+#[test]
+fn a_malformed_row_is_quarantined_with_its_line_and_the_run_finishes() {
+    let p = Project::new();
+    let file = p.path().join("sample-data/survey/vision-2021.csv");
+    let wave =
+        std::fs::read_to_string(p.path().join("sample-data/survey/vision-2019.csv")).unwrap();
+    let mut lines: Vec<&str> = wave.lines().take(4).collect();
+    lines.push("V9999999;Kommun;Atlantis;Skola;Lärare;30;Nej;Nej;Instämmer helt;Instämmer helt;Instämmer helt;;2021-10-01 10:00");
+    std::fs::write(&file, lines.join("\r\n") + "\r\n").unwrap();
+    let o = p.run();
+    assert_ok(&o);
+    let out = text(&o.stdout);
+    assert!(out.contains("quarantined"), "{out}");
+    let lake = Lake::open(p.lake()).unwrap();
+    let q = lake.read_table(&LakeTable::SurveyQuarantine.def()).unwrap();
+    let files = strings(&q, "source_file");
+    let reasons = strings(&q, "reason");
+    let lines_col: Vec<Option<i64>> = q
+        .iter()
+        .flat_map(|b| {
+            let a = b
+                .column_by_name("source_line")
+                .unwrap()
+                .as_primitive::<arrow::datatypes::Int64Type>();
+            (0..a.len())
+                .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let hit = (0..files.len())
+        .find(|&i| {
+            files[i].as_deref() == Some("sample-data/survey/vision-2021.csv")
+                && reasons[i]
+                    .as_deref()
+                    .is_some_and(|r| r.contains("Atlantis"))
+        })
+        .expect("a quarantine record for the new file's bad row");
+    assert_eq!(lines_col[hit], Some(5));
+    assert!(
+        reasons[hit]
+            .as_deref()
+            .unwrap()
+            .contains("unknown municipality 'Atlantis'")
+    );
+}
+
+#[test]
+fn without_a_key_and_without_demo_permission_the_run_refuses() {
+    let p = Project::new();
+    let cfg = std::fs::read_to_string(p.config())
+        .unwrap()
+        .replace("allow_demo_key = true", "allow_demo_key = false");
+    std::fs::write(p.config(), cfg).unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("FRIKTION_PSEUDO_KEY"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!p.lake().join("survey_response").exists());
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let p = Project::new();
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["synth", "--help"],
+        &["lake", "--help"],
+        &["lake", "describe", "--help"],
+    ] {
+        let o = p.friktion(args);
+        assert_ok(&o);
+        assert!(text(&o.stdout).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn synth_is_deterministic_for_a_seed() {
+    let p = Project::new();
+    let synth = |dir: &str, seed: &str| {
+        let out = p.path().join(dir);
+        let o = p.friktion(&[
+            "synth",
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--kommuner",
+            "3",
+            "--respondents",
+            "20",
+        ]);
+        assert_ok(&o);
+        std::fs::read(out.join("survey/vision-2019.csv")).unwrap()
+    };
+    let a = synth("a", "7");
+    assert_eq!(a, synth("b", "7"));
+    assert_ne!(a, synth("c", "8"));
+    for f in [
+        "logs/webapps.ndjson",
+        "logs/auth.syslog",
+        "projects/projects.csv",
+    ] {
+        assert!(
+            p.path().join("a").join(f).metadata().unwrap().len() > 0,
+            "{f}"
+        );
+    }
+}

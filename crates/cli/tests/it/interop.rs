@@ -1,0 +1,94 @@
+//! Researchers read the lake with DuckDB and polars (from PyPI): they must see what friktion
+//! wrote. Runs the real libraries in a Python venv (see python/requirements.txt).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::{Project, assert_ok, text, workspace};
+
+/// The venv's python: FRIKTION_PYTHON if set (CI sets it), else `.venv` in the workspace,
+/// created on first use from python/requirements.txt.
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("FRIKTION_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let ws = workspace();
+    let venv = ws.join(".venv");
+    let py = venv.join("bin/python");
+    let req = std::fs::read_to_string(ws.join("python/requirements.txt")).unwrap();
+    let stamp = venv.join("friktion-requirements.txt");
+    std::fs::create_dir_all(ws.join("target")).unwrap();
+    let lock = std::fs::File::create(ws.join("target/.venv.lock")).unwrap();
+    lock.lock().unwrap();
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(req.as_str()) {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "python3 -m venv failed");
+        let ok = Command::new(&py)
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(ws.join("python/requirements.txt"))
+            .status()
+            .unwrap();
+        assert!(
+            ok.success(),
+            "pip install -r python/requirements.txt failed"
+        );
+        std::fs::write(&stamp, &req).unwrap();
+    }
+    py
+}
+
+#[test]
+fn duckdb_and_polars_read_every_table_as_friktion_wrote_it() {
+    let p = Project::new();
+    assert_ok(&p.run());
+    let lake = p.lake();
+    let o = p.friktion(&[
+        "lake",
+        "describe",
+        "--json",
+        "--lake",
+        lake.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let ours: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut child = Command::new(python())
+        .arg(workspace().join("python/read_lake.py"))
+        .arg(&lake)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&o.stdout).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "read_lake.py failed:\n{}",
+        text(&out.stderr)
+    );
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let tables = ours.as_array().unwrap();
+    assert!(tables.len() >= 7, "{tables:#?}");
+    for t in tables {
+        let name = t["name"].as_str().unwrap();
+        for reader in ["duckdb", "polars"] {
+            let r = &theirs[name][reader];
+            assert_eq!(r["rows"], t["rows"], "{reader} row count of {name}");
+            assert_eq!(r["columns"], t["columns"], "{reader} columns of {name}");
+        }
+        let (d, p) = (
+            theirs[name]["duckdb"]["numeric_sum"].as_f64().unwrap(),
+            theirs[name]["polars"]["numeric_sum"].as_f64().unwrap(),
+        );
+        assert!(
+            (d - p).abs() <= 1e-9 * d.abs().max(1.0),
+            "{name}: duckdb {d} vs polars {p}"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! End-to-end tests of the `friktion` binary, as a user runs it.
+
+mod e2e;
+mod interop;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A throwaway copy of the project's pipeline and sample inputs, so a test owns its lake,
+/// reports and sources.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace();
+        copy_dir(&ws.join("pipelines"), &dir.path().join("pipelines"));
+        copy_dir(
+            &ws.join("sample-data/reference"),
+            &dir.path().join("sample-data/reference"),
+        );
+        copy_dir(
+            &ws.join("sample-data/survey"),
+            &dir.path().join("sample-data/survey"),
+        );
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path().join("pipelines/nightly.toml")
+    }
+
+    pub fn lake(&self) -> PathBuf {
+        self.path().join("lake")
+    }
+
+    pub fn run(&self) -> Output {
+        self.friktion(&["run", "--config", self.config().to_str().unwrap()])
+    }
+
+    pub fn friktion(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_friktion"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("FRIKTION_PSEUDO_KEY")
+            .env_remove("FRIKTION_PSEUDO_KEY_FILE")
+            .env_remove("FRIKTION_FAILPOINT")
+            .output()
+            .unwrap()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+}

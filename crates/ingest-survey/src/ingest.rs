@@ -1,0 +1,515 @@
+//! One survey export → survey_response and survey_answer batches plus quarantine records.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use chrono_tz::Tz;
+use friktion_core::quarantine::{Action, QuarantineRow};
+use friktion_core::redact::redact;
+use friktion_core::{LakeTable, Pseudonymiser, Reference};
+
+use crate::instrument::{FieldMap, Instrument, ValueKind};
+use crate::read::{self, ReadError, Record};
+use crate::values::{self, Minutes};
+
+/// Pseudonym domain of survey respondents: the same person answering two waves of the same
+/// instrument family gets the same key, never the same key as a log user.
+pub const RESPONDENT_DOMAIN: &str = "survey-respondent";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SurveyError {
+    #[error("{file}: {source}")]
+    Read { file: String, source: ReadError },
+    #[error(
+        "{file} does not fit instrument '{instrument}' ({path}): required column(s) missing: {}. Headers found: {}",
+        .missing.join(", "), .found.join(" | ")
+    )]
+    MissingColumns {
+        file: String,
+        instrument: String,
+        path: String,
+        missing: Vec<String>,
+        found: Vec<String>,
+    },
+}
+
+/// What to ingest, and under which wave and run.
+pub struct SurveySource<'a> {
+    /// As recorded in lineage: the path relative to the pipeline's root.
+    pub source_file: &'a str,
+    pub bytes: &'a [u8],
+    pub wave_id: &'a str,
+}
+
+pub struct Context<'a> {
+    pub instrument: &'a Instrument,
+    pub reference: &'a Reference,
+    pub pseudonymiser: &'a Pseudonymiser,
+}
+
+#[derive(Debug)]
+pub struct SurveyOutput {
+    pub responses: RecordBatch,
+    pub answers: RecordBatch,
+    pub quarantine: Vec<QuarantineRow>,
+    /// Data records in the file (header and blank lines excluded).
+    pub rows_read: i64,
+    pub rows_written: i64,
+    pub rows_rejected: i64,
+    pub duplicates: i64,
+    pub encoding: &'static str,
+    pub delimiter: u8,
+    /// Optional columns the instrument names but the file lacks.
+    pub warnings: Vec<String>,
+}
+
+/// Column positions of the instrument's fields in this file's header.
+struct Layout {
+    respondent_id: usize,
+    employer_type: Option<usize>,
+    workplace: usize,
+    verksamhet: Option<usize>,
+    occupation: Option<usize>,
+    minutes_lost: usize,
+    involved: Option<usize>,
+    needs_training: Option<usize>,
+    submitted_at: Option<usize>,
+    items: Vec<Option<usize>>,
+}
+
+fn find(header: &[String], column: &str) -> Option<usize> {
+    let want = column.trim().to_lowercase();
+    header.iter().position(|h| h.to_lowercase() == want)
+}
+
+impl Layout {
+    fn new(
+        header: &[String],
+        ins: &Instrument,
+        file: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Self, SurveyError> {
+        let mut missing = Vec::new();
+        let f = &ins.fields;
+        let mut must = |m: &FieldMap| {
+            find(header, &m.column).unwrap_or_else(|| {
+                missing.push(format!("'{}'", m.column));
+                0
+            })
+        };
+        let respondent_id = must(&f.respondent_id);
+        let workplace = must(&f.workplace);
+        let minutes_lost = must(&f.minutes_lost);
+        let mut opt = |m: Option<&FieldMap>| {
+            let m = m?;
+            let i = find(header, &m.column);
+            if i.is_none() {
+                if m.required {
+                    missing.push(format!("'{}'", m.column));
+                } else {
+                    warnings.push(format!("column '{}' not in the file; left empty", m.column));
+                }
+            }
+            i
+        };
+        let layout = Layout {
+            respondent_id,
+            workplace,
+            minutes_lost,
+            employer_type: opt(f.employer_type.as_ref()),
+            verksamhet: opt(f.verksamhet.as_ref()),
+            occupation: opt(f.occupation.as_ref()),
+            involved: opt(f.involved_in_procurement.as_ref()),
+            needs_training: opt(f.needs_training.as_ref()),
+            submitted_at: opt(f.submitted_at.as_ref()),
+            items: vec![],
+        };
+        let items = ins
+            .items
+            .iter()
+            .map(|it| {
+                let i = find(header, &it.column);
+                if i.is_none() {
+                    warnings.push(format!(
+                        "item '{}': column '{}' not in the file",
+                        it.id, it.column
+                    ));
+                }
+                i
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(SurveyError::MissingColumns {
+                file: file.to_string(),
+                instrument: ins.id.clone(),
+                path: ins.path.display().to_string(),
+                missing,
+                found: header.to_vec(),
+            });
+        }
+        Ok(Layout { items, ..layout })
+    }
+}
+
+#[derive(Default)]
+struct Columns {
+    respondent_key: Vec<String>,
+    employer_type: Vec<Option<String>>,
+    kommun_kod: Vec<Option<String>>,
+    lan_kod: Vec<Option<String>>,
+    verksamhet: Vec<Option<String>>,
+    occupation: Vec<Option<String>>,
+    minutes: Vec<Option<Minutes>>,
+    involved: Vec<Option<bool>>,
+    needs_training: Vec<Option<bool>>,
+    is_duplicate: Vec<bool>,
+    submitted_at: Vec<Option<i64>>,
+    line: Vec<i64>,
+}
+
+#[derive(Default)]
+struct AnswerColumns {
+    respondent_key: Vec<String>,
+    item_id: Vec<String>,
+    value_num: Vec<Option<f64>>,
+    value_label: Vec<Option<String>>,
+    line: Vec<i64>,
+}
+
+pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput, SurveyError> {
+    let ins = ctx.instrument;
+    let read_err = |source| SurveyError::Read {
+        file: src.source_file.to_string(),
+        source,
+    };
+    let decoded = read::decode(src.bytes, &ins.source).map_err(read_err)?;
+    let (header, records) = read::records(&decoded, ins.source.header_row).map_err(read_err)?;
+    let mut warnings = Vec::new();
+    let layout = Layout::new(&header, ins, src.source_file, &mut warnings)?;
+    let tz: Tz = ins
+        .source
+        .timezone
+        .parse()
+        .expect("validated when the instrument was loaded");
+
+    let mut q = Vec::new();
+    let mut cols = Columns::default();
+    let mut ans = AnswerColumns::default();
+    let mut seen = HashSet::new();
+    let mut rejected = 0;
+    let mut duplicates = 0;
+    for rec in &records {
+        match row(rec, &header, &layout, ins, ctx, tz, &mut q) {
+            Some(r) => {
+                let dup = !seen.insert(r.key.clone());
+                duplicates += i64::from(dup);
+                push_row(&mut cols, &mut ans, r, dup, rec.line);
+            }
+            None => rejected += 1,
+        }
+    }
+    let file = src.source_file;
+    Ok(SurveyOutput {
+        rows_read: records.len() as i64,
+        rows_written: cols.line.len() as i64,
+        rows_rejected: rejected,
+        duplicates,
+        responses: responses_batch(cols, file),
+        answers: answers_batch(ans, file),
+        quarantine: q,
+        encoding: decoded.encoding,
+        delimiter: decoded.delimiter,
+        warnings,
+    })
+}
+
+struct Row {
+    key: String,
+    employer_type: String,
+    kommun_kod: Option<String>,
+    lan_kod: Option<String>,
+    verksamhet: Option<String>,
+    occupation: Option<String>,
+    minutes: Option<Minutes>,
+    involved: Option<bool>,
+    needs_training: Option<bool>,
+    submitted_at: Option<i64>,
+    answers: Vec<(String, Option<f64>, Option<String>)>,
+}
+
+/// Reads one record, or returns None after quarantining why it cannot be loaded.
+fn row(
+    rec: &Record,
+    header: &[String],
+    l: &Layout,
+    ins: &Instrument,
+    ctx: &Context<'_>,
+    tz: Tz,
+    q: &mut Vec<QuarantineRow>,
+) -> Option<Row> {
+    let line = Some(rec.line);
+    let reject =
+        |q: &mut Vec<QuarantineRow>, field: Option<&str>, raw: Option<&str>, why: String| {
+            q.push(QuarantineRow::new(
+                line,
+                field,
+                raw,
+                why,
+                Action::RowRejected,
+            ));
+        };
+    let extra_nonempty = rec
+        .fields
+        .iter()
+        .skip(header.len())
+        .any(|f| !f.trim().is_empty());
+    if rec.fields.len() < header.len() || extra_nonempty {
+        reject(
+            q,
+            None,
+            Some(&rec.fields.join(" | ")),
+            format!(
+                "expected {} fields, found {}",
+                header.len(),
+                rec.fields.len()
+            ),
+        );
+        return None;
+    }
+    let cell = |i: usize| rec.fields[i].trim();
+    let f = &ins.fields;
+
+    let rid = cell(l.respondent_id);
+    if rid.is_empty() {
+        reject(
+            q,
+            Some(&f.respondent_id.column),
+            None,
+            "respondent id is empty".into(),
+        );
+        return None;
+    }
+    let key = ctx.pseudonymiser.pseudonym(RESPONDENT_DOMAIN, rid);
+
+    let mut employer_type = "kommun".to_string();
+    if let (Some(i), Some(m)) = (l.employer_type, &f.employer_type) {
+        match values::category(cell(i), &m.values) {
+            Ok(Some(v)) => employer_type = v,
+            Ok(None) => {}
+            Err(why) => {
+                reject(q, Some(&m.column), Some(cell(i)), why);
+                return None;
+            }
+        }
+    }
+
+    let wp = cell(l.workplace);
+    let (kommun_kod, lan_kod) = if employer_type == "region" {
+        match ctx.reference.lookup_lan(wp) {
+            Ok(lan) => (None, Some(lan.lan_kod.clone())),
+            Err(e) => {
+                reject(q, Some(&f.workplace.column), Some(wp), e.to_string());
+                return None;
+            }
+        }
+    } else {
+        match ctx.reference.resolve(wp) {
+            Ok(k) => (Some(k.kommun_kod.clone()), Some(k.lan_kod.clone())),
+            Err(e) => {
+                reject(q, Some(&f.workplace.column), Some(wp), e.to_string());
+                return None;
+            }
+        }
+    };
+
+    // From here on a bad value nulls that value only: the response still counts.
+    let mut nulled = |field: &str, raw: &str, why: String| {
+        q.push(QuarantineRow::new(
+            line,
+            Some(field),
+            Some(raw),
+            why,
+            Action::ValueNulled,
+        ));
+    };
+    let mut category = |i: Option<usize>, m: &Option<FieldMap>| -> Option<String> {
+        let (i, m) = (i?, m.as_ref()?);
+        values::category(cell(i), &m.values).unwrap_or_else(|why| {
+            nulled(&m.column, cell(i), why);
+            None
+        })
+    };
+    let verksamhet = category(l.verksamhet, &f.verksamhet);
+    let occupation = category(l.occupation, &f.occupation);
+
+    let mut q2 = Vec::new();
+    let mut nulled = |field: &str, raw: &str, why: String| {
+        q2.push(QuarantineRow::new(
+            line,
+            Some(field),
+            Some(raw),
+            why,
+            Action::ValueNulled,
+        ));
+    };
+    let raw_min = cell(l.minutes_lost);
+    let minutes = match values::minutes(raw_min, &ins.minutes_bands) {
+        Ok(Some(m)) if f.minutes_lost.max.is_some_and(|max| m.low > max) => {
+            nulled(
+                &f.minutes_lost.column,
+                raw_min,
+                format!(
+                    "{} minutes a day is more than the plausible maximum {}",
+                    m.low,
+                    f.minutes_lost.max.unwrap_or_default()
+                ),
+            );
+            None
+        }
+        Ok(m) => m,
+        Err(why) => {
+            nulled(&f.minutes_lost.column, raw_min, why);
+            None
+        }
+    };
+    let mut yes_no = |i: Option<usize>, m: &Option<FieldMap>| -> Option<bool> {
+        let (i, m) = (i?, m.as_ref()?);
+        values::yes_no(cell(i)).unwrap_or_else(|why| {
+            nulled(&m.column, cell(i), why);
+            None
+        })
+    };
+    let involved = yes_no(l.involved, &f.involved_in_procurement);
+    let needs_training = yes_no(l.needs_training, &f.needs_training);
+    let submitted_at = match (l.submitted_at, &f.submitted_at) {
+        (Some(i), Some(m)) => values::datetime(cell(i), tz).unwrap_or_else(|why| {
+            nulled(&m.column, cell(i), why);
+            None
+        }),
+        _ => None,
+    };
+
+    let mut answers = Vec::new();
+    for (it, idx) in ins.items.iter().zip(&l.items) {
+        let Some(i) = *idx else { continue };
+        let raw = cell(i);
+        if raw.is_empty() {
+            continue;
+        }
+        let parsed = match it.kind {
+            ValueKind::Likert5 => values::likert5(raw),
+            ValueKind::Number => values::number(raw),
+            ValueKind::YesNo => values::yes_no(raw).map(|v| v.map(|b| f64::from(u8::from(b)))),
+            ValueKind::Minutes => {
+                values::minutes(raw, &ins.minutes_bands).map(|m| m.map(|m| m.point))
+            }
+            ValueKind::Category => values::category(raw, &it.values).map(|_| None),
+            ValueKind::Text => Ok(None),
+            ValueKind::Datetime => values::datetime(raw, tz).map(|v| v.map(|t| t as f64)),
+        };
+        let label = match it.kind {
+            ValueKind::Text => redact(raw).into_owned(),
+            ValueKind::Category => values::category(raw, &it.values)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            _ => raw.to_string(),
+        };
+        match parsed {
+            Ok(v) => answers.push((it.id.clone(), v, Some(label))),
+            Err(why) => nulled(&it.column, raw, why),
+        }
+    }
+    q.extend(q2);
+    Some(Row {
+        key,
+        employer_type,
+        kommun_kod,
+        lan_kod,
+        verksamhet,
+        occupation,
+        minutes,
+        involved,
+        needs_training,
+        submitted_at,
+        answers,
+    })
+}
+
+fn push_row(c: &mut Columns, a: &mut AnswerColumns, r: Row, dup: bool, line: i64) {
+    for (item, num, label) in r.answers {
+        a.respondent_key.push(r.key.clone());
+        a.item_id.push(item);
+        a.value_num.push(num);
+        a.value_label.push(label);
+        a.line.push(line);
+    }
+    c.respondent_key.push(r.key);
+    c.employer_type.push(Some(r.employer_type));
+    c.kommun_kod.push(r.kommun_kod);
+    c.lan_kod.push(r.lan_kod);
+    c.verksamhet.push(r.verksamhet);
+    c.occupation.push(r.occupation);
+    c.minutes.push(r.minutes);
+    c.involved.push(r.involved);
+    c.needs_training.push(r.needs_training);
+    c.is_duplicate.push(dup);
+    c.submitted_at.push(r.submitted_at);
+    c.line.push(line);
+}
+
+fn strings(v: Vec<Option<String>>) -> ArrayRef {
+    Arc::new(StringArray::from(v))
+}
+
+fn lineage(file: &str, lines: Vec<i64>) -> [ArrayRef; 2] {
+    [
+        Arc::new(StringArray::from(vec![file; lines.len()])),
+        Arc::new(Int64Array::from(lines)),
+    ]
+}
+
+fn responses_batch(c: Columns, file: &str) -> RecordBatch {
+    let n = c.line.len();
+    let m = |f: fn(&Minutes) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(
+            c.minutes.iter().map(|m| m.as_ref().and_then(f)),
+        ))
+    };
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(c.respondent_key)),
+        strings(c.employer_type),
+        strings(c.kommun_kod),
+        strings(c.lan_kod),
+        strings(c.verksamhet),
+        strings(c.occupation),
+        m(|m| Some(m.point)),
+        m(|m| Some(m.low)),
+        m(|m| m.high),
+        Arc::new(BooleanArray::from(c.involved)),
+        Arc::new(BooleanArray::from(c.needs_training)),
+        // Unweighted until a population is given: every response stands for itself.
+        Arc::new(Float64Array::from(vec![1.0; n])),
+        Arc::new(BooleanArray::from(c.is_duplicate)),
+        Arc::new(TimestampMicrosecondArray::from(c.submitted_at).with_timezone("UTC")),
+    ];
+    arrays.extend(lineage(file, c.line));
+    RecordBatch::try_new(LakeTable::SurveyResponse.def().file_schema(), arrays)
+        .expect("responses match the survey_response schema")
+}
+
+fn answers_batch(a: AnswerColumns, file: &str) -> RecordBatch {
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(a.respondent_key)),
+        Arc::new(StringArray::from(a.item_id)),
+        Arc::new(Float64Array::from(a.value_num)),
+        strings(a.value_label),
+    ];
+    arrays.extend(lineage(file, a.line));
+    RecordBatch::try_new(LakeTable::SurveyAnswer.def().file_schema(), arrays)
+        .expect("answers match the survey_answer schema")
+}

@@ -1,0 +1,217 @@
+//! Instrument files: how one survey's export maps onto the lake's fields and items.
+//!
+//! An instrument is TOML in `pipelines/instruments/`. It names the raw column for each canonical
+//! field, the label → code maps, and the items to keep in long form. Analysts edit these; the
+//! code knows only the kinds of value (minutes, yes/no, Likert, …).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstrumentError {
+    #[error("cannot read instrument {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("instrument {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// How values in a column are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// Minutes as a number ("30", "ca 30", "1,5 h") or as a band ("16–30 minuter").
+    Minutes,
+    /// Ja/Nej and their variants; "Vet ej" is missing.
+    YesNo,
+    /// Five-point agreement, Swedish or English labels or 1–5; "Vet ej" is missing.
+    Likert5,
+    /// A number, decimal comma allowed.
+    Number,
+    /// Free text, redacted of personnummer and e-mail addresses.
+    Text,
+    /// A label mapped through `values`.
+    Category,
+    /// Local date and time (Europe/Stockholm unless the instrument says otherwise).
+    Datetime,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldMap {
+    /// The exact header, compared without regard to case and surrounding white space.
+    pub column: String,
+    #[serde(default)]
+    pub required: bool,
+    /// Label → canonical code, for categories (compared without regard to case).
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+    /// Upper bound of a plausible value (minutes: one working day).
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub id: String,
+    pub column: String,
+    pub kind: ValueKind,
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceFormat {
+    /// "auto", ";", ",", "tab".
+    #[serde(default = "auto")]
+    pub delimiter: String,
+    /// "auto" (UTF-8, else Windows-1252), "utf-8", "windows-1252", "latin-1".
+    #[serde(default = "auto")]
+    pub encoding: String,
+    /// 1-based row of the header.
+    #[serde(default = "one")]
+    pub header_row: usize,
+    #[serde(default = "stockholm")]
+    pub timezone: String,
+}
+
+fn auto() -> String {
+    "auto".into()
+}
+fn one() -> usize {
+    1
+}
+fn stockholm() -> String {
+    "Europe/Stockholm".into()
+}
+
+/// A band of minutes as answered: its bounds and the value that stands for it.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct Band {
+    pub low: f64,
+    pub high: Option<f64>,
+    pub point: f64,
+}
+
+/// The canonical fields of survey_response an instrument can fill.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fields {
+    pub respondent_id: FieldMap,
+    pub employer_type: Option<FieldMap>,
+    /// Workplace: a kommun code or name, or a region's name.
+    pub workplace: FieldMap,
+    pub verksamhet: Option<FieldMap>,
+    pub occupation: Option<FieldMap>,
+    pub minutes_lost: FieldMap,
+    pub involved_in_procurement: Option<FieldMap>,
+    pub needs_training: Option<FieldMap>,
+    pub submitted_at: Option<FieldMap>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instrument {
+    pub id: String,
+    pub name: String,
+    pub version: u32,
+    pub source: SourceFormat,
+    pub fields: Fields,
+    #[serde(default)]
+    pub items: Vec<Item>,
+    /// Answer labels of banded minutes questions, compared without regard to case.
+    #[serde(default)]
+    pub minutes_bands: BTreeMap<String, Band>,
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// Hash of the file's text: a changed instrument re-ingests its sources.
+    #[serde(skip)]
+    pub content_hash: String,
+}
+
+impl Instrument {
+    pub fn load(path: &Path) -> Result<Self, InstrumentError> {
+        let text = std::fs::read_to_string(path).map_err(|source| InstrumentError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut i = Self::parse(&text, path)?;
+        i.path = path.to_path_buf();
+        Ok(i)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, InstrumentError> {
+        let invalid = |message: String| InstrumentError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut i: Instrument = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        use fnv::hash_hex;
+        i.content_hash = hash_hex(text.as_bytes());
+        let mut seen = std::collections::HashSet::new();
+        for it in &i.items {
+            if !seen.insert(it.id.as_str()) {
+                return Err(invalid(format!("item id '{}' appears twice", it.id)));
+            }
+            if it.kind == ValueKind::Category && it.values.is_empty() {
+                return Err(invalid(format!("category item '{}' has no values", it.id)));
+            }
+        }
+        if i.source.header_row == 0 {
+            return Err(invalid("header_row is 1-based".into()));
+        }
+        if i.source.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(invalid(format!(
+                "unknown time zone '{}'",
+                i.source.timezone
+            )));
+        }
+        Ok(i)
+    }
+
+    /// Every (canonical name, mapping) the instrument sets, fields first, then items.
+    pub fn columns(&self) -> Vec<(String, &str, bool)> {
+        let f = &self.fields;
+        let mut v: Vec<(String, &str, bool)> = [
+            ("respondent_id", Some(&f.respondent_id)),
+            ("employer_type", f.employer_type.as_ref()),
+            ("workplace", Some(&f.workplace)),
+            ("verksamhet", f.verksamhet.as_ref()),
+            ("occupation", f.occupation.as_ref()),
+            ("minutes_lost", Some(&f.minutes_lost)),
+            (
+                "involved_in_procurement",
+                f.involved_in_procurement.as_ref(),
+            ),
+            ("needs_training", f.needs_training.as_ref()),
+            ("submitted_at", f.submitted_at.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(n, m)| m.map(|m| (n.to_string(), m.column.as_str(), m.required)))
+        .collect();
+        v.extend(
+            self.items
+                .iter()
+                .map(|i| (format!("item {}", i.id), i.column.as_str(), false)),
+        );
+        v
+    }
+}
+
+/// The instrument hash needs no cryptographic strength, only stability; FNV-1a 64 is enough
+/// and keeps this crate free of a hashing dependency.
+mod fnv {
+    pub fn hash_hex(bytes: &[u8]) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}

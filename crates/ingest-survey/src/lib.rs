@@ -1,0 +1,13 @@
+//! Staff-survey exports (CSV in the Swedish way: `;`, decimal comma, Swedish labels) into the
+//! lake's survey_response and survey_answer tables, guided by instrument files.
+//!
+//! No DataFusion here: this crate turns bytes into Arrow record batches and quarantine records,
+//! and the caller hands them to friktion-lake.
+
+pub mod ingest;
+pub mod instrument;
+pub mod read;
+pub mod values;
+
+pub use ingest::{Context, SurveyError, SurveyOutput, SurveySource, ingest};
+pub use instrument::{Instrument, InstrumentError};

@@ -1,0 +1,192 @@
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Float64Type, Int64Type};
+use friktion_core::quarantine::Action;
+
+use crate::{load, load_bytes, pseudonymiser};
+
+fn strings(b: &RecordBatch, c: &str) -> Vec<Option<String>> {
+    b.column_by_name(c)
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .map(|s| s.map(String::from))
+        .collect()
+}
+
+fn floats(b: &RecordBatch, c: &str) -> Vec<Option<f64>> {
+    let a = b.column_by_name(c).unwrap().as_primitive::<Float64Type>();
+    (0..a.len())
+        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+        .collect()
+}
+
+#[test]
+fn malformed_rows_are_quarantined_with_line_and_reason_and_the_rest_load() {
+    let out = load("malformed.csv").unwrap();
+    assert_eq!(out.rows_read, 10);
+    assert_eq!(out.rows_rejected, 3, "{:#?}", out.quarantine);
+    assert_eq!(out.rows_written, 7);
+    assert_eq!(out.responses.num_rows(), 7);
+
+    let rejected: Vec<(i64, Option<&str>)> = out
+        .quarantine
+        .iter()
+        .filter(|q| q.action == Action::RowRejected)
+        .map(|q| (q.source_line.unwrap(), q.field.as_deref()))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (5, Some("Arbetsplats (kommun eller region)")),
+            (7, Some("Respondent-ID")),
+            (8, None),
+        ]
+    );
+    let unknown = out
+        .quarantine
+        .iter()
+        .find(|q| q.source_line == Some(5))
+        .unwrap();
+    assert!(
+        unknown.reason.contains("Göteborg (1480)"),
+        "{}",
+        unknown.reason
+    );
+    let short = out
+        .quarantine
+        .iter()
+        .find(|q| q.source_line == Some(8))
+        .unwrap();
+    assert_eq!(short.reason, "expected 13 fields, found 6");
+
+    let nulled: Vec<(i64, String)> = out
+        .quarantine
+        .iter()
+        .filter(|q| q.action == Action::ValueNulled)
+        .map(|q| (q.source_line.unwrap(), q.raw_value.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        nulled,
+        vec![
+            (6, "ca trettio".to_string()),
+            (9, "Bibliotek".to_string()),
+            (9, "Instämmer kanske".to_string()),
+            (12, "900".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn loaded_rows_have_codes_minutes_lineage_and_no_identifiers() {
+    let out = load("malformed.csv").unwrap();
+    let r = &out.responses;
+    assert_eq!(
+        strings(r, "kommun_kod"),
+        ["1480", "1280", "1480", "1480", "", "1480", "1480"]
+            .map(|s| (!s.is_empty()).then(|| s.to_string()))
+    );
+    assert_eq!(
+        strings(r, "lan_kod")[4].as_deref(),
+        Some("12"),
+        "Region Skåne"
+    );
+    assert_eq!(strings(r, "employer_type")[4].as_deref(), Some("region"));
+    assert_eq!(
+        floats(r, "minutes_lost"),
+        vec![
+            Some(30.0),
+            Some(32.5),
+            None,
+            Some(90.0),
+            Some(23.0),
+            Some(30.0),
+            None
+        ]
+    );
+    assert_eq!(floats(r, "minutes_lost_high")[4], Some(30.0));
+    let lines: Vec<i64> = r
+        .column_by_name("source_line")
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .values()
+        .to_vec();
+    assert_eq!(lines, vec![2, 3, 6, 9, 10, 11, 12]);
+    let dup = r.column_by_name("is_duplicate").unwrap().as_boolean();
+    assert_eq!(
+        (0..dup.len()).filter(|&i| dup.value(i)).collect::<Vec<_>>(),
+        vec![5],
+        "line 11 repeats V001"
+    );
+    let keys = strings(r, "respondent_key");
+    assert_eq!(keys[0], keys[5]);
+    assert_eq!(
+        keys[0].as_deref(),
+        Some(
+            pseudonymiser()
+                .pseudonym("survey-respondent", "V001")
+                .as_str()
+        )
+    );
+    assert!(keys.iter().all(|k| !k.as_deref().unwrap().starts_with('V')));
+    assert_eq!(
+        strings(r, "verksamhet")[3],
+        None,
+        "Bibliotek is not a verksamhet of the instrument"
+    );
+}
+
+#[test]
+fn free_text_is_redacted_in_answers() {
+    let out = load("malformed.csv").unwrap();
+    let a = &out.answers;
+    let items = strings(a, "item_id");
+    let labels = strings(a, "value_label");
+    let comment = items
+        .iter()
+        .zip(&labels)
+        .find(|(i, _)| i.as_deref() == Some("comment"))
+        .map(|(_, l)| l.clone().unwrap())
+        .unwrap();
+    assert_eq!(comment, "Ring mig på [personnummer]\neller mejla [e-post]");
+    for l in labels.iter().flatten() {
+        assert!(!l.contains("1234") && !l.contains('@'), "{l}");
+    }
+    // "Vet ej" is kept as an answer with no value, not as an error.
+    let vet_ej = items
+        .iter()
+        .zip(&labels)
+        .zip(floats(a, "value_num"))
+        .find(|((i, l), _)| i.as_deref() == Some("it_quality") && l.as_deref() == Some("Vet ej"));
+    assert_eq!(vet_ej.map(|(_, v)| v), Some(None));
+}
+
+#[test]
+fn windows_1252_tab_separated_export_loads() {
+    let out = load("cp1252_tab.csv").unwrap();
+    assert_eq!((out.encoding, out.delimiter), ("windows-1252", b'\t'));
+    assert_eq!(
+        (out.rows_read, out.rows_written, out.rows_rejected),
+        (2, 2, 0)
+    );
+    assert_eq!(
+        strings(&out.responses, "verksamhet")[1].as_deref(),
+        Some("halso_sjukvard")
+    );
+}
+
+#[test]
+fn a_missing_required_column_names_the_instrument_and_the_file() {
+    let err = load_bytes("export.csv", "Respondent-ID;Kommun\nV1;Malmö\n".as_bytes()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("export.csv") && msg.contains("vision-it-strul"),
+        "{msg}"
+    );
+    assert!(msg.contains("'Arbetsplats (kommun eller region)'"), "{msg}");
+}
+
+#[test]
+fn a_one_column_file_is_reported_as_a_delimiter_problem() {
+    let err = load_bytes("pipes.csv", "Respondent-ID|Kommun\nV1|Malmö\n".as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("delimiter"), "{err}");
+}

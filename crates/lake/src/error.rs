@@ -1,0 +1,51 @@
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parquet {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
+    #[error("{path}: {source}")]
+    Arrow {
+        path: PathBuf,
+        source: arrow::error::ArrowError,
+    },
+    #[error(
+        "refusing to write {table}: {problem} (the lake contract is in friktion-core's schema.rs)"
+    )]
+    Contract { table: String, problem: String },
+    #[error("journal {path} is unreadable: {problem}")]
+    Journal { path: PathBuf, problem: String },
+    #[error("failure injected at {0}")]
+    Injected(String),
+}
+
+impl LakeError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn parquet(path: &Path, source: parquet::errors::ParquetError) -> Self {
+        Self::Parquet {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn arrow(path: &Path, source: arrow::error::ArrowError) -> Self {
+        Self::Arrow {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The lake: plain, hive-partitioned, zstd-compressed Parquet under one root directory, written
+//! so that a killed process never leaves a half-written file or partition visible.
+//!
+//! Layout:
+//!
+//! ```text
+//! lake/
+//!   <table>/[<col>=<value>/]part-<key>.parquet   one file per source file and partition
+//!   marts/<model>/part-0.parquet                 outputs of the SQL models
+//!   _ledger/part-<run>-<key>.parquet             what each run read, wrote, skipped
+//!   _staging/<txn>/…                             files being written (never read)
+//!   _txn/<txn>.json                              a commit's journal (present only mid-commit)
+//! ```
+//!
+//! Readers that glob `lake/<table>/**/*.parquet` see only committed files: staging lives apart,
+//! and every visible file appeared through a single `rename(2)`. See [`txn`] for the protocol.
+
+mod error;
+pub mod io;
+pub mod ledger;
+pub mod txn;
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use friktion_core::schema::TableDef;
+
+pub use error::LakeError;
+pub use ledger::{Ledger, LedgerEntry};
+pub use txn::Txn;
+
+pub type Result<T, E = LakeError> = std::result::Result<T, E>;
+
+const STAGING: &str = "_staging";
+const JOURNALS: &str = "_txn";
+pub const MARTS: &str = "marts";
+
+/// A lake rooted at a directory.
+#[derive(Debug, Clone)]
+pub struct Lake {
+    root: PathBuf,
+}
+
+/// Size facts about one table, read from Parquet footers (no data pages are read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableStats {
+    pub name: String,
+    pub files: usize,
+    pub rows: i64,
+    pub columns: Vec<String>,
+}
+
+impl Lake {
+    /// Opens (creating if need be) the lake at `root`, and first finishes or discards whatever
+    /// an interrupted process left: journaled commits are rolled forward, bare staging removed.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root).map_err(|e| LakeError::io(&root, e))?;
+        let lake = Self { root };
+        txn::recover(&lake)?;
+        Ok(lake)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory of a lake table.
+    pub fn table_dir(&self, def: &TableDef) -> PathBuf {
+        self.root.join(def.name)
+    }
+
+    /// The directory of a mart.
+    pub fn mart_dir(&self, name: &str) -> PathBuf {
+        self.root.join(MARTS).join(name)
+    }
+
+    /// Starts a transaction: files written through it become visible together on commit.
+    pub fn begin(&self) -> Result<Txn<'_>> {
+        Txn::begin(self)
+    }
+
+    /// Reads a whole table, partition columns included, in a stable file order.
+    pub fn read_table(&self, def: &TableDef) -> Result<Vec<RecordBatch>> {
+        io::read_dir(&self.table_dir(def), &def.schema(), def.partition_cols)
+    }
+
+    /// Reads a mart (no partition columns).
+    pub fn read_mart(&self, name: &str) -> Result<Vec<RecordBatch>> {
+        io::read_dir_any(&self.mart_dir(name))
+    }
+
+    /// Row and file counts of a table or mart directory, from the Parquet footers.
+    pub fn stats(&self, dir: &Path, name: &str, partition_cols: &[&str]) -> Result<TableStats> {
+        io::stats(dir, name, partition_cols)
+    }
+
+    /// The marts present, by name.
+    pub fn marts(&self) -> Result<Vec<String>> {
+        let dir = self.root.join(MARTS);
+        if !dir.exists() {
+            return Ok(vec![]);
+        }
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(&dir).map_err(|e| LakeError::io(&dir, e))? {
+            let e = e.map_err(|e| LakeError::io(&dir, e))?;
+            if e.path().is_dir() {
+                names.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// A short, stable key for a source file, used to name the files it gives in every table, so
+/// that a changed source replaces exactly its own rows.
+pub fn source_key(source_file: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(source_file.as_bytes())[..8])
+}
+
+/// SHA-256 of a file's bytes, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+thread_local! {
+    static FAILPOINT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// For tests of crash safety in this thread: makes the named point fail with an error.
+#[doc(hidden)]
+pub fn set_failpoint(name: Option<&str>) {
+    FAILPOINT.with(|f| *f.borrow_mut() = name.map(str::to_string));
+}
+
+/// For tests of crash safety: the failpoint set in this thread, or `FRIKTION_FAILPOINT=<name>`,
+/// makes the named point fail with an error, and `<name>:abort` makes the process abort there
+/// as if killed. Points: lake.before_journal, lake.after_journal, lake.after_first_rename.
+pub(crate) fn failpoint(name: &str) -> Result<()> {
+    if FAILPOINT.with(|f| f.borrow().as_deref() == Some(name)) {
+        return Err(LakeError::Injected(name.to_string()));
+    }
+    let Ok(v) = std::env::var("FRIKTION_FAILPOINT") else {
+        return Ok(());
+    };
+    match v.strip_suffix(":abort") {
+        Some(n) if n == name => std::process::abort(),
+        _ if v == name => Err(LakeError::Injected(name.to_string())),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,279 @@
+//! Atomic commits.
+//!
+//! The protocol, and why each step is there:
+//! 1. Every file is written under `_staging/<txn>/` and fsynced. A crash here leaves only
+//!    staging, which no reader globs and which the next [`Lake::open`] deletes.
+//! 2. A journal listing the renames and deletions is written to `_txn/<txn>.json.tmp`, fsynced
+//!    and renamed to `_txn/<txn>.json`. That rename is the commit point.
+//! 3. Deletions (of files the commit replaces without overwriting), then one `rename(2)` per
+//!    file into place, then the parent directories are fsynced. Each file appears whole.
+//! 4. The journal and staging are removed.
+//!
+//! A crash during 3 leaves a journal, so the next [`Lake::open`] rolls the commit forward:
+//! renames whose staged file is gone already happened, deletions of absent files are no-ops.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use friktion_core::schema::TableDef;
+use serde::{Deserialize, Serialize};
+
+use crate::io::{encode_partition_value, parquet_files, write_parquet};
+use crate::{JOURNALS, Lake, LakeError, MARTS, Result, STAGING, failpoint};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Journal {
+    /// (staged, final), relative to the lake root.
+    renames: Vec<(PathBuf, PathBuf)>,
+    /// Files to remove, relative to the lake root.
+    deletes: Vec<PathBuf>,
+}
+
+/// A set of file writes and deletions that become visible together.
+pub struct Txn<'a> {
+    lake: &'a Lake,
+    id: String,
+    journal: Journal,
+    /// Once the journal exists, staging belongs to the roll-forward and must not be removed.
+    journaled: bool,
+}
+
+impl<'a> Txn<'a> {
+    pub(crate) fn begin(lake: &'a Lake) -> Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let id = format!(
+            "{nanos:020}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        Ok(Self {
+            lake,
+            id,
+            journal: Journal::default(),
+            journaled: false,
+        })
+    }
+
+    fn staging(&self) -> PathBuf {
+        self.lake.root.join(STAGING).join(&self.id)
+    }
+
+    /// Stages one file of `def`, in the partition given by `partition` (one value per partition
+    /// column, in order), named `part-<stem>.parquet`. Batches must match the table's file
+    /// schema exactly: the lake contract is enforced here, at the only door into the lake.
+    pub fn write_table(
+        &mut self,
+        def: &TableDef,
+        partition: &[&str],
+        stem: &str,
+        batches: &[RecordBatch],
+    ) -> Result<u64> {
+        let schema = def.file_schema();
+        if partition.len() != def.partition_cols.len() {
+            return Err(LakeError::Contract {
+                table: def.name.into(),
+                problem: format!(
+                    "{} partition values given for columns {:?}",
+                    partition.len(),
+                    def.partition_cols
+                ),
+            });
+        }
+        for b in batches {
+            if b.schema().fields() != schema.fields() {
+                return Err(LakeError::Contract {
+                    table: def.name.into(),
+                    problem: format!("batch schema {:?} differs from {:?}", b.schema(), schema),
+                });
+            }
+        }
+        let mut rel = PathBuf::from(def.name);
+        for (c, v) in def.partition_cols.iter().zip(partition) {
+            rel.push(format!("{c}={}", encode_partition_value(v)));
+        }
+        rel.push(format!("part-{stem}.parquet"));
+        self.stage(rel, &schema, batches)
+    }
+
+    /// Stages a mart: its directory is replaced whole by one file.
+    pub fn write_mart(
+        &mut self,
+        name: &str,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<u64> {
+        let dir = self.lake.mart_dir(name);
+        let target = Path::new(MARTS).join(name).join("part-0.parquet");
+        for f in parquet_files(&dir)? {
+            let rel = self.rel(&f);
+            if rel != target {
+                self.journal.deletes.push(rel);
+            }
+        }
+        self.stage(target, schema, batches)
+    }
+
+    /// Marks every file named `part-<stem>.parquet` in `def`, in any partition, for deletion:
+    /// a source that changed gives up all the rows it gave before. Files the transaction also
+    /// writes are overwritten by their rename instead, so readers never see a gap.
+    pub fn replace_source(&mut self, def: &TableDef, stem: &str) -> Result<()> {
+        let name = format!("part-{stem}.parquet");
+        for f in parquet_files(&self.lake.table_dir(def))? {
+            if f.file_name().is_some_and(|n| n.to_string_lossy() == name) {
+                let rel = self.rel(&f);
+                self.journal.deletes.push(rel);
+            }
+        }
+        Ok(())
+    }
+
+    fn rel(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.lake.root)
+            .unwrap_or(path)
+            .to_path_buf()
+    }
+
+    fn stage(&mut self, rel: PathBuf, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
+        let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
+        let rows = write_parquet(&self.lake.root.join(&staged_rel), schema, batches)?;
+        self.journal.renames.retain(|(_, f)| f != &rel);
+        self.journal.renames.push((staged_rel, rel));
+        Ok(rows)
+    }
+
+    /// Makes every staged write and deletion visible, or none of them.
+    pub fn commit(mut self) -> Result<()> {
+        let root = self.lake.root.clone();
+        for (staged, _) in &self.journal.renames {
+            if let Some(dir) = root.join(staged).parent() {
+                fsync_dir(dir)?;
+            }
+        }
+        failpoint("lake.before_journal")?;
+        let jdir = root.join(JOURNALS);
+        std::fs::create_dir_all(&jdir).map_err(|e| LakeError::io(&jdir, e))?;
+        let jpath = jdir.join(format!("{}.json", self.id));
+        let tmp = jdir.join(format!("{}.json.tmp", self.id));
+        let body = serde_json::to_vec(&self.journal).expect("journal serialises");
+        write_durable(&tmp, &body)?;
+        std::fs::rename(&tmp, &jpath).map_err(|e| LakeError::io(&jpath, e))?;
+        fsync_dir(&jdir)?;
+        self.journaled = true;
+        failpoint("lake.after_journal")?;
+        apply(&root, &self.journal)?;
+        std::fs::remove_file(&jpath).map_err(|e| LakeError::io(&jpath, e))?;
+        let _ = std::fs::remove_dir_all(self.staging());
+        Ok(())
+    }
+}
+
+impl Drop for Txn<'_> {
+    fn drop(&mut self) {
+        if !self.journaled {
+            // Never visible; removing it is tidiness, and Lake::open does it anyway.
+            let _ = std::fs::remove_dir_all(self.staging());
+        }
+    }
+}
+
+fn apply(root: &Path, j: &Journal) -> Result<()> {
+    for d in &j.deletes {
+        if j.renames.iter().any(|(_, f)| f == d) {
+            continue;
+        }
+        match std::fs::remove_file(root.join(d)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(LakeError::io(&root.join(d), e)),
+        }
+    }
+    let mut first = true;
+    for (staged, fin) in &j.renames {
+        let (s, f) = (root.join(staged), root.join(fin));
+        if !s.exists() {
+            if f.exists() {
+                continue; // rolled forward already
+            }
+            return Err(LakeError::Journal {
+                path: s,
+                problem: "staged file and its target are both missing".into(),
+            });
+        }
+        let dir = f.parent().expect("target has a parent");
+        std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+        std::fs::rename(&s, &f).map_err(|e| LakeError::io(&f, e))?;
+        if first {
+            failpoint("lake.after_first_rename")?;
+            first = false;
+        }
+    }
+    let mut dirs: Vec<PathBuf> = j
+        .renames
+        .iter()
+        .map(|(_, f)| f)
+        .chain(&j.deletes)
+        .filter_map(|f| root.join(f).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        if d.exists() {
+            fsync_dir(&d)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rolls forward every journaled commit and discards unjournaled staging.
+pub(crate) fn recover(lake: &Lake) -> Result<()> {
+    let root = &lake.root;
+    let jdir = root.join(JOURNALS);
+    if jdir.exists() {
+        let mut journals: Vec<PathBuf> = std::fs::read_dir(&jdir)
+            .map_err(|e| LakeError::io(&jdir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        journals.sort();
+        for p in journals {
+            let name = p.to_string_lossy();
+            if name.ends_with(".json.tmp") {
+                std::fs::remove_file(&p).map_err(|e| LakeError::io(&p, e))?;
+            } else if name.ends_with(".json") {
+                let bytes = std::fs::read(&p).map_err(|e| LakeError::io(&p, e))?;
+                let j: Journal =
+                    serde_json::from_slice(&bytes).map_err(|e| LakeError::Journal {
+                        path: p.clone(),
+                        problem: e.to_string(),
+                    })?;
+                apply(root, &j)?;
+                std::fs::remove_file(&p).map_err(|e| LakeError::io(&p, e))?;
+            }
+        }
+        fsync_dir(&jdir)?;
+    }
+    let staging = root.join(STAGING);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| LakeError::io(&staging, e))?;
+    }
+    Ok(())
+}
+
+fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(|e| LakeError::io(path, e))?;
+    f.write_all(bytes).map_err(|e| LakeError::io(path, e))?;
+    f.sync_all().map_err(|e| LakeError::io(path, e))
+}
+
+fn fsync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| LakeError::io(dir, e))
+}

@@ -1,0 +1,120 @@
+//! A DataFusion session over one lake.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::DataType;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::ListingOptions;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use friktion_core::LakeTable;
+use friktion_lake::Lake;
+
+use crate::QueryError;
+
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Memory a query may hold before it spills or fails.
+    pub memory_limit_bytes: usize,
+    pub target_partitions: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self {
+            memory_limit_bytes: 2 << 30,
+            target_partitions: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// A session in which every table present in the lake, and every mart, is a SQL table.
+pub struct LakeSession {
+    ctx: SessionContext,
+    lake: Lake,
+    tables: Vec<String>,
+}
+
+impl LakeSession {
+    pub async fn open(lake: &Lake, opts: &SessionOptions) -> Result<Self, QueryError> {
+        let config = SessionConfig::new()
+            .with_target_partitions(opts.target_partitions)
+            .with_information_schema(true);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(opts.memory_limit_bytes, 1.0)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let mut s = Self {
+            ctx,
+            lake: lake.clone(),
+            tables: vec![],
+        };
+        for t in LakeTable::ALL {
+            let def = t.def();
+            let dir = lake.table_dir(&def);
+            if has_parquet(&dir) {
+                let parts = def
+                    .partition_cols
+                    .iter()
+                    .map(|c| (c.to_string(), DataType::Utf8))
+                    .collect();
+                s.register(def.name, &dir, parts, Some(def.file_schema()))
+                    .await?;
+            }
+        }
+        for m in lake.marts()? {
+            s.register_mart(&m).await?;
+        }
+        Ok(s)
+    }
+
+    async fn register(
+        &mut self,
+        name: &str,
+        dir: &std::path::Path,
+        partition_cols: Vec<(String, DataType)>,
+        schema: Option<arrow::datatypes::SchemaRef>,
+    ) -> Result<(), QueryError> {
+        let opts = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(partition_cols);
+        let url = format!(
+            "{}/",
+            std::path::absolute(dir)
+                .unwrap_or(dir.to_path_buf())
+                .display()
+        );
+        let _ = self.ctx.deregister_table(name)?;
+        self.ctx
+            .register_listing_table(name, url, opts, schema, None)
+            .await?;
+        self.tables.retain(|t| t != name);
+        self.tables.push(name.to_string());
+        Ok(())
+    }
+
+    /// (Re)registers a mart after it has been written, so later models can read it.
+    pub async fn register_mart(&mut self, name: &str) -> Result<(), QueryError> {
+        let dir = self.lake.mart_dir(name);
+        self.register(name, &dir, vec![], None).await
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The registered table names.
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+
+    /// Runs one query and collects its result.
+    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
+        Ok(self.ctx.sql(sql).await?.collect().await?)
+    }
+}
+
+fn has_parquet(dir: &std::path::Path) -> bool {
+    friktion_lake::io::parquet_files(dir).is_ok_and(|f| !f.is_empty())
+}

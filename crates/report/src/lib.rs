@@ -1,0 +1,134 @@
+//! Static HTML reports with inline plotters SVG charts, for policymakers.
+//!
+//! Reads nothing but the marts it is given: no DataFusion, no network, no fonts of its own.
+//! Pages are self-contained (inline CSS and SVG) so they can be mailed, archived and printed.
+
+pub mod chart;
+pub mod format;
+pub mod html;
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
+
+pub use html::{RunInfo, write_index};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("mart {mart}: column {column} is missing or not {expected}")]
+    Column {
+        mart: String,
+        column: String,
+        expected: &'static str,
+    },
+    #[error("chart {0}: {1}")]
+    Chart(String, String),
+}
+
+/// One row of the friction-by-kommun mart, as the report needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KommunFriction {
+    pub wave_id: String,
+    pub kommun_kod: String,
+    pub kommun_name: String,
+    pub lan_name: String,
+    pub n: i64,
+    pub mean_minutes: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+/// Reads the rows of `friction_by_kommun`, whatever batch layout the engine gave.
+pub fn kommun_friction(batches: &[RecordBatch]) -> Result<Vec<KommunFriction>, ReportError> {
+    let mut out = Vec::new();
+    for b in batches {
+        let s = |c: &str| string_values(b, c);
+        let (waves, codes, names, lans) = (
+            s("wave_id")?,
+            s("kommun_kod")?,
+            s("kommun_name")?,
+            s("lan_name")?,
+        );
+        let n = int_values(b, "n")?;
+        let f = |c: &str| float_values(b, c);
+        let (mean, lo, hi) = (f("mean_minutes")?, f("ci_low")?, f("ci_high")?);
+        for i in 0..b.num_rows() {
+            out.push(KommunFriction {
+                wave_id: waves[i].clone().unwrap_or_default(),
+                kommun_kod: codes[i].clone().unwrap_or_default(),
+                kommun_name: names[i].clone().unwrap_or_default(),
+                lan_name: lans[i].clone().unwrap_or_default(),
+                n: n[i].unwrap_or(0),
+                mean_minutes: mean[i],
+                ci_low: lo[i],
+                ci_high: hi[i],
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn col_err(column: &str, expected: &'static str) -> ReportError {
+    ReportError::Column {
+        mart: "friction_by_kommun".into(),
+        column: column.into(),
+        expected,
+    }
+}
+
+fn string_values(b: &RecordBatch, c: &str) -> Result<Vec<Option<String>>, ReportError> {
+    let a = b.column_by_name(c).ok_or_else(|| col_err(c, "a string"))?;
+    let v: Vec<Option<String>> = match a.data_type() {
+        DataType::Utf8 => a
+            .as_string::<i32>()
+            .iter()
+            .map(|s| s.map(String::from))
+            .collect(),
+        DataType::LargeUtf8 => a
+            .as_string::<i64>()
+            .iter()
+            .map(|s| s.map(String::from))
+            .collect(),
+        DataType::Utf8View => a
+            .as_string_view()
+            .iter()
+            .map(|s| s.map(String::from))
+            .collect(),
+        _ => return Err(col_err(c, "a string")),
+    };
+    Ok(v)
+}
+
+fn int_values(b: &RecordBatch, c: &str) -> Result<Vec<Option<i64>>, ReportError> {
+    let a = b
+        .column_by_name(c)
+        .ok_or_else(|| col_err(c, "an integer"))?;
+    let a = arrow::compute::cast(a, &DataType::Int64).map_err(|_| col_err(c, "an integer"))?;
+    Ok(a.as_primitive::<Int64Type>().iter().collect())
+}
+
+fn float_values(b: &RecordBatch, c: &str) -> Result<Vec<Option<f64>>, ReportError> {
+    let a = b.column_by_name(c).ok_or_else(|| col_err(c, "a number"))?;
+    let a = arrow::compute::cast(a, &DataType::Float64).map_err(|_| col_err(c, "a number"))?;
+    let a = a.as_primitive::<Float64Type>();
+    Ok((0..a.len())
+        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+        .collect())
+}
+
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(io)?;
+    }
+    std::fs::write(path, text).map_err(io)
+}

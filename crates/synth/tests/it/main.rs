@@ -1,0 +1,93 @@
+//! Calibration of the generator against the published figures, on a sample large enough that
+//! sampling noise cannot hide a bias.
+
+use std::path::PathBuf;
+
+use friktion_core::Reference;
+use friktion_synth::{
+    LogSettings, ProjectSettings, Settings, SurveySettings, generate, target_mean_minutes,
+};
+
+/// Minutes as the generator writes them: "30", "32,5", "ca 30", "30 min", "30 minuter",
+/// "1,5 h", "0", "Ingen tid".
+fn minutes(s: &str) -> f64 {
+    if s == "Ingen tid" {
+        return 0.0;
+    }
+    let (s, factor) = match s.strip_suffix(" h") {
+        Some(h) => (h, 60.0),
+        None => (s, 1.0),
+    };
+    let s = s
+        .trim_start_matches("ca ")
+        .trim_end_matches(" minuter")
+        .trim_end_matches(" min");
+    s.replace(',', ".")
+        .parse::<f64>()
+        .unwrap_or_else(|_| panic!("unreadable minutes '{s}'"))
+        * factor
+}
+
+#[test]
+fn a_large_sample_reproduces_vision_2014_and_2019() {
+    let reference = Reference::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/reference"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        seed: 99,
+        kommuner: 200,
+        survey: SurveySettings {
+            waves: vec![2014, 2019],
+            respondents_per_kommun: 150,
+            dirty_rate: 0.0,
+        },
+        logs: LogSettings {
+            days: 0,
+            ..LogSettings::default()
+        },
+        projects: ProjectSettings {
+            per_kommun: 0,
+            ..ProjectSettings::default()
+        },
+    };
+    generate(&reference, &settings, out.path()).unwrap();
+    for year in [2014u16, 2019] {
+        let text =
+            std::fs::read_to_string(out.path().join(format!("survey/vision-{year}.csv"))).unwrap();
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(text.as_bytes());
+        let (mut n, mut sum, mut inv, mut sum_inv, mut n_inv, mut sum_not) =
+            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for r in rdr.records() {
+            let r = r.unwrap();
+            let m = minutes(&r[5]);
+            n += 1.0;
+            sum += m;
+            if &r[6] == "Ja" {
+                inv += 1.0;
+                n_inv += 1.0;
+                sum_inv += m;
+            } else {
+                sum_not += m;
+            }
+        }
+        let mean = sum / n;
+        let target = target_mean_minutes(year);
+        assert!(n > 20_000.0, "{n}");
+        // Rounding answers to 5 minutes and capping at a working day move the mean a little.
+        assert!(
+            (mean - target).abs() < 1.0,
+            "{year}: mean {mean:.2}, target {target}"
+        );
+        let share = inv / n;
+        assert!((0.18..0.22).contains(&share), "{year}: involved {share:.3}");
+        let (m_inv, m_not) = (sum_inv / n_inv, sum_not / (n - n_inv));
+        assert!(
+            m_inv < 0.85 * m_not,
+            "{year}: involved {m_inv:.1} vs not {m_not:.1}"
+        );
+    }
+}

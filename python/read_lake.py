@@ -1,0 +1,65 @@
+"""Reads every table of a friktion lake with DuckDB and with polars, as a researcher would.
+
+Input (stdin): the JSON of `friktion lake describe --json`. Output (stdout): for each table,
+the row count and column names each reader saw, and a checksum of its numeric columns.
+Partition columns are declared as strings, as the lake contract says.
+"""
+
+import json
+import sys
+
+import duckdb
+import polars as pl
+
+
+def numeric_sum_duckdb(con, rel_sql, columns):
+    nums = [
+        r[0]
+        for r in con.execute(f"DESCRIBE {rel_sql}").fetchall()
+        if r[1] in ("DOUBLE", "BIGINT", "INTEGER", "FLOAT")
+    ]
+    if not nums:
+        return 0.0
+    expr = " + ".join(f"coalesce(sum({c})::DOUBLE, 0)" for c in nums)
+    return con.execute(f"SELECT {expr} FROM ({rel_sql})").fetchone()[0]
+
+
+def main():
+    lake = sys.argv[1]
+    tables = json.load(sys.stdin)
+    con = duckdb.connect()
+    out = {}
+    for t in tables:
+        glob = f"{lake}/{t['path']}/**/*.parquet"
+        parts = t["partition_columns"]
+        if parts:
+            types = "{" + ", ".join(f"'{p}': 'VARCHAR'" for p in parts) + "}"
+            rel = f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, hive_types = {types})"
+        else:
+            rel = f"SELECT * FROM read_parquet('{glob}', hive_partitioning = false)"
+        d_rows = con.execute(f"SELECT count(*) FROM ({rel})").fetchone()[0]
+        d_cols = [r[0] for r in con.execute(f"DESCRIBE {rel}").fetchall()]
+        d_sum = numeric_sum_duckdb(con, rel, d_cols)
+
+        lf = pl.scan_parquet(
+            glob,
+            hive_partitioning=bool(parts),
+            hive_schema={p: pl.String for p in parts} if parts else None,
+        )
+        schema = lf.collect_schema()
+        p_rows = lf.select(pl.len()).collect().item()
+        nums = [c for c, dt in schema.items() if dt.is_numeric()]
+        p_sum = (
+            sum(v or 0.0 for v in lf.select([pl.col(c).cast(pl.Float64).sum() for c in nums]).collect().row(0))
+            if nums
+            else 0.0
+        )
+        out[t["name"]] = {
+            "duckdb": {"rows": d_rows, "columns": d_cols, "numeric_sum": d_sum},
+            "polars": {"rows": p_rows, "columns": schema.names(), "numeric_sum": p_sum},
+        }
+    json.dump(out, sys.stdout, indent=1)
+
+
+if __name__ == "__main__":
+    main()
