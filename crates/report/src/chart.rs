@@ -48,6 +48,8 @@ pub fn bars_with_intervals(
             .y_label_area_size(190)
             .build_cartesian_2d(0.0..x_max, (0..n as i32).into_segmented())
             .map_err(|e| err(&e))?;
+        // Plotters counts segments from the bottom; the first bar belongs at the top.
+        let seg = |i: usize| (n - 1 - i) as i32;
         let labels: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
         chart
             .configure_mesh()
@@ -56,19 +58,22 @@ pub fn bars_with_intervals(
             .x_label_formatter(&|v| sv_number(*v, 0))
             .y_labels(n)
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels
-                    .get(*i as usize)
+                SegmentValue::CenterOf(i) => usize::try_from(n as i32 - 1 - *i)
+                    .ok()
+                    .and_then(|i| labels.get(i))
                     .map(|s| s.to_string())
                     .unwrap_or_default(),
                 _ => String::new(),
             })
+            .x_labels(8)
+            .light_line_style(WHITE)
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(|e| err(&e))?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                let i = i as i32;
+                let i = seg(i);
                 let mut r = Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(i)),
@@ -83,7 +88,7 @@ pub fn bars_with_intervals(
         chart
             .draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
                 let (lo, hi) = (b.low?, b.high?);
-                let y = SegmentValue::CenterOf(i as i32);
+                let y = SegmentValue::CenterOf(seg(i));
                 Some(PathElement::new(
                     vec![(lo.max(0.0), y.clone()), (hi, y)],
                     WHISKER.stroke_width(2),
@@ -96,7 +101,7 @@ pub fn bars_with_intervals(
                     sv_number(b.value, 1),
                     (
                         b.high.unwrap_or(b.value).max(b.value) + x_max * 0.01,
-                        SegmentValue::CenterOf(i as i32),
+                        SegmentValue::CenterOf(seg(i)),
                     ),
                     (FONT, 12).into_font().color(&WHISKER),
                 )
@@ -133,5 +138,13 @@ mod tests {
         assert!(svg.contains("36,5") && svg.contains("28,3"));
         assert!(svg.matches("<rect").count() >= 3, "background and two bars");
         assert!(svg.contains("<polyline"), "a whisker");
+        // The first bar is drawn at the top: its label's y is smaller.
+        let y_of = |label: &str| -> f64 {
+            let at = svg.find(label).unwrap();
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let y = tag.split("y=\"").nth(1).unwrap();
+            y[..y.find('"').unwrap()].parse().unwrap()
+        };
+        assert!(y_of("Göteborg") < y_of("Malmö"));
     }
 }

@@ -265,3 +265,68 @@ fn synth_is_deterministic_for_a_seed() {
         );
     }
 }
+
+#[test]
+fn a_key_from_the_environment_replaces_the_demo_key() {
+    let keys = |p: &Project| -> Vec<Option<String>> {
+        let lake = Lake::open(p.lake()).unwrap();
+        let mut k = strings(
+            &lake.read_table(&LakeTable::SurveyResponse.def()).unwrap(),
+            "respondent_key",
+        );
+        k.sort();
+        k
+    };
+    let demo = Project::new();
+    assert_ok(&demo.run());
+    let real = Project::new();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args(["run", "--config", real.config().to_str().unwrap()])
+        .env(
+            "FRIKTION_PSEUDO_KEY",
+            "a real key, kept apart from the data",
+        )
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    assert!(!text(&o.stderr).contains("demo"), "{}", text(&o.stderr));
+    let (a, b) = (keys(&demo), keys(&real));
+    assert_eq!(a.len(), b.len());
+    assert!(
+        a.iter().all(|k| !b.contains(k)),
+        "another key must give other pseudonyms"
+    );
+
+    let short = Project::new();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args(["run", "--config", short.config().to_str().unwrap()])
+        .env("FRIKTION_PSEUDO_KEY", "short")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("at least 16"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn the_workspace_links_exactly_one_arrow_and_parquet() {
+    // DataFusion 55 is built on arrow/parquet 59; two majors in the lock would mean two arrows.
+    let lock = std::fs::read_to_string(crate::workspace().join("Cargo.lock")).unwrap();
+    for krate in ["arrow", "arrow-array", "parquet", "datafusion"] {
+        let versions: Vec<&str> = lock
+            .split("[[package]]")
+            .filter(|p| p.contains(&format!("\nname = \"{krate}\"\n")))
+            .filter_map(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+            .collect();
+        assert_eq!(versions.len(), 1, "{krate}: {versions:?}");
+        let major = if krate == "datafusion" {
+            "\"55."
+        } else {
+            "\"59."
+        };
+        assert!(versions[0].starts_with(major), "{krate} {}", versions[0]);
+    }
+}
