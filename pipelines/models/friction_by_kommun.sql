@@ -1,11 +1,12 @@
 -- name: friction_by_kommun
--- description: Mean minutes lost per working day to IT friction, by survey wave and municipality: weighted mean, Kish effective n and a 95 % interval (mean ± 1.96 standard errors). Duplicate answers and answers without minutes are left out.
+-- description: Mean minutes lost per working day to IT friction, by survey wave and municipality: weighted mean, Kish effective n and a 95 % interval (mean ± 1.96 standard errors). Duplicate answers, answers without minutes and respondents that could not be weighted (weight 0) are left out.
 -- unit: minutes per working day
 -- grain: wave_id × kommun_kod
 WITH r AS (
     SELECT wave_id, kommun_kod, weight AS w, minutes_lost AS x
     FROM survey_response
     WHERE NOT is_duplicate
+      AND weight > 0
       AND kommun_kod IS NOT NULL
       AND minutes_lost IS NOT NULL
 ),

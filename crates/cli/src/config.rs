@@ -57,6 +57,9 @@ pub struct SurveySource {
     pub instrument: PathBuf,
     /// The wave of every matched file; by default the file's name without extension.
     pub wave_id: Option<String>,
+    /// Population totals (relative to root) to weight each file's responses to: cells for
+    /// post-stratification, or dimension;category;population margins for raking.
+    pub population: Option<PathBuf>,
 }
 
 #[derive(Debug)]

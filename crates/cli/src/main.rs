@@ -2,6 +2,7 @@
 
 mod config;
 mod describe;
+mod instrument;
 mod reference_tables;
 mod run;
 mod synth;
@@ -42,10 +43,31 @@ enum Command {
     },
     /// Write realistic, seeded sample inputs (surveys, logs, project records).
     Synth(synth::SynthArgs),
+    /// Work with survey instruments (the mappings in pipelines/instruments/).
+    Instrument {
+        #[command(subcommand)]
+        command: InstrumentCommand,
+    },
     /// Inspect the lake.
     Lake {
         #[command(subcommand)]
         command: LakeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstrumentCommand {
+    /// Show how each column of FILE maps through the instrument, with sample values and what
+    /// does not map, and a dry run of the load. Loads nothing.
+    Check {
+        /// A survey export: CSV, XLSX, XLS or ODS.
+        file: PathBuf,
+        /// The instrument file.
+        #[arg(long, short)]
+        instrument: PathBuf,
+        /// The SCB reference, for resolving workplaces.
+        #[arg(long, default_value = "sample-data/reference")]
+        reference: PathBuf,
     },
 }
 
@@ -87,6 +109,14 @@ fn main() -> ExitCode {
             }
         }),
         Command::Synth(args) => synth::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Instrument {
+            command:
+                InstrumentCommand::Check {
+                    file,
+                    instrument,
+                    reference,
+                },
+        } => instrument::run(&file, &instrument, &reference).map(|()| ExitCode::SUCCESS),
         Command::Lake {
             command: LakeCommand::Describe { lake, json },
         } => describe::run(&lake, json).map(|()| ExitCode::SUCCESS),

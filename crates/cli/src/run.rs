@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use friktion_core::quarantine::{self, Action, QuarantineRow};
 use friktion_core::{KeyOrigin, LakeTable, PseudoKey, Pseudonymiser, Reference};
+use friktion_ingest_survey::weights::Population;
 use friktion_ingest_survey::{Instrument, SurveySource, ingest};
 use friktion_lake::{Lake, Ledger, LedgerEntry, content_hash, ledger, source_key};
 use friktion_query::{LakeSession, SessionOptions, load_models, run_models};
@@ -87,6 +88,10 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     for src in &cfg.survey {
         let ins_path = cfg.dir.join(&src.instrument);
         let instrument = Instrument::load(&ins_path)?;
+        let population = match &src.population {
+            Some(p) => Some(Population::load(&cfg.root.join(p))?),
+            None => None,
+        };
         for file in cfg.survey_files(src)? {
             let name = cfg.source_name(&file);
             seen.push(name.clone());
@@ -101,6 +106,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                 reference: &reference,
                 pseudonymiser: &pseudonymiser,
                 instrument: &instrument,
+                population: population.as_ref(),
                 key: &key,
                 run_id: &s.run_id,
                 now,
@@ -178,6 +184,7 @@ struct SurveyCtx<'a> {
     reference: &'a Reference,
     pseudonymiser: &'a Pseudonymiser,
     instrument: &'a Instrument,
+    population: Option<&'a Population>,
     key: &'a PseudoKey,
     run_id: &'a str,
     now: chrono::DateTime<Utc>,
@@ -188,10 +195,11 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
     let hash = content_hash(&bytes);
     let config_hash = content_hash(
         format!(
-            "{INGEST_VERSION}|{}|{}|{wave}|{}",
+            "{INGEST_VERSION}|{}|{}|{wave}|{}|{}",
             c.instrument.id,
             c.instrument.content_hash,
-            c.key.fingerprint()
+            c.key.fingerprint(),
+            c.population.map_or("", |p| p.content_hash())
         )
         .as_bytes(),
     );
@@ -228,6 +236,7 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
         instrument: c.instrument,
         reference: c.reference,
         pseudonymiser: c.pseudonymiser,
+        population: c.population,
     };
     let src = SurveySource {
         source_file: name,

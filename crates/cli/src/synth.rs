@@ -29,6 +29,9 @@ pub struct SynthArgs {
     /// Share of survey rows with a realistic defect, to exercise quarantine.
     #[arg(long, default_value_t = 0.01)]
     dirty_rate: f64,
+    /// Municipalities that also get their own staff survey as an XLSX export.
+    #[arg(long, default_value_t = 2)]
+    staff_surveys: usize,
     /// Working days of system logs (0: no logs).
     #[arg(long, default_value_t = 5)]
     log_days: u32,
@@ -56,6 +59,8 @@ pub fn run(a: SynthArgs) -> Result<()> {
             waves: a.waves,
             respondents_per_kommun: a.respondents,
             dirty_rate: a.dirty_rate,
+            staff_survey_kommuner: a.staff_surveys,
+            ..SurveySettings::default()
         },
         logs: LogSettings {
             days: a.log_days,

@@ -300,8 +300,18 @@ impl Reference {
     }
 
     /// A code or a name, whichever the input is.
+    /// A three-digit code is taken as a code whose leading zero a spreadsheet dropped (0180
+    /// stored as the number 180), since no municipality name is digits.
     pub fn resolve(&self, input: &str) -> Result<&Kommun, NameError> {
         let t = input.trim();
+        let t = t.strip_suffix(".0").unwrap_or(t);
+        let padded;
+        let t = if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
+            padded = format!("0{t}");
+            padded.as_str()
+        } else {
+            t
+        };
         if is_four_digits(t) {
             return self.validate_kommun_kod(t).map_err(|_| NameError::Unknown {
                 input: input.to_string(),

@@ -15,6 +15,7 @@ use friktion_core::{LakeTable, Pseudonymiser, Reference};
 use crate::instrument::{FieldMap, Instrument, ValueKind};
 use crate::read::{self, ReadError, Record};
 use crate::values::{self, Minutes};
+use crate::weights::{Population, WeightError, weigh};
 
 /// Pseudonym domain of survey respondents: the same person answering two waves of the same
 /// instrument family gets the same key, never the same key as a log user.
@@ -24,6 +25,8 @@ pub const RESPONDENT_DOMAIN: &str = "survey-respondent";
 pub enum SurveyError {
     #[error("{file}: {source}")]
     Read { file: String, source: ReadError },
+    #[error("{file}: {source}")]
+    Weight { file: String, source: WeightError },
     #[error(
         "{file} does not fit instrument '{instrument}' ({path}): required column(s) missing: {}. Headers found: {}",
         .missing.join(", "), .found.join(" | ")
@@ -49,6 +52,8 @@ pub struct Context<'a> {
     pub instrument: &'a Instrument,
     pub reference: &'a Reference,
     pub pseudonymiser: &'a Pseudonymiser,
+    /// Population totals to weight to; without them every response weighs 1.
+    pub population: Option<&'a Population>,
 }
 
 #[derive(Debug)]
@@ -62,7 +67,10 @@ pub struct SurveyOutput {
     pub rows_rejected: i64,
     pub duplicates: i64,
     pub encoding: &'static str,
-    pub delimiter: u8,
+    /// The CSV delimiter; None for a workbook.
+    pub delimiter: Option<u8>,
+    /// "csv", "workbook".
+    pub format: &'static str,
     /// Optional columns the instrument names but the file lacks.
     pub warnings: Vec<String>,
 }
@@ -81,11 +89,6 @@ struct Layout {
     items: Vec<Option<usize>>,
 }
 
-fn find(header: &[String], column: &str) -> Option<usize> {
-    let want = column.trim().to_lowercase();
-    header.iter().position(|h| h.to_lowercase() == want)
-}
-
 impl Layout {
     fn new(
         header: &[String],
@@ -95,63 +98,75 @@ impl Layout {
     ) -> Result<Self, SurveyError> {
         let mut missing = Vec::new();
         let f = &ins.fields;
-        let mut must = |m: &FieldMap| {
-            find(header, &m.column).unwrap_or_else(|| {
-                missing.push(format!("'{}'", m.column));
-                0
-            })
-        };
-        let respondent_id = must(&f.respondent_id);
-        let workplace = must(&f.workplace);
-        let minutes_lost = must(&f.minutes_lost);
-        let mut opt = |m: Option<&FieldMap>| {
-            let m = m?;
-            let i = find(header, &m.column);
-            if i.is_none() {
-                if m.required {
-                    missing.push(format!("'{}'", m.column));
-                } else {
-                    warnings.push(format!("column '{}' not in the file; left empty", m.column));
+        let mut find = |m: &FieldMap, must: bool| -> Option<usize> {
+            match m.locate(header) {
+                Ok(Some(i)) => Some(i),
+                Ok(None) if must || m.required => {
+                    missing.push(m.describe());
+                    None
+                }
+                Ok(None) => {
+                    warnings.push(format!(
+                        "column {} not in the file; left empty",
+                        m.describe()
+                    ));
+                    None
+                }
+                Err(ambiguous) => {
+                    missing.push(ambiguous);
+                    None
                 }
             }
-            i
         };
-        let layout = Layout {
-            respondent_id,
-            workplace,
-            minutes_lost,
-            employer_type: opt(f.employer_type.as_ref()),
-            verksamhet: opt(f.verksamhet.as_ref()),
-            occupation: opt(f.occupation.as_ref()),
-            involved: opt(f.involved_in_procurement.as_ref()),
-            needs_training: opt(f.needs_training.as_ref()),
-            submitted_at: opt(f.submitted_at.as_ref()),
-            items: vec![],
-        };
-        let items = ins
-            .items
-            .iter()
-            .map(|it| {
-                let i = find(header, &it.column);
-                if i.is_none() {
-                    warnings.push(format!(
-                        "item '{}': column '{}' not in the file",
-                        it.id, it.column
-                    ));
+        let respondent_id = find(&f.respondent_id, true);
+        let workplace = find(&f.workplace, true);
+        let minutes_lost = find(&f.minutes_lost, true);
+        let mut opt = |m: Option<&FieldMap>| m.and_then(|m| find(m, false));
+        let employer_type = opt(f.employer_type.as_ref());
+        let verksamhet = opt(f.verksamhet.as_ref());
+        let occupation = opt(f.occupation.as_ref());
+        let involved = opt(f.involved_in_procurement.as_ref());
+        let needs_training = opt(f.needs_training.as_ref());
+        let submitted_at = opt(f.submitted_at.as_ref());
+        let mut items = Vec::new();
+        for it in &ins.items {
+            match it.locate(header) {
+                Ok(i) => {
+                    if i.is_none() {
+                        warnings.push(format!(
+                            "item '{}': column {} not in the file",
+                            it.id,
+                            it.describe()
+                        ));
+                    }
+                    items.push(i);
                 }
-                i
-            })
-            .collect();
-        if !missing.is_empty() {
-            return Err(SurveyError::MissingColumns {
+                Err(ambiguous) => missing.push(format!("item '{}': {ambiguous}", it.id)),
+            }
+        }
+        match (respondent_id, workplace, minutes_lost) {
+            (Some(respondent_id), Some(workplace), Some(minutes_lost)) if missing.is_empty() => {
+                Ok(Layout {
+                    respondent_id,
+                    employer_type,
+                    workplace,
+                    verksamhet,
+                    occupation,
+                    minutes_lost,
+                    involved,
+                    needs_training,
+                    submitted_at,
+                    items,
+                })
+            }
+            _ => Err(SurveyError::MissingColumns {
                 file: file.to_string(),
                 instrument: ins.id.clone(),
                 path: ins.path.display().to_string(),
                 missing,
                 found: header.to_vec(),
-            });
+            }),
         }
-        Ok(Layout { items, ..layout })
     }
 }
 
@@ -186,24 +201,31 @@ pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput,
         file: src.source_file.to_string(),
         source,
     };
-    let decoded = read::decode(src.bytes, &ins.source).map_err(read_err)?;
-    let (header, records) = read::records(&decoded, ins.source.header_row).map_err(read_err)?;
+    let loaded = read::load(src.bytes, &ins.source).map_err(read_err)?;
+    let (header, records) = (&loaded.header, &loaded.records);
     let mut warnings = Vec::new();
-    let layout = Layout::new(&header, ins, src.source_file, &mut warnings)?;
+    let layout = Layout::new(header, ins, src.source_file, &mut warnings)?;
     let tz: Tz = ins
         .source
         .timezone
         .parse()
         .expect("validated when the instrument was loaded");
 
-    let mut q = Vec::new();
+    let mut q: Vec<QuarantineRow> = loaded
+        .cell_problems
+        .iter()
+        .map(|(line, col, why)| {
+            let field = header.get(*col).map(String::as_str);
+            QuarantineRow::new(Some(*line), field, None, why.clone(), Action::ValueNulled)
+        })
+        .collect();
     let mut cols = Columns::default();
     let mut ans = AnswerColumns::default();
     let mut seen = HashSet::new();
     let mut rejected = 0;
     let mut duplicates = 0;
-    for rec in &records {
-        match row(rec, &header, &layout, ins, ctx, tz, &mut q) {
+    for rec in records {
+        match row(rec, header, &layout, ins, ctx, tz, &mut q) {
             Some(r) => {
                 let dup = !seen.insert(r.key.clone());
                 duplicates += i64::from(dup);
@@ -212,17 +234,43 @@ pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput,
             None => rejected += 1,
         }
     }
+    let weights = match ctx.population {
+        None => vec![1.0; cols.line.len()],
+        Some(pop) => {
+            let names = pop.stratifiers();
+            let strata: Vec<Vec<Option<String>>> = (0..cols.line.len())
+                .map(|i| names.iter().map(|n| cols.stratum(n, i)).collect())
+                .collect();
+            let eligible: Vec<bool> = cols.is_duplicate.iter().map(|d| !d).collect();
+            let w = weigh(pop, &strata, &eligible).map_err(|source| SurveyError::Weight {
+                file: src.source_file.to_string(),
+                source,
+            })?;
+            for (i, why) in w.unweighted {
+                q.push(QuarantineRow::new(
+                    Some(cols.line[i]),
+                    Some("weight"),
+                    None,
+                    why,
+                    Action::ValueNulled,
+                ));
+            }
+            warnings.extend(w.warnings);
+            w.weights
+        }
+    };
     let file = src.source_file;
     Ok(SurveyOutput {
         rows_read: records.len() as i64,
         rows_written: cols.line.len() as i64,
         rows_rejected: rejected,
         duplicates,
-        responses: responses_batch(cols, file),
+        responses: responses_batch(cols, weights, file),
         answers: answers_batch(ans, file),
         quarantine: q,
-        encoding: decoded.encoding,
-        delimiter: decoded.delimiter,
+        encoding: loaded.encoding,
+        delimiter: loaded.delimiter,
+        format: loaded.format,
         warnings,
     })
 }
@@ -473,8 +521,21 @@ fn lineage(file: &str, lines: Vec<i64>) -> [ArrayRef; 2] {
     ]
 }
 
-fn responses_batch(c: Columns, file: &str) -> RecordBatch {
-    let n = c.line.len();
+impl Columns {
+    /// A stratifier's value for row i (see weights::STRATIFIERS).
+    fn stratum(&self, name: &str, i: usize) -> Option<String> {
+        match name {
+            "employer_type" => self.employer_type[i].clone(),
+            "kommun_kod" => self.kommun_kod[i].clone(),
+            "lan_kod" => self.lan_kod[i].clone(),
+            "verksamhet" => self.verksamhet[i].clone(),
+            "occupation" => self.occupation[i].clone(),
+            _ => None,
+        }
+    }
+}
+
+fn responses_batch(c: Columns, weights: Vec<f64>, file: &str) -> RecordBatch {
     let m = |f: fn(&Minutes) -> Option<f64>| -> ArrayRef {
         Arc::new(Float64Array::from_iter(
             c.minutes.iter().map(|m| m.as_ref().and_then(f)),
@@ -492,8 +553,7 @@ fn responses_batch(c: Columns, file: &str) -> RecordBatch {
         m(|m| m.high),
         Arc::new(BooleanArray::from(c.involved)),
         Arc::new(BooleanArray::from(c.needs_training)),
-        // Unweighted until a population is given: every response stands for itself.
-        Arc::new(Float64Array::from(vec![1.0; n])),
+        Arc::new(Float64Array::from(weights)),
         Arc::new(BooleanArray::from(c.is_duplicate)),
         Arc::new(TimestampMicrosecondArray::from(c.submitted_at).with_timezone("UTC")),
     ];

@@ -44,7 +44,13 @@ pub enum ValueKind {
 #[serde(deny_unknown_fields)]
 pub struct FieldMap {
     /// The exact header, compared without regard to case and surrounding white space.
+    #[serde(default)]
     pub column: String,
+    /// Or a regular expression the header must match (case-insensitive), for exports whose
+    /// question texts drift between years.
+    pub pattern: Option<String>,
+    #[serde(skip)]
+    pub regex: Option<regex::Regex>,
     #[serde(default)]
     pub required: bool,
     /// Label → canonical code, for categories (compared without regard to case).
@@ -58,7 +64,11 @@ pub struct FieldMap {
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub id: String,
+    #[serde(default)]
     pub column: String,
+    pub pattern: Option<String>,
+    #[serde(skip)]
+    pub regex: Option<regex::Regex>,
     pub kind: ValueKind,
     #[serde(default)]
     pub values: BTreeMap<String, String>,
@@ -78,6 +88,8 @@ pub struct SourceFormat {
     pub header_row: usize,
     #[serde(default = "stockholm")]
     pub timezone: String,
+    /// For workbooks: the sheet to read (default: the first).
+    pub sheet: Option<String>,
 }
 
 fn auto() -> String {
@@ -153,6 +165,46 @@ impl Instrument {
         let mut i: Instrument = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         use fnv::hash_hex;
         i.content_hash = hash_hex(text.as_bytes());
+        let compile = |name: &str,
+                       column: &str,
+                       pattern: &Option<String>|
+         -> Result<Option<regex::Regex>, InstrumentError> {
+            match (column.trim().is_empty(), pattern) {
+                (true, None) => Err(invalid(format!("{name}: give a column or a pattern"))),
+                (_, Some(p)) => regex::RegexBuilder::new(p)
+                    .case_insensitive(true)
+                    .build()
+                    .map(Some)
+                    .map_err(|e| {
+                        invalid(format!(
+                            "{name}: pattern {p:?} is not a valid regular expression: {e}"
+                        ))
+                    }),
+                (false, None) => Ok(None),
+            }
+        };
+        let f = &mut i.fields;
+        for (name, m) in [
+            ("respondent_id", Some(&mut f.respondent_id)),
+            ("employer_type", f.employer_type.as_mut()),
+            ("workplace", Some(&mut f.workplace)),
+            ("verksamhet", f.verksamhet.as_mut()),
+            ("occupation", f.occupation.as_mut()),
+            ("minutes_lost", Some(&mut f.minutes_lost)),
+            (
+                "involved_in_procurement",
+                f.involved_in_procurement.as_mut(),
+            ),
+            ("needs_training", f.needs_training.as_mut()),
+            ("submitted_at", f.submitted_at.as_mut()),
+        ] {
+            if let Some(m) = m {
+                m.regex = compile(&format!("fields.{name}"), &m.column, &m.pattern)?;
+            }
+        }
+        for it in &mut i.items {
+            it.regex = compile(&format!("item {}", it.id), &it.column, &it.pattern)?;
+        }
         let mut seen = std::collections::HashSet::new();
         for it in &i.items {
             if !seen.insert(it.id.as_str()) {
@@ -175,9 +227,9 @@ impl Instrument {
     }
 
     /// Every (canonical name, mapping) the instrument sets, fields first, then items.
-    pub fn columns(&self) -> Vec<(String, &str, bool)> {
+    pub fn columns(&self) -> Vec<(String, String, bool)> {
         let f = &self.fields;
-        let mut v: Vec<(String, &str, bool)> = [
+        let mut v: Vec<(String, String, bool)> = [
             ("respondent_id", Some(&f.respondent_id)),
             ("employer_type", f.employer_type.as_ref()),
             ("workplace", Some(&f.workplace)),
@@ -192,14 +244,73 @@ impl Instrument {
             ("submitted_at", f.submitted_at.as_ref()),
         ]
         .into_iter()
-        .filter_map(|(n, m)| m.map(|m| (n.to_string(), m.column.as_str(), m.required)))
+        .filter_map(|(n, m)| m.map(|m| (n.to_string(), m.describe(), m.required)))
         .collect();
         v.extend(
             self.items
                 .iter()
-                .map(|i| (format!("item {}", i.id), i.column.as_str(), false)),
+                .map(|i| (format!("item {}", i.id), i.describe(), false)),
         );
         v
+    }
+}
+
+fn describe(column: &str, pattern: &Option<String>) -> String {
+    match pattern {
+        Some(p) if column.trim().is_empty() => format!("/{p}/"),
+        _ => format!("'{column}'"),
+    }
+}
+
+/// Finds the column in a header: the exact name first, then the pattern. A pattern matching
+/// several headers is an error, not a guess.
+pub fn locate(
+    header: &[String],
+    column: &str,
+    regex: Option<&regex::Regex>,
+) -> Result<Option<usize>, String> {
+    let want = column.trim().to_lowercase();
+    if !want.is_empty() {
+        if let Some(i) = header.iter().position(|h| h.trim().to_lowercase() == want) {
+            return Ok(Some(i));
+        }
+    }
+    let Some(re) = regex else { return Ok(None) };
+    let hits: Vec<usize> = (0..header.len())
+        .filter(|&i| re.is_match(&header[i]))
+        .collect();
+    match hits.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(format!(
+            "pattern /{}/ matches {} columns: {}",
+            re.as_str(),
+            many.len(),
+            many.iter()
+                .map(|&i| format!("'{}'", header[i]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+impl FieldMap {
+    pub fn describe(&self) -> String {
+        describe(&self.column, &self.pattern)
+    }
+
+    pub fn locate(&self, header: &[String]) -> Result<Option<usize>, String> {
+        locate(header, &self.column, self.regex.as_ref())
+    }
+}
+
+impl Item {
+    pub fn describe(&self) -> String {
+        describe(&self.column, &self.pattern)
+    }
+
+    pub fn locate(&self, header: &[String]) -> Result<Option<usize>, String> {
+        locate(header, &self.column, self.regex.as_ref())
     }
 }
 

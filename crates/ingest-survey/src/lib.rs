@@ -4,10 +4,13 @@
 //! No DataFusion here: this crate turns bytes into Arrow record batches and quarantine records,
 //! and the caller hands them to friktion-lake.
 
+pub mod check;
 pub mod ingest;
 pub mod instrument;
 pub mod read;
+pub mod sheet;
 pub mod values;
+pub mod weights;
 
 pub use ingest::{Context, SurveyError, SurveyOutput, SurveySource, ingest};
 pub use instrument::{Instrument, InstrumentError};

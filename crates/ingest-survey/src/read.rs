@@ -18,6 +18,22 @@ pub enum ReadError {
         "the header row has only one column ('{0}'): the delimiter is probably wrong; set [source] delimiter in the instrument"
     )]
     OneColumn(String),
+    #[error(
+        "the file looks like UTF-8 but the instrument says {declared}: å, ä and ö would load as 'Ã¥', 'Ã¤' and 'Ã¶'. Set [source] encoding = \"utf-8\" (or \"auto\")"
+    )]
+    LooksUtf8 { declared: String },
+    #[error(
+        "line {line}: the text holds {count} replacement character(s) (U+FFFD): the file was already damaged by a wrong conversion before friktion read it"
+    )]
+    Replacement { line: usize, count: usize },
+    #[error(
+        "line {line}: the text holds NUL characters: the encoding is wrong (a UTF-16 file without its byte-order mark?)"
+    )]
+    Nul { line: usize },
+    #[error("cannot read the workbook: {0}")]
+    Workbook(String),
+    #[error("the workbook has no sheet '{wanted}'; its sheets are: {}", .found.join(", "))]
+    NoSheet { wanted: String, found: Vec<String> },
 }
 
 /// The decoded text and what was decided about it, for `instrument check` and the ledger.
@@ -36,8 +52,32 @@ pub struct Record {
 }
 
 pub fn decode(bytes: &[u8], fmt: &SourceFormat) -> Result<Decoded, ReadError> {
+    // Excel's "Unicode text" export is UTF-16 with a byte-order mark, whatever was declared.
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+            let text = enc.decode_with_bom_removal(bytes).0.into_owned();
+            return finish(
+                text,
+                if enc == encoding_rs::UTF_16LE {
+                    "utf-16le"
+                } else {
+                    "utf-16be"
+                },
+                fmt,
+            );
+        }
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let (text, encoding) = match fmt.encoding.to_lowercase().as_str() {
+    let declared = fmt.encoding.to_lowercase();
+    if matches!(
+        declared.as_str(),
+        "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1"
+    ) && !bytes.is_ascii()
+        && std::str::from_utf8(bytes).is_ok()
+    {
+        return Err(ReadError::LooksUtf8 { declared });
+    }
+    let (text, encoding) = match declared.as_str() {
         "utf-8" | "utf8" => match std::str::from_utf8(bytes) {
             Ok(s) => (s.to_string(), "utf-8"),
             Err(e) => return Err(ReadError::NotUtf8(e.valid_up_to())),
@@ -52,6 +92,19 @@ pub fn decode(bytes: &[u8], fmt: &SourceFormat) -> Result<Decoded, ReadError> {
         },
         other => return Err(ReadError::Encoding(other.to_string())),
     };
+    finish(text, encoding, fmt)
+}
+
+fn finish(text: String, encoding: &'static str, fmt: &SourceFormat) -> Result<Decoded, ReadError> {
+    for (i, l) in text.lines().enumerate() {
+        let count = l.matches('\u{FFFD}').count();
+        if count > 0 {
+            return Err(ReadError::Replacement { line: i + 1, count });
+        }
+        if l.contains('\0') {
+            return Err(ReadError::Nul { line: i + 1 });
+        }
+    }
     let delimiter = match fmt.delimiter.as_str() {
         "auto" => detect_delimiter(&text, fmt.header_row),
         ";" => b';',
@@ -93,6 +146,48 @@ fn detect_delimiter(text: &str, header_row: usize) -> u8 {
         .max_by_key(|&d| (count(d), d == ';'))
         .map(|d| d as u8)
         .unwrap_or(b';')
+}
+
+/// A source file read into header and records, whatever its format.
+#[derive(Debug)]
+pub struct Loaded {
+    pub header: Vec<String>,
+    pub records: Vec<Record>,
+    pub encoding: &'static str,
+    pub delimiter: Option<u8>,
+    pub format: &'static str,
+    /// (line, column index, problem) for workbook cells that cannot be read as text.
+    pub cell_problems: Vec<(i64, usize, String)>,
+}
+
+/// Reads CSV text or a workbook (XLSX, XLS, ODS), told apart by their first bytes.
+pub fn load(bytes: &[u8], fmt: &SourceFormat) -> Result<Loaded, ReadError> {
+    match crate::sheet::sniff(bytes) {
+        crate::sheet::Format::Csv => {
+            let d = decode(bytes, fmt)?;
+            let (header, records) = records(&d, fmt.header_row)?;
+            Ok(Loaded {
+                header,
+                records,
+                encoding: d.encoding,
+                delimiter: Some(d.delimiter),
+                format: "csv",
+                cell_problems: vec![],
+            })
+        }
+        _ => {
+            let (header, records, cell_problems) =
+                crate::sheet::records(bytes, fmt.sheet.as_deref(), fmt.header_row)?;
+            Ok(Loaded {
+                header,
+                records,
+                encoding: "workbook",
+                delimiter: None,
+                format: "workbook",
+                cell_problems,
+            })
+        }
+    }
 }
 
 /// Header (trimmed) and data records after it. Rows above the header are skipped.
@@ -163,6 +258,7 @@ mod tests {
             encoding: enc.into(),
             header_row: 1,
             timezone: "Europe/Stockholm".into(),
+            sheet: None,
         }
     }
 

@@ -132,13 +132,15 @@ fn wave_section(
         s,
         "<table>\n<caption>Förlorad arbetstid per kommun, {w}</caption>\n<thead><tr><th scope=\"col\">Kommun</th>\
          <th scope=\"col\">Län</th><th scope=\"col\" class=\"num\">Antal svar</th>\
-         <th scope=\"col\" class=\"num\">Minuter per dag</th><th scope=\"col\" class=\"num\">95&nbsp;% konfidensintervall</th></tr></thead>\n<tbody>\n",
+         <th scope=\"col\" class=\"num\">Effektivt antal svar</th>\
+         <th scope=\"col\" class=\"num\">Minuter per dag (vägt)</th><th scope=\"col\" class=\"num\">95&nbsp;% konfidensintervall</th></tr></thead>\n<tbody>\n",
         w = esc(wave)
     );
     for r in &sorted {
-        let (n, mean, ci) = if shown(r, min_cell) {
+        let (n, n_eff, mean, ci) = if shown(r, min_cell) {
             (
                 sv_number(r.n as f64, 0),
+                sv_opt(r.n_eff, 1),
                 sv_opt(r.mean_minutes, 1),
                 match (r.ci_low, r.ci_high) {
                     (Some(l), Some(h)) => format!("{}–{}", sv_number(l, 1), sv_number(h, 1)),
@@ -147,11 +149,16 @@ fn wave_section(
             )
         } else {
             // The count goes too: with n and the others' values, a mean can be worked back.
-            (SUPPRESSED.into(), SUPPRESSED.into(), SUPPRESSED.into())
+            (
+                SUPPRESSED.into(),
+                SUPPRESSED.into(),
+                SUPPRESSED.into(),
+                SUPPRESSED.into(),
+            )
         };
         let _ = writeln!(
             s,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{mean}</td><td class=\"num\">{ci}</td></tr>",
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{n_eff}</td><td class=\"num\">{mean}</td><td class=\"num\">{ci}</td></tr>",
             esc(&r.kommun_name),
             esc(&r.lan_name)
         );
@@ -165,7 +172,9 @@ fn colophon(run: &RunInfo) -> String {
     let _ = write!(
         s,
         "<footer class=\"note\">\n<p><strong>Metod.</strong> Vägt medelvärde av svaren på frågan om hur mycket \
-         arbetstid man förlorar en vanlig arbetsdag på grund av IT-strul. Intervallet är medelvärdet ±1,96 \
+         arbetstid man förlorar en vanlig arbetsdag på grund av IT-strul. Där antalet anställda per grupp \
+         (arbetsgivare och verksamhet) är känt väger varje svar så att grupperna motsvarar sin andel av de anställda \
+         (poststratifiering); annars väger alla svar lika. Svar som anges i intervall (t.ex. 16–30 minuter) räknas med intervallets mitt. Intervallet är medelvärdet ±1,96 \
          standardfel, där standardfelet bygger på det effektiva antalet svar (Kish) och därmed tar hänsyn till vikterna. \
          Dubbla svar från samma person räknas en gång. Celler med färre än {min} svar visas som ”..” och ingår inte i diagrammet.</p>\n\
          <p><strong>Körning</strong> {run}. Data till och med {data}.</p>\n<table>\n<caption>Källfiler i denna körning</caption>\n\

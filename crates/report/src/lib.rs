@@ -39,6 +39,8 @@ pub struct KommunFriction {
     pub kommun_name: String,
     pub lan_name: String,
     pub n: i64,
+    /// Kish's effective number of respondents, n_eff = (Σw)² / Σw².
+    pub n_eff: Option<f64>,
     pub mean_minutes: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
@@ -57,7 +59,7 @@ pub fn kommun_friction(batches: &[RecordBatch]) -> Result<Vec<KommunFriction>, R
         );
         let n = int_values(b, "n")?;
         let f = |c: &str| float_values(b, c);
-        let (mean, lo, hi) = (f("mean_minutes")?, f("ci_low")?, f("ci_high")?);
+        let (mean, lo, hi, n_eff) = (f("mean_minutes")?, f("ci_low")?, f("ci_high")?, f("n_eff")?);
         for i in 0..b.num_rows() {
             out.push(KommunFriction {
                 wave_id: waves[i].clone().unwrap_or_default(),
@@ -65,6 +67,7 @@ pub fn kommun_friction(batches: &[RecordBatch]) -> Result<Vec<KommunFriction>, R
                 kommun_name: names[i].clone().unwrap_or_default(),
                 lan_name: lans[i].clone().unwrap_or_default(),
                 n: n[i].unwrap_or(0),
+                n_eff: n_eff[i],
                 mean_minutes: mean[i],
                 ci_low: lo[i],
                 ci_high: hi[i],

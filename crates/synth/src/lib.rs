@@ -10,6 +10,7 @@
 
 mod logs;
 mod projects;
+mod staff_survey;
 mod survey;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ pub enum SynthError {
     },
     #[error("{0}")]
     Settings(String),
+    #[error("cannot make the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }
 
 /// What to generate.
@@ -85,6 +88,24 @@ pub fn generate(reference: &Reference, s: &Settings, out: &Path) -> Result<Writt
             out,
             &format!("survey/vision-{wave}.csv"),
             text.as_bytes(),
+            &mut w,
+        )?;
+    }
+    // Two municipalities' own staff surveys, as Excel exports.
+    for k in chosen.iter().take(s.survey.staff_survey_kommuner) {
+        let bytes = staff_survey::generate(
+            k,
+            s.survey.staff_survey_year,
+            s.survey.respondents_per_kommun * 2,
+            s.seed,
+        )?;
+        write(
+            out,
+            &format!(
+                "survey/medarbetarenkat-{}-{}.xlsx",
+                k.kommun_kod, s.survey.staff_survey_year
+            ),
+            &bytes,
             &mut w,
         )?;
     }

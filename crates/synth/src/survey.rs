@@ -16,6 +16,9 @@ pub struct SurveySettings {
     pub respondents_per_kommun: usize,
     /// Share of rows with a realistic defect (misspelt kommun, text for minutes, cut row, …).
     pub dirty_rate: f64,
+    /// Municipalities that also run their own staff survey (medarbetarenkät, XLSX).
+    pub staff_survey_kommuner: usize,
+    pub staff_survey_year: u16,
 }
 
 impl Default for SurveySettings {
@@ -24,6 +27,8 @@ impl Default for SurveySettings {
             waves: vec![2014, 2019],
             respondents_per_kommun: 40,
             dirty_rate: 0.01,
+            staff_survey_kommuner: 2,
+            staff_survey_year: 2025,
         }
     }
 }
@@ -44,9 +49,11 @@ pub const HEADER: [&str; 13] = [
     "Inskickad",
 ];
 
-/// Vision's published national means: 26 minutes in 2014, 34 in 2019; straight between.
+/// Vision's published national means: 26 minutes in 2014, 34 in 2019; straight between, and
+/// held at 34 after 2019, the last published figure.
 pub fn target_mean_minutes(year: u16) -> f64 {
-    26.0 + (f64::from(year) - 2014.0) * (34.0 - 26.0) / 5.0
+    let y = f64::from(year.clamp(2014, 2019));
+    26.0 + (y - 2014.0) * (34.0 - 26.0) / 5.0
 }
 
 /// (label, share of staff, friction multiplier, share involved in procurement)
@@ -197,6 +204,46 @@ const COMMENTS: [&str; 8] = [
     "Bra support men systemen är gamla.\nSkrivaren fungerar sällan.",
     "Surfplattorna i hemtjänsten tappar uppkopplingen; vi skriver \"på papper\" istället.",
 ];
+
+/// One respondent's latent answers, shared by every survey format.
+pub(crate) struct Respondent {
+    pub verksamhet: usize,
+    pub occupation: &'static str,
+    pub involved: bool,
+    pub minutes: f64,
+}
+
+/// Draws the respondents of one municipality with the calibrated model.
+pub(crate) fn respondents(rng: &mut impl Rng, year: u16, n: usize) -> Vec<Respondent> {
+    let base = base_minutes(target_mean_minutes(year));
+    let latent = LogNormal::new(base.ln() - SIGMA * SIGMA / 2.0, SIGMA).expect("valid lognormal");
+    let sd: f64 = 0.12;
+    let effect = Normal::new(-sd * sd / 2.0, sd)
+        .expect("valid normal")
+        .sample(rng)
+        .exp();
+    (0..n)
+        .map(|_| {
+            let (vi, v) = pick(rng, &VERKSAMHET, |v| v.1);
+            let (_, o) = pick(rng, OCCUPATIONS[vi], |o| o.1);
+            let involved = rng.random::<f64>() < v.3;
+            let mut m = if rng.random::<f64>() < ZERO_SHARE {
+                0.0
+            } else {
+                latent.sample(rng) * v.2 * o.2 * effect
+            };
+            if involved {
+                m *= INVOLVED_FACTOR;
+            }
+            Respondent {
+                verksamhet: vi,
+                occupation: o.0,
+                involved,
+                minutes: m.min(480.0),
+            }
+        })
+        .collect()
+}
 
 pub fn generate(
     kommuner: &[&Kommun],

@@ -1,7 +1,9 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
 mod e2e;
+mod instrument;
 mod interop;
+mod weighted;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,15 +25,14 @@ impl Project {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ws = workspace();
-        copy_dir(&ws.join("pipelines"), &dir.path().join("pipelines"));
-        copy_dir(
-            &ws.join("sample-data/reference"),
-            &dir.path().join("sample-data/reference"),
-        );
-        copy_dir(
-            &ws.join("sample-data/survey"),
-            &dir.path().join("sample-data/survey"),
-        );
+        for d in [
+            "pipelines",
+            "sample-data/reference",
+            "sample-data/survey",
+            "sample-data/population",
+        ] {
+            copy_dir(&ws.join(d), &dir.path().join(d));
+        }
         Self { dir }
     }
 

@@ -63,6 +63,10 @@ fn names_resolve_in_the_forms_people_write() {
         ("Borås Stad", "1490"),
         ("Västerås stad", "1980"),
         ("1480", "1480"),
+        // Spreadsheets store codes as numbers and drop the leading zero.
+        ("180", "0180"),
+        ("180.0", "0180"),
+        (" 0114 ", "0114"),
     ] {
         let got = REF
             .resolve(input)

@@ -163,7 +163,7 @@ fn free_text_is_redacted_in_answers() {
 #[test]
 fn windows_1252_tab_separated_export_loads() {
     let out = load("cp1252_tab.csv").unwrap();
-    assert_eq!((out.encoding, out.delimiter), ("windows-1252", b'\t'));
+    assert_eq!((out.encoding, out.delimiter), ("windows-1252", Some(b'\t')));
     assert_eq!(
         (out.rows_read, out.rows_written, out.rows_rejected),
         (2, 2, 0)

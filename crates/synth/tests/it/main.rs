@@ -42,6 +42,8 @@ fn a_large_sample_reproduces_vision_2014_and_2019() {
             waves: vec![2014, 2019],
             respondents_per_kommun: 150,
             dirty_rate: 0.0,
+            staff_survey_kommuner: 0,
+            staff_survey_year: 2025,
         },
         logs: LogSettings {
             days: 0,
