@@ -51,7 +51,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            seed: 43,
+            seed: 41,
             kommuner: 12,
             survey: SurveySettings::default(),
             logs: LogSettings::default(),

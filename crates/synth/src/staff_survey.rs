@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::survey::respondents;
+use crate::survey::{Scale, agreement, respondents};
 
 pub const HEADER: [&str; 9] = [
     "Svars-ID",
@@ -44,24 +44,18 @@ fn band(m: f64) -> &'static str {
     }
 }
 
-fn agreement(rng: &mut impl Rng, p_agree: f64) -> &'static str {
-    if rng.random::<f64>() < 0.04 {
-        return "Vet ej";
-    }
-    if rng.random::<f64>() < p_agree {
-        if rng.random::<f64>() < 0.4 {
-            "Stämmer helt"
-        } else {
-            "Stämmer till stor del"
-        }
-    } else {
-        match rng.random::<f64>() {
-            x if x < 0.5 => "Stämmer delvis",
-            x if x < 0.85 => "Stämmer till liten del",
-            _ => "Stämmer inte alls",
-        }
-    }
-}
+const STAMMER: Scale = Scale {
+    labels: [
+        "Stämmer helt",
+        "Stämmer till stor del",
+        "Stämmer delvis",
+        "Stämmer till liten del",
+        "Stämmer inte alls",
+    ],
+    dont_know: "Vet ej",
+    dont_know_share: 0.04,
+    fully: 0.4,
+};
 
 /// The XLSX bytes of one municipality's survey; deterministic for a seed.
 pub fn generate(k: &Kommun, year: u16, n: usize, seed: u64) -> Result<Vec<u8>, XlsxError> {
@@ -96,11 +90,11 @@ pub fn generate(k: &Kommun, year: u16, n: usize, seed: u64) -> Result<Vec<u8>, X
         ws.write_string(row, 3, r.occupation)?;
         ws.write_string(row, 4, band(r.minutes))?;
         ws.write_string(row, 5, if r.involved { "Ja" } else { "Nej" })?;
-        ws.write_string(row, 6, agreement(&mut rng, 0.55))?;
+        ws.write_string(row, 6, agreement(&mut rng, &STAMMER, 0.55))?;
         ws.write_string(
             row,
             7,
-            agreement(&mut rng, if r.involved { 0.85 } else { 0.65 }),
+            agreement(&mut rng, &STAMMER, if r.involved { 0.85 } else { 0.65 }),
         )?;
         let day = ExcelDateTime::from_ymd(year, 10, rng.random_range(1..=28))?;
         ws.write_datetime_with_format(row, 8, &day, &date)?;

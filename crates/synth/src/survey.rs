@@ -150,22 +150,46 @@ fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T], share: impl Fn(&T) -> f64) ->
     (items.len() - 1, &items[items.len() - 1])
 }
 
-fn likert(rng: &mut impl Rng, p_agree: f64) -> &'static str {
-    let x: f64 = rng.random();
-    if x < 0.03 {
-        return "Vet ej";
+/// A five-point agreement scale's labels, agreeing fully first, and its "don't know".
+pub(crate) struct Scale {
+    pub labels: [&'static str; 5],
+    pub dont_know: &'static str,
+    /// Share answering "don't know".
+    pub dont_know_share: f64,
+    /// Share of the agreeing who agree fully.
+    pub fully: f64,
+}
+
+pub(crate) const INSTAMMER: Scale = Scale {
+    labels: [
+        "Instämmer helt",
+        "Instämmer till stor del",
+        "Instämmer delvis",
+        "Instämmer till liten del",
+        "Instämmer inte alls",
+    ],
+    dont_know: "Vet ej",
+    dont_know_share: 0.03,
+    fully: 0.45,
+};
+
+/// Draws an answer: agreeing (the top two labels) with probability `p_agree`.
+pub(crate) fn agreement(rng: &mut impl Rng, scale: &Scale, p_agree: f64) -> &'static str {
+    if rng.random::<f64>() < scale.dont_know_share {
+        return scale.dont_know;
     }
+    let l = &scale.labels;
     if rng.random::<f64>() < p_agree {
-        if rng.random::<f64>() < 0.45 {
-            "Instämmer helt"
+        if rng.random::<f64>() < scale.fully {
+            l[0]
         } else {
-            "Instämmer till stor del"
+            l[1]
         }
     } else {
         match rng.random::<f64>() {
-            x if x < 0.5 => "Instämmer delvis",
-            x if x < 0.85 => "Instämmer till liten del",
-            _ => "Instämmer inte alls",
+            x if x < 0.5 => l[2],
+            x if x < 0.85 => l[3],
+            _ => l[4],
         }
     }
 }
@@ -253,34 +277,16 @@ pub fn generate(
     seed: u64,
 ) -> String {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (u64::from(year) << 32));
-    let base = base_minutes(target_mean_minutes(year));
-    let mu = base.ln() - SIGMA * SIGMA / 2.0;
-    let latent = LogNormal::new(mu, SIGMA).expect("valid lognormal");
-    let kommun_sd = 0.12;
-    let kommun_effect =
-        Normal::<f64>::new(-kommun_sd * kommun_sd / 2.0, kommun_sd).expect("valid normal");
     let start = NaiveDate::from_ymd_opt(i32::from(year), 10, 1).expect("valid date");
 
     let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
     let mut next_id = 1000 + u32::from(year % 100) * 100_000;
     for k in kommuner {
-        let effect = kommun_effect.sample(&mut rng).exp();
         let n = (s.respondents_per_kommun as f64 * rng.random_range(0.5..1.5)).round() as usize;
-        for _ in 0..n.max(1) {
+        for r in respondents(&mut rng, year, n.max(1)) {
             next_id += rng.random_range(1..7);
-            let (vi, v) = pick(&mut rng, &VERKSAMHET, |v| v.1);
-            let (_, o) = pick(&mut rng, OCCUPATIONS[vi], |o| o.1);
-            let involved = rng.random::<f64>() < v.3;
+            let (v, involved, m) = (&VERKSAMHET[r.verksamhet], r.involved, r.minutes);
             let region = rng.random::<f64>() < REGION_SHARE;
-            let mut m = if rng.random::<f64>() < ZERO_SHARE {
-                0.0
-            } else {
-                latent.sample(&mut rng) * v.2 * o.2 * effect
-            };
-            if involved {
-                m *= INVOLVED_FACTOR;
-            }
-            let m = m.min(480.0);
             let training = match rng.random_range(0..100) {
                 0..40 => "Ja",
                 40..92 => "Nej",
@@ -324,13 +330,13 @@ pub fn generate(
                 if region { "Region" } else { "Kommun" }.to_string(),
                 workplace,
                 v.0.to_string(),
-                o.0.to_string(),
+                r.occupation.to_string(),
                 minutes_text(&mut rng, m),
                 if involved { "Ja" } else { "Nej" }.to_string(),
                 training.to_string(),
-                likert(&mut rng, if involved { 0.94 } else { 0.79 }).to_string(),
-                likert(&mut rng, if involved { 0.92 } else { 0.78 }).to_string(),
-                likert(&mut rng, 0.45).to_string(),
+                agreement(&mut rng, &INSTAMMER, if involved { 0.94 } else { 0.79 }).to_string(),
+                agreement(&mut rng, &INSTAMMER, if involved { 0.92 } else { 0.78 }).to_string(),
+                agreement(&mut rng, &INSTAMMER, 0.45).to_string(),
                 comment,
                 when.format("%Y-%m-%d %H:%M").to_string(),
             ];

@@ -114,6 +114,37 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         counts["municipality"] + counts["county"] + counts["survey_response"] + rejected
     );
     assert!(rejected > 0, "the bundled sample has realistic defects");
+    // Both instruments' files are in the lake: the Vision CSVs and the staff-survey workbooks.
+    let responses = lake.read_table(&LakeTable::SurveyResponse.def()).unwrap();
+    let mut files = strings(&responses, "source_file");
+    files.sort();
+    files.dedup();
+    let files: Vec<String> = files.into_iter().flatten().collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with(".xlsx") && f.contains("medarbetarenkat")),
+        "{files:?}"
+    );
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.starts_with("sample-data/survey/vision-"))
+            .count(),
+        2
+    );
+    // The Vision waves are post-stratified: weights are not all 1.
+    let w: Vec<f64> = responses
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name("weight")
+                .unwrap()
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect();
+    assert!(w.iter().any(|w| *w > 1.0), "post-stratified weights");
 }
 
 #[test]
