@@ -2,10 +2,21 @@
 -- description: Mean minutes lost per working day to IT friction, by survey wave and municipality: weighted mean, Kish effective n and a 95 % interval (mean ± 1.96 standard errors). Duplicate answers, answers without minutes and respondents that could not be weighted (weight 0) are left out.
 -- unit: minutes per working day
 -- grain: wave_id × kommun_kod
-WITH r AS (
-    SELECT wave_id, kommun_kod, weight AS w, minutes_lost AS x
+WITH first_answer AS (
+    -- A respondent counts once per wave, also when the wave spans several files (ingest
+    -- flags repeats within a file; this catches them across files): the earliest answer wins.
+    SELECT *,
+           ROW_NUMBER() OVER (
+               PARTITION BY wave_id, respondent_key
+               ORDER BY submitted_at NULLS LAST, source_file, source_line
+           ) AS nth
     FROM survey_response
-    WHERE NOT is_duplicate
+),
+r AS (
+    SELECT wave_id, kommun_kod, weight AS w, minutes_lost AS x
+    FROM first_answer
+    WHERE nth = 1
+      AND NOT is_duplicate
       AND weight > 0
       AND kommun_kod IS NOT NULL
       AND minutes_lost IS NOT NULL

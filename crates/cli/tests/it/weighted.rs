@@ -96,3 +96,61 @@ fn the_marts_weighted_mean_and_interval_equal_a_hand_computation() {
     );
     assert!(!b.column_by_name("n").unwrap().is_null(0));
 }
+
+#[test]
+fn a_respondent_in_two_files_of_one_wave_counts_once() {
+    let p = Project::new();
+    let survey = p.path().join("sample-data/survey");
+    for e in std::fs::read_dir(&survey).unwrap() {
+        std::fs::remove_file(e.unwrap().path()).unwrap();
+    }
+    let row = |id: &str, min: u32, at: &str| {
+        format!("{id};Kommun;Malmö;Skola;Lärare;{min};Nej;Nej;;;;;{at}")
+    };
+    std::fs::write(
+        survey.join("vision-a.csv"),
+        format!(
+            "{HEADER}\n{}\n{}\n{}\n",
+            row("X1", 10, "2019-10-01 08:00"),
+            row("X2", 20, "2019-10-01 09:00"),
+            row("X3", 30, "2019-10-01 10:00")
+        ),
+    )
+    .unwrap();
+    // X1 answers again in the second file, later: the first answer stands.
+    std::fs::write(
+        survey.join("vision-b.csv"),
+        format!(
+            "{HEADER}\n{}\n{}\n{}\n",
+            row("X1", 90, "2019-10-05 08:00"),
+            row("X4", 40, "2019-10-01 11:00"),
+            row("X5", 50, "2019-10-01 12:00")
+        ),
+    )
+    .unwrap();
+    let cfg = std::fs::read_to_string(p.config()).unwrap().replace(
+        "population = \"sample-data/population/anstallda-2019.csv\"",
+        "wave_id = \"vision-x\"",
+    );
+    std::fs::write(p.config(), cfg).unwrap();
+    assert_ok(&p.run());
+    let lake = Lake::open(p.lake()).unwrap();
+    let b = &lake.read_mart("friction_by_kommun").unwrap()[0];
+    assert_eq!(b.num_rows(), 1);
+    assert_eq!(
+        b.column_by_name("n")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0),
+        5
+    );
+    let mean = b
+        .column_by_name("mean_minutes")
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .value(0);
+    assert!(
+        (mean - 30.0).abs() < 1e-12,
+        "{mean}: X1's second answer (90) must not count"
+    );
+}
