@@ -143,8 +143,9 @@ fn print_summary(s: &run::Summary) {
     );
     println!("  rows in     {}", s.rows_in());
     println!(
-        "  quarantined {} row(s) rejected (details in the *_quarantine tables)",
-        s.rows_quarantined()
+        "  quarantined {} row(s) rejected, {} value(s) nulled (details in the *_quarantine tables)",
+        s.rows_quarantined(),
+        s.values_nulled()
     );
     let tables: Vec<String> = s.tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  tables      {}", tables.join(", "));

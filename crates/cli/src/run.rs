@@ -48,6 +48,9 @@ impl Summary {
             .map(|s| s.rows_read)
             .sum()
     }
+    pub fn values_nulled(&self) -> i64 {
+        self.sources.iter().map(|s| s.values_nulled).sum()
+    }
     pub fn rows_quarantined(&self) -> i64 {
         self.sources
             .iter()
@@ -109,6 +112,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                 population: population.as_ref(),
                 key: &key,
                 run_id: &s.run_id,
+                quiet: args.quiet,
                 now,
             };
             match survey_file(&ctx, &file, &name, &wave) {
@@ -187,6 +191,7 @@ struct SurveyCtx<'a> {
     population: Option<&'a Population>,
     key: &'a PseudoKey,
     run_id: &'a str,
+    quiet: bool,
     now: chrono::DateTime<Utc>,
 }
 
@@ -245,6 +250,11 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
     };
     let (responses, answers, quarantine, counts) = match ingest(&src, &ctx) {
         Ok(out) => {
+            if !c.quiet {
+                for w in &out.warnings {
+                    eprintln!("warning: {name}: {w}");
+                }
+            }
             let counts = (out.rows_read, out.rows_written, out.rows_rejected);
             (
                 Some(out.responses),
@@ -313,7 +323,14 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
         &[ledger::to_batch(&[entry.clone()])],
     )?;
     txn.commit()?;
-    Ok(line(&entry))
+    let nulled = quarantine
+        .iter()
+        .filter(|q| q.action == Action::ValueNulled)
+        .count() as i64;
+    Ok(SourceLine {
+        values_nulled: nulled,
+        ..line(&entry)
+    })
 }
 
 fn line(e: &LedgerEntry) -> SourceLine {
@@ -322,6 +339,7 @@ fn line(e: &LedgerEntry) -> SourceLine {
         rows_read: e.rows_read,
         rows_written: e.rows_written,
         rows_quarantined: e.rows_quarantined,
+        values_nulled: 0,
         action: e.action.clone(),
     }
 }

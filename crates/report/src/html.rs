@@ -25,6 +25,8 @@ pub struct SourceLine {
     pub rows_read: i64,
     pub rows_written: i64,
     pub rows_quarantined: i64,
+    /// Values left out of rows that were loaded (an unknown label, say).
+    pub values_nulled: i64,
     pub action: String,
 }
 
