@@ -118,7 +118,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             match survey_file(&ctx, &file, &name, &wave) {
                 Ok(line) => s.sources.push(line),
                 Err(e) => {
-                    let msg = format!("{e:#}");
+                    let msg = crate::describe(&e);
                     if !args.quiet {
                         eprintln!("error: {name}: {msg}");
                     }

@@ -222,10 +222,11 @@ pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput,
     let mut cols = Columns::default();
     let mut ans = AnswerColumns::default();
     let mut seen = HashSet::new();
+    let mut places = Places::new();
     let mut rejected = 0;
     let mut duplicates = 0;
     for rec in records {
-        match row(rec, header, &layout, ins, ctx, tz, &mut q) {
+        match row(rec, header, &layout, ins, ctx, tz, &mut q, &mut places) {
             Some(r) => {
                 let dup = !seen.insert(r.key.clone());
                 duplicates += i64::from(dup);
@@ -289,6 +290,10 @@ struct Row {
     answers: Vec<(String, Option<f64>, Option<String>)>,
 }
 
+/// Workplaces already resolved in this file: (is a region, raw text) → (kommun_kod, lan_kod).
+type Places =
+    std::collections::HashMap<(bool, String), Result<(Option<String>, Option<String>), String>>;
+
 /// Reads one record, or returns None after quarantining why it cannot be loaded.
 fn row(
     rec: &Record,
@@ -298,6 +303,7 @@ fn row(
     ctx: &Context<'_>,
     tz: Tz,
     q: &mut Vec<QuarantineRow>,
+    places: &mut Places,
 ) -> Option<Row> {
     let line = Some(rec.line);
     let reject =
@@ -356,21 +362,26 @@ fn row(
     }
 
     let wp = cell(l.workplace);
-    let (kommun_kod, lan_kod) = if employer_type == "region" {
-        match ctx.reference.lookup_lan(wp) {
-            Ok(lan) => (None, Some(lan.lan_kod.clone())),
-            Err(e) => {
-                reject(q, Some(&f.workplace.column), Some(wp), e.to_string());
-                return None;
+    // The same few workplaces repeat on thousands of rows: resolve each once per file.
+    let resolved = places
+        .entry((employer_type == "region", wp.to_string()))
+        .or_insert_with(|| {
+            if employer_type == "region" {
+                ctx.reference
+                    .lookup_lan(wp)
+                    .map(|lan| (None, Some(lan.lan_kod.clone())))
+            } else {
+                ctx.reference
+                    .resolve(wp)
+                    .map(|k| (Some(k.kommun_kod.clone()), Some(k.lan_kod.clone())))
             }
-        }
-    } else {
-        match ctx.reference.resolve(wp) {
-            Ok(k) => (Some(k.kommun_kod.clone()), Some(k.lan_kod.clone())),
-            Err(e) => {
-                reject(q, Some(&f.workplace.column), Some(wp), e.to_string());
-                return None;
-            }
+            .map_err(|e| e.to_string())
+        });
+    let (kommun_kod, lan_kod) = match resolved {
+        Ok(codes) => codes.clone(),
+        Err(why) => {
+            reject(q, Some(&f.workplace.column), Some(wp), why.clone());
+            return None;
         }
     };
 

@@ -183,6 +183,38 @@ impl Instrument {
                 (false, None) => Ok(None),
             }
         };
+        // Labels are matched without regard to case or surrounding space: normalise the keys
+        // once here, so a lookup per cell is one map access.
+        let norm = |m: &mut BTreeMap<String, String>| {
+            *m = std::mem::take(m)
+                .into_iter()
+                .map(|(k, v)| (k.trim().to_lowercase(), v))
+                .collect();
+        };
+        i.minutes_bands = std::mem::take(&mut i.minutes_bands)
+            .into_iter()
+            .map(|(k, v)| (k.trim().to_lowercase(), v))
+            .collect();
+        for it in &mut i.items {
+            norm(&mut it.values);
+        }
+        let f = &mut i.fields;
+        for m in [
+            Some(&mut f.respondent_id),
+            f.employer_type.as_mut(),
+            Some(&mut f.workplace),
+            f.verksamhet.as_mut(),
+            f.occupation.as_mut(),
+            Some(&mut f.minutes_lost),
+            f.involved_in_procurement.as_mut(),
+            f.needs_training.as_mut(),
+            f.submitted_at.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            norm(&mut m.values);
+        }
         let f = &mut i.fields;
         for (name, m) in [
             ("respondent_id", Some(&mut f.respondent_id)),

@@ -12,18 +12,19 @@ pub type Parsed<T> = Result<Option<T>, String>;
 
 /// Answers that mean "no answer": missing, never an error.
 fn is_missing(s: &str) -> bool {
-    let s = s.trim().to_lowercase();
-    matches!(
-        s.as_str(),
-        "" | "vet ej"
-            | "vet inte"
-            | "ej svar"
-            | "inget svar"
-            | "don't know"
-            | "dont know"
-            | "n/a"
-            | "-"
-    )
+    // Called for every cell: compare without allocating (all the tokens are ASCII).
+    const MISSING: [&str; 8] = [
+        "",
+        "vet ej",
+        "vet inte",
+        "ej svar",
+        "inget svar",
+        "don't know",
+        "dont know",
+        "n/a",
+    ];
+    let s = s.trim();
+    s == "-" || MISSING.iter().any(|m| s.eq_ignore_ascii_case(m))
 }
 
 /// A number with decimal comma or point, and thousands separated by space, NBSP or
@@ -63,11 +64,7 @@ pub fn minutes(raw: &str, bands: &BTreeMap<String, Band>) -> Parsed<Minutes> {
         return Ok(None);
     }
     let lower = t.to_lowercase();
-    if let Some(b) = bands
-        .iter()
-        .find(|(k, _)| k.to_lowercase() == lower)
-        .map(|(_, b)| b)
-    {
+    if let Some(b) = bands.get(&lower) {
         return Ok(Some(Minutes {
             point: b.point,
             low: b.low,
@@ -208,16 +205,15 @@ pub fn likert5(raw: &str) -> Parsed<f64> {
     Ok(Some(f64::from(v)))
 }
 
-/// A label through the instrument's map, without regard to case or surrounding space.
+/// A label through the instrument's map, without regard to case or surrounding space. The
+/// map's keys are lower case and trimmed (Instrument::parse makes them so).
 pub fn category(raw: &str, values: &BTreeMap<String, String>) -> Parsed<String> {
     if is_missing(raw) {
         return Ok(None);
     }
-    let l = raw.trim().to_lowercase();
     values
-        .iter()
-        .find(|(k, _)| k.trim().to_lowercase() == l)
-        .map(|(_, v)| Some(v.clone()))
+        .get(&raw.trim().to_lowercase())
+        .map(|v| Some(v.clone()))
         .ok_or_else(|| format!("'{}' is not among the instrument's labels", raw.trim()))
 }
 
@@ -260,7 +256,7 @@ mod tests {
 
     fn bands() -> BTreeMap<String, Band> {
         [(
-            "Mer än en timme".to_string(),
+            "mer än en timme".to_string(),
             Band {
                 low: 61.0,
                 high: None,
