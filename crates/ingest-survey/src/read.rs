@@ -190,6 +190,35 @@ pub fn load(bytes: &[u8], fmt: &SourceFormat) -> Result<Loaded, ReadError> {
     }
 }
 
+/// Gathers the header and the data records after it, whatever the format: the first row pushed
+/// is the header (trimmed); blank rows after it are no answers, not bad rows.
+#[derive(Default)]
+pub(crate) struct Rows {
+    header: Option<Vec<String>>,
+    records: Vec<Record>,
+}
+
+impl Rows {
+    pub(crate) fn push(&mut self, line: i64, fields: Vec<String>) {
+        if self.header.is_none() {
+            self.header = Some(fields.iter().map(|f| f.trim().to_string()).collect());
+        } else if fields.iter().any(|f| !f.trim().is_empty()) {
+            self.records.push(Record { line, fields });
+        }
+    }
+
+    pub(crate) fn has_header(&self) -> bool {
+        self.header.is_some()
+    }
+
+    pub(crate) fn finish(self, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
+        Ok((
+            self.header.ok_or(ReadError::NoHeader(header_row))?,
+            self.records,
+        ))
+    }
+}
+
 /// Header (trimmed) and data records after it. Rows above the header are skipped.
 pub fn records(d: &Decoded, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -208,33 +237,19 @@ pub fn records(d: &Decoded, header_row: usize) -> Result<(Vec<String>, Vec<Recor
         }
         newlines.partition_point(|&nl| nl < b) as i64 + 1
     };
-    let mut header = None;
-    let mut out = Vec::new();
+    let mut rows = Rows::default();
     for (i, r) in rdr.records().enumerate() {
         let r = r.map_err(|e| ReadError::Csv {
             line: e.position().map_or(0, |p| line_at(p.byte()) as u64),
             message: e.to_string(),
         })?;
         let line = r.position().map_or(0, |p| line_at(p.byte()));
-        let fields: Vec<String> = r.iter().map(str::to_string).collect();
         if i + 1 < header_row {
             continue;
         }
-        if header.is_none() {
-            header = Some(
-                fields
-                    .iter()
-                    .map(|f| f.trim().to_string())
-                    .collect::<Vec<_>>(),
-            );
-            continue;
-        }
-        if fields.iter().all(|f| f.trim().is_empty()) {
-            continue; // a blank line between records is no answer, not a bad row
-        }
-        out.push(Record { line, fields });
+        rows.push(line, r.iter().map(str::to_string).collect());
     }
-    let header = header.ok_or(ReadError::NoHeader(header_row))?;
+    let (header, out) = rows.finish(header_row)?;
     if header.len() == 1 {
         return Err(ReadError::OneColumn(header[0].clone()));
     }

@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 
-use crate::read::{ReadError, Record};
+use crate::read::{ReadError, Record, Rows};
 
 /// What the bytes are, from their first bytes rather than the file name, which lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +79,7 @@ pub fn records(
         .map_err(|e| ReadError::Workbook(format!("sheet '{name}': {e}")))?;
     // The range starts at the first non-empty cell; rows and columns before it are empty.
     let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut header = None;
-    let mut out = Vec::new();
+    let mut rows = Rows::default();
     // (line, column index, problem) for cells that cannot be read as text.
     let mut bad_cells = Vec::new();
     for (i, row) in range.rows().enumerate() {
@@ -98,23 +97,12 @@ pub fn records(
                 }
             }
         }
-        if header.is_none() {
-            if (line as usize) == header_row {
-                header = Some(
-                    fields
-                        .iter()
-                        .map(|f| f.trim().to_string())
-                        .collect::<Vec<_>>(),
-                );
-            }
-            continue;
+        // The header is the row the instrument names, exactly; rows after it are records.
+        if rows.has_header() || line as usize == header_row {
+            rows.push(line, fields);
         }
-        if fields.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        out.push(Record { line, fields });
     }
-    let header = header.ok_or(ReadError::NoHeader(header_row))?;
+    let (header, mut out) = rows.finish(header_row)?;
     // Spreadsheets pad rows to the widest one; trailing empty header cells are not columns.
     let width = header
         .iter()
