@@ -290,9 +290,11 @@ struct Row {
     answers: Vec<(String, Option<f64>, Option<String>)>,
 }
 
-/// Workplaces already resolved in this file: (is a region, raw text) → (kommun_kod, lan_kod).
+/// Workplaces already resolved in this file: (employer type as given, raw text) →
+/// (employer type, kommun_kod, lan_kod).
 type Places =
-    std::collections::HashMap<(bool, String), Result<(Option<String>, Option<String>), String>>;
+    std::collections::HashMap<Resolution, Result<(String, Option<String>, Option<String>), String>>;
+type Resolution = (Option<String>, String);
 
 /// Reads one record, or returns None after quarantining why it cannot be loaded.
 fn row(
@@ -349,11 +351,11 @@ fn row(
     }
     let key = ctx.pseudonymiser.pseudonym(RESPONDENT_DOMAIN, rid);
 
-    let mut employer_type = "kommun".to_string();
+    // None: the export does not say, and the workplace decides (a region → "region").
+    let mut employer_type: Option<String> = None;
     if let (Some(i), Some(m)) = (l.employer_type, &f.employer_type) {
         match values::category(cell(i), &m.values) {
-            Ok(Some(v)) => employer_type = v,
-            Ok(None) => {}
+            Ok(v) => employer_type = v,
             Err(why) => {
                 reject(q, Some(&m.column), Some(cell(i)), why);
                 return None;
@@ -364,20 +366,32 @@ fn row(
     let wp = cell(l.workplace);
     // The same few workplaces repeat on thousands of rows: resolve each once per file.
     let resolved = places
-        .entry((employer_type == "region", wp.to_string()))
+        .entry((employer_type.clone(), wp.to_string()))
         .or_insert_with(|| {
-            if employer_type == "region" {
+            let region = || {
                 ctx.reference
                     .lookup_lan(wp)
-                    .map(|lan| (None, Some(lan.lan_kod.clone())))
-            } else {
-                ctx.reference
-                    .resolve(wp)
-                    .map(|k| (Some(k.kommun_kod.clone()), Some(k.lan_kod.clone())))
+                    .map(|lan| ("region".to_string(), None, Some(lan.lan_kod.clone())))
+            };
+            let kommun = || {
+                ctx.reference.resolve(wp).map(|k| {
+                    (
+                        "kommun".to_string(),
+                        Some(k.kommun_kod.clone()),
+                        Some(k.lan_kod.clone()),
+                    )
+                })
+            };
+            match employer_type.as_deref() {
+                Some("region") => region().map_err(|e| e.to_string()),
+                Some(other) => kommun()
+                    .map(|(_, k, l)| (other.to_string(), k, l))
+                    .map_err(|e| e.to_string()),
+                // A kommun first: "Region Gotland" is a kommun too.
+                None => kommun().or_else(|e| region().map_err(|_| e.to_string())),
             }
-            .map_err(|e| e.to_string())
         });
-    let (kommun_kod, lan_kod) = match resolved {
+    let (employer_type, kommun_kod, lan_kod) = match resolved {
         Ok(codes) => codes.clone(),
         Err(why) => {
             reject(q, Some(&f.workplace.column), Some(wp), why.clone());

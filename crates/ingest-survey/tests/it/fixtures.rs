@@ -190,3 +190,39 @@ fn a_one_column_file_is_reported_as_a_delimiter_problem() {
     let err = load_bytes("pipes.csv", "Respondent-ID|Kommun\nV1|Malmö\n".as_bytes()).unwrap_err();
     assert!(err.to_string().contains("delimiter"), "{err}");
 }
+
+#[test]
+fn without_an_employer_column_a_region_as_workplace_makes_a_region_employee() {
+    let text = "Respondent-ID;Arbetsplats (kommun eller region);Hur mycket arbetstid förlorar du en vanlig arbetsdag på grund av IT-strul? (minuter)\n\
+                R1;Västra Götalandsregionen;20\nR2;Göteborg;30\nR3;Region Gotland;10\nR4;Landet Ingenstans;5\n";
+    let out = load_bytes("no-employer.csv", text.as_bytes()).unwrap();
+    let r = &out.responses;
+    assert_eq!(
+        strings(r, "employer_type"),
+        ["region", "kommun", "kommun"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        strings(r, "kommun_kod"),
+        vec![None, Some("1480".into()), Some("0980".into())],
+        "Region Gotland is a kommun"
+    );
+    assert_eq!(
+        strings(r, "lan_kod"),
+        ["14", "14", "09"].map(|s| Some(s.to_string()))
+    );
+    let bad = out
+        .quarantine
+        .iter()
+        .find(|q| q.raw_value.as_deref() == Some("Landet Ingenstans"))
+        .unwrap();
+    assert!(
+        bad.reason.contains("unknown municipality"),
+        "{}",
+        bad.reason
+    );
+    assert!(
+        out.warnings.iter().any(|w| w.contains("Arbetsgivare")),
+        "{:?}",
+        out.warnings
+    );
+}
