@@ -170,6 +170,8 @@ impl<'a> Txn<'a> {
         apply(&root, &self.journal)?;
         std::fs::remove_file(&jpath).map_err(|e| LakeError::io(&jpath, e))?;
         let _ = std::fs::remove_dir_all(self.staging());
+        // Succeeds only when no other transaction is staging: an empty _staging/ is clutter.
+        let _ = std::fs::remove_dir(self.lake.root.join(STAGING));
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 mod fixtures;
 mod formats;
+mod fuzz;
 mod weighting;
 
 use std::path::PathBuf;
