@@ -7,14 +7,11 @@ use friktion_core::LakeTable;
 use friktion_lake::{Lake, TableStats};
 
 pub fn stats(lake: &Lake) -> Result<Vec<(String, TableStats)>> {
-    let mut out = Vec::new();
-    for t in LakeTable::ALL {
-        let def = t.def();
-        let st = lake.stats(&lake.table_dir(&def), def.name, def.partition_cols)?;
-        if st.files > 0 {
-            out.push(("table".to_string(), st));
-        }
-    }
+    let mut out: Vec<(String, TableStats)> = lake
+        .table_stats()?
+        .into_iter()
+        .map(|st| ("table".to_string(), st))
+        .collect();
     for m in lake.marts()? {
         let st = lake.stats(&lake.mart_dir(&m), &m, &[])?;
         out.push(("mart".to_string(), st));

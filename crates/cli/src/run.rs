@@ -146,13 +146,11 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     })?;
     s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
 
-    for t in LakeTable::ALL {
-        let def = t.def();
-        let st = lake.stats(&lake.table_dir(&def), def.name, def.partition_cols)?;
-        if st.files > 0 {
-            s.tables.push((def.name.to_string(), st.rows));
-        }
-    }
+    s.tables = lake
+        .table_stats()?
+        .into_iter()
+        .map(|st| (st.name, st.rows))
+        .collect();
 
     let out = reports_dir.join(&s.run_id);
     let rows = friktion_report::kommun_friction(&lake.read_mart("friction_by_kommun")?)?;
@@ -274,13 +272,7 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
                 Action::RowRejected,
             )];
             let mut txn = c.lake.begin()?;
-            for t in [
-                LakeTable::SurveyResponse,
-                LakeTable::SurveyAnswer,
-                LakeTable::SurveyQuarantine,
-            ] {
-                txn.replace_source(&t.def(), &key)?;
-            }
+            replace_survey_source(&mut txn, &key)?;
             txn.write_table(
                 &LakeTable::SurveyQuarantine.def(),
                 &[],
@@ -295,13 +287,7 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
     entry.rows_written = counts.1;
     entry.rows_quarantined = counts.2;
     let mut txn = c.lake.begin()?;
-    for t in [
-        LakeTable::SurveyResponse,
-        LakeTable::SurveyAnswer,
-        LakeTable::SurveyQuarantine,
-    ] {
-        txn.replace_source(&t.def(), &key)?;
-    }
+    replace_survey_source(&mut txn, &key)?;
     if let Some(r) = responses.filter(|r| r.num_rows() > 0) {
         txn.write_table(&LakeTable::SurveyResponse.def(), &[wave], &key, &[r])?;
     }
@@ -331,6 +317,18 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
         values_nulled: nulled,
         ..line(&entry)
     })
+}
+
+/// Marks every file a survey source gave, in each of its tables, for replacement.
+fn replace_survey_source(txn: &mut friktion_lake::Txn<'_>, key: &str) -> Result<()> {
+    for t in [
+        LakeTable::SurveyResponse,
+        LakeTable::SurveyAnswer,
+        LakeTable::SurveyQuarantine,
+    ] {
+        txn.replace_source(&t.def(), key)?;
+    }
+    Ok(())
 }
 
 fn line(e: &LedgerEntry) -> SourceLine {

@@ -290,6 +290,35 @@ struct Row {
     answers: Vec<(String, Option<f64>, Option<String>)>,
 }
 
+/// An optional field's raw text and mapping, when both the instrument and the file have it.
+fn mapped<'a>(
+    rec: &'a Record,
+    i: Option<usize>,
+    m: &'a Option<FieldMap>,
+) -> Option<(&'a str, &'a FieldMap)> {
+    Some((rec.fields[i?].trim(), m.as_ref()?))
+}
+
+/// The parsed value, or None after recording why the raw value was left out.
+fn kept<T>(
+    nulls: &mut Vec<QuarantineRow>,
+    line: Option<i64>,
+    field: &str,
+    raw: &str,
+    parsed: values::Parsed<T>,
+) -> Option<T> {
+    parsed.unwrap_or_else(|why| {
+        nulls.push(QuarantineRow::new(
+            line,
+            Some(field),
+            Some(raw),
+            why,
+            Action::ValueNulled,
+        ));
+        None
+    })
+}
+
 /// Workplaces already resolved in this file: (employer type as given, raw text) →
 /// (employer type, kommun_kod, lan_kod).
 type Places =
@@ -400,104 +429,79 @@ fn row(
     };
 
     // From here on a bad value nulls that value only: the response still counts.
-    let mut nulled = |field: &str, raw: &str, why: String| {
-        q.push(QuarantineRow::new(
+    let mut nulls = Vec::new();
+    let field = |i: Option<usize>, m| mapped(rec, i, m);
+    let verksamhet = field(l.verksamhet, &f.verksamhet).and_then(|(raw, m)| {
+        kept(
+            &mut nulls,
             line,
-            Some(field),
-            Some(raw),
-            why,
-            Action::ValueNulled,
-        ));
-    };
-    let mut category = |i: Option<usize>, m: &Option<FieldMap>| -> Option<String> {
-        let (i, m) = (i?, m.as_ref()?);
-        values::category(cell(i), &m.values).unwrap_or_else(|why| {
-            nulled(&m.column, cell(i), why);
-            None
-        })
-    };
-    let verksamhet = category(l.verksamhet, &f.verksamhet);
-    let occupation = category(l.occupation, &f.occupation);
-
-    let mut q2 = Vec::new();
-    let mut nulled = |field: &str, raw: &str, why: String| {
-        q2.push(QuarantineRow::new(
+            &m.column,
+            raw,
+            values::category(raw, &m.values),
+        )
+    });
+    let occupation = field(l.occupation, &f.occupation).and_then(|(raw, m)| {
+        kept(
+            &mut nulls,
             line,
-            Some(field),
-            Some(raw),
-            why,
-            Action::ValueNulled,
-        ));
-    };
+            &m.column,
+            raw,
+            values::category(raw, &m.values),
+        )
+    });
     let raw_min = cell(l.minutes_lost);
-    let minutes = match values::minutes(raw_min, &ins.minutes_bands) {
-        Ok(Some(m)) if f.minutes_lost.max.is_some_and(|max| m.low > max) => {
-            nulled(
-                &f.minutes_lost.column,
-                raw_min,
-                format!(
-                    "{} minutes a day is more than the plausible maximum {}",
-                    m.low,
-                    f.minutes_lost.max.unwrap_or_default()
-                ),
-            );
-            None
-        }
-        Ok(m) => m,
-        Err(why) => {
-            nulled(&f.minutes_lost.column, raw_min, why);
-            None
-        }
+    let minutes = match (
+        values::minutes(raw_min, &ins.minutes_bands),
+        f.minutes_lost.max,
+    ) {
+        (Ok(Some(m)), Some(max)) if m.low > max => Err(format!(
+            "{} minutes a day is more than the plausible maximum {max}",
+            m.low
+        )),
+        (parsed, _) => parsed,
     };
-    let mut yes_no = |i: Option<usize>, m: &Option<FieldMap>| -> Option<bool> {
-        let (i, m) = (i?, m.as_ref()?);
-        values::yes_no(cell(i)).unwrap_or_else(|why| {
-            nulled(&m.column, cell(i), why);
-            None
-        })
-    };
-    let involved = yes_no(l.involved, &f.involved_in_procurement);
-    let needs_training = yes_no(l.needs_training, &f.needs_training);
-    let submitted_at = match (l.submitted_at, &f.submitted_at) {
-        (Some(i), Some(m)) => values::datetime(cell(i), tz).unwrap_or_else(|why| {
-            nulled(&m.column, cell(i), why);
-            None
-        }),
-        _ => None,
-    };
+    let minutes = kept(&mut nulls, line, &f.minutes_lost.column, raw_min, minutes);
+    let involved = field(l.involved, &f.involved_in_procurement)
+        .and_then(|(raw, m)| kept(&mut nulls, line, &m.column, raw, values::yes_no(raw)));
+    let needs_training = field(l.needs_training, &f.needs_training)
+        .and_then(|(raw, m)| kept(&mut nulls, line, &m.column, raw, values::yes_no(raw)));
+    let submitted_at = field(l.submitted_at, &f.submitted_at)
+        .and_then(|(raw, m)| kept(&mut nulls, line, &m.column, raw, values::datetime(raw, tz)));
 
     let mut answers = Vec::new();
     for (it, idx) in ins.items.iter().zip(&l.items) {
-        let Some(i) = *idx else { continue };
-        let raw = cell(i);
-        if raw.is_empty() {
+        let Some(raw) = idx.map(cell).filter(|r| !r.is_empty()) else {
             continue;
-        }
-        let parsed = match it.kind {
-            ValueKind::Likert5 => values::likert5(raw),
-            ValueKind::Number => values::number(raw),
-            ValueKind::YesNo => values::yes_no(raw).map(|v| v.map(|b| f64::from(u8::from(b)))),
-            ValueKind::Minutes => {
-                values::minutes(raw, &ins.minutes_bands).map(|m| m.map(|m| m.point))
-            }
-            ValueKind::Category => values::category(raw, &it.values).map(|_| None),
-            ValueKind::Text => Ok(None),
-            ValueKind::Datetime => values::datetime(raw, tz).map(|v| v.map(|t| t as f64)),
         };
-        let label = match it.kind {
-            ValueKind::Text => redact(raw).into_owned(),
-            ValueKind::Category => values::category(raw, &it.values)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-            _ => raw.to_string(),
+        // (value, label): a category's label is its code, free text is redacted.
+        let parsed: Result<(Option<f64>, String), String> = match it.kind {
+            ValueKind::Likert5 => values::likert5(raw).map(|v| (v, raw.to_string())),
+            ValueKind::Number => values::number(raw).map(|v| (v, raw.to_string())),
+            ValueKind::YesNo => {
+                values::yes_no(raw).map(|v| (v.map(|b| f64::from(u8::from(b))), raw.to_string()))
+            }
+            ValueKind::Minutes => values::minutes(raw, &ins.minutes_bands)
+                .map(|m| (m.map(|m| m.point), raw.to_string())),
+            ValueKind::Category => {
+                values::category(raw, &it.values).map(|c| (None, c.unwrap_or_default()))
+            }
+            ValueKind::Text => Ok((None, redact(raw).into_owned())),
+            ValueKind::Datetime => {
+                values::datetime(raw, tz).map(|v| (v.map(|t| t as f64), raw.to_string()))
+            }
         };
         match parsed {
-            Ok(v) => answers.push((it.id.clone(), v, Some(label))),
-            Err(why) => nulled(&it.column, raw, why),
+            Ok((v, label)) => answers.push((it.id.clone(), v, Some(label))),
+            Err(why) => nulls.push(QuarantineRow::new(
+                line,
+                Some(&it.column),
+                Some(raw),
+                why,
+                Action::ValueNulled,
+            )),
         }
     }
-    q.extend(q2);
+    q.extend(nulls);
     Some(Row {
         key,
         employer_type,

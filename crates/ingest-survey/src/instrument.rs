@@ -257,34 +257,6 @@ impl Instrument {
         }
         Ok(i)
     }
-
-    /// Every (canonical name, mapping) the instrument sets, fields first, then items.
-    pub fn columns(&self) -> Vec<(String, String, bool)> {
-        let f = &self.fields;
-        let mut v: Vec<(String, String, bool)> = [
-            ("respondent_id", Some(&f.respondent_id)),
-            ("employer_type", f.employer_type.as_ref()),
-            ("workplace", Some(&f.workplace)),
-            ("verksamhet", f.verksamhet.as_ref()),
-            ("occupation", f.occupation.as_ref()),
-            ("minutes_lost", Some(&f.minutes_lost)),
-            (
-                "involved_in_procurement",
-                f.involved_in_procurement.as_ref(),
-            ),
-            ("needs_training", f.needs_training.as_ref()),
-            ("submitted_at", f.submitted_at.as_ref()),
-        ]
-        .into_iter()
-        .filter_map(|(n, m)| m.map(|m| (n.to_string(), m.describe(), m.required)))
-        .collect();
-        v.extend(
-            self.items
-                .iter()
-                .map(|i| (format!("item {}", i.id), i.describe(), false)),
-        );
-        v
-    }
 }
 
 fn describe(column: &str, pattern: &Option<String>) -> String {

@@ -95,6 +95,19 @@ impl Lake {
         io::stats(dir, name, partition_cols)
     }
 
+    /// Stats of every contract table that has files, in the contract's order.
+    pub fn table_stats(&self) -> Result<Vec<TableStats>> {
+        let mut out = Vec::new();
+        for t in friktion_core::LakeTable::ALL {
+            let def = t.def();
+            let st = self.stats(&self.table_dir(&def), def.name, def.partition_cols)?;
+            if st.files > 0 {
+                out.push(st);
+            }
+        }
+        Ok(out)
+    }
+
     /// The marts present, by name.
     pub fn marts(&self) -> Result<Vec<String>> {
         let dir = self.root.join(MARTS);

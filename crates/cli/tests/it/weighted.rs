@@ -8,13 +8,24 @@ use crate::{Project, assert_ok};
 
 const HEADER: &str = "Respondent-ID;Arbetsgivare;Arbetsplats (kommun eller region);Verksamhet;Yrke;Hur mycket arbetstid förlorar du en vanlig arbetsdag på grund av IT-strul? (minuter);Har du deltagit i planering eller upphandling av IT-system?;Behöver du mer utbildning för att använda IT-systemen väl?;IT-systemen bidrar till kvaliteten i verksamheten;IT-systemen bidrar till ett effektivt resursutnyttjande;Jag har den utrustning jag behöver för mitt arbete;Övriga synpunkter;Inskickad";
 
-#[test]
-fn the_marts_weighted_mean_and_interval_equal_a_hand_computation() {
-    let p = Project::new();
+/// Empties the project's survey folder, so a test's own files are the only sources, and
+/// returns it.
+fn only_my_surveys(p: &Project) -> std::path::PathBuf {
     let survey = p.path().join("sample-data/survey");
     for e in std::fs::read_dir(&survey).unwrap() {
         std::fs::remove_file(e.unwrap().path()).unwrap();
     }
+    survey
+}
+
+fn write_survey(path: &std::path::Path, rows: &[String]) {
+    std::fs::write(path, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+}
+
+#[test]
+fn the_marts_weighted_mean_and_interval_equal_a_hand_computation() {
+    let p = Project::new();
+    let survey = only_my_surveys(&p);
     let rows = [
         "W1;Kommun;Göteborg;Skola;Lärare;30;Nej;Nej;;;;;",
         "W2;Kommun;Göteborg;Skola;Lärare;60;Nej;Nej;;;;;",
@@ -100,34 +111,27 @@ fn the_marts_weighted_mean_and_interval_equal_a_hand_computation() {
 #[test]
 fn a_respondent_in_two_files_of_one_wave_counts_once() {
     let p = Project::new();
-    let survey = p.path().join("sample-data/survey");
-    for e in std::fs::read_dir(&survey).unwrap() {
-        std::fs::remove_file(e.unwrap().path()).unwrap();
-    }
+    let survey = only_my_surveys(&p);
     let row = |id: &str, min: u32, at: &str| {
         format!("{id};Kommun;Malmö;Skola;Lärare;{min};Nej;Nej;;;;;{at}")
     };
-    std::fs::write(
-        survey.join("vision-a.csv"),
-        format!(
-            "{HEADER}\n{}\n{}\n{}\n",
+    write_survey(
+        &survey.join("vision-a.csv"),
+        &[
             row("X1", 10, "2019-10-01 08:00"),
             row("X2", 20, "2019-10-01 09:00"),
-            row("X3", 30, "2019-10-01 10:00")
-        ),
-    )
-    .unwrap();
+            row("X3", 30, "2019-10-01 10:00"),
+        ],
+    );
     // X1 answers again in the second file, later: the first answer stands.
-    std::fs::write(
-        survey.join("vision-b.csv"),
-        format!(
-            "{HEADER}\n{}\n{}\n{}\n",
+    write_survey(
+        &survey.join("vision-b.csv"),
+        &[
             row("X1", 90, "2019-10-05 08:00"),
             row("X4", 40, "2019-10-01 11:00"),
-            row("X5", 50, "2019-10-01 12:00")
-        ),
-    )
-    .unwrap();
+            row("X5", 50, "2019-10-01 12:00"),
+        ],
+    );
     let cfg = std::fs::read_to_string(p.config()).unwrap().replace(
         "population = \"sample-data/population/anstallda-2019.csv\"",
         "wave_id = \"vision-x\"",
