@@ -3,6 +3,7 @@
 mod e2e;
 mod instrument;
 mod interop;
+mod sources;
 mod weighted;
 
 use std::path::{Path, PathBuf};

@@ -49,6 +49,10 @@ fn committed_files_are_readable_with_partitions() {
             .join("wave_id=w1/part-src.parquet")
             .exists()
     );
+    assert!(
+        !lake.root().join("_staging").exists(),
+        "no empty staging left behind"
+    );
 }
 
 #[test]
