@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use friktion_ingest_logs::LogSpec;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -20,6 +21,10 @@ struct Raw {
     privacy: Privacy,
     #[serde(default)]
     survey: Vec<SurveySource>,
+    /// The systems catalogue, relative to this file; required when there are [[logs]].
+    systems: Option<PathBuf>,
+    #[serde(default)]
+    logs: Vec<LogSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +77,8 @@ pub struct Config {
     pub models: PathBuf,
     pub privacy: Privacy,
     pub survey: Vec<SurveySource>,
+    pub systems: Option<PathBuf>,
+    pub logs: Vec<LogSpec>,
     /// The directory of the config file, against which instruments are resolved.
     pub dir: PathBuf,
 }
@@ -96,6 +103,12 @@ impl Config {
                 root.display()
             );
         }
+        if !raw.logs.is_empty() && raw.systems.is_none() {
+            bail!(
+                "{}: [[logs]] needs a systems catalogue: set systems = \"systems.toml\"",
+                path.display()
+            );
+        }
         if raw.privacy.min_cell < 1 {
             bail!("{}: privacy.min_cell must be at least 1", path.display());
         }
@@ -110,6 +123,8 @@ impl Config {
                 ..raw.privacy
             },
             survey: raw.survey,
+            systems: raw.systems.map(|s| dir.join(s)),
+            logs: raw.logs,
             root,
             dir,
         })
@@ -126,10 +141,16 @@ impl Config {
 
     /// The files a survey source matches, sorted.
     pub fn survey_files(&self, s: &SurveySource) -> Result<Vec<PathBuf>> {
-        let pattern = self.root.join(&s.files);
+        self.glob(&s.files)
+    }
+
+    /// The files a glob relative to the root matches, sorted.
+    pub fn glob(&self, files: &str) -> Result<Vec<PathBuf>> {
+        let s = files;
+        let pattern = self.root.join(s);
         let pattern = pattern.to_string_lossy();
         let mut files: Vec<PathBuf> = glob::glob(&pattern)
-            .with_context(|| format!("{}: bad glob '{}'", self.path.display(), s.files))?
+            .with_context(|| format!("{}: bad glob '{s}'", self.path.display()))?
             .filter_map(|r| r.ok())
             .filter(|p| p.is_file())
             .collect();

@@ -5,6 +5,7 @@ mod describe;
 mod instrument;
 mod reference_tables;
 mod run;
+mod run_logs;
 mod synth;
 
 use std::path::PathBuf;
@@ -163,6 +164,12 @@ fn print_summary(s: &run::Summary) {
     );
     let tables: Vec<String> = s.tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  tables      {}", tables.join(", "));
+    if s.friction_days > 0 {
+        println!(
+            "  log model   it_friction_daily recomputed for {} day(s)",
+            s.friction_days
+        );
+    }
     let marts: Vec<String> = s.marts.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  marts       {}", marts.join(", "));
     for v in &s.vanished {

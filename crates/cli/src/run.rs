@@ -18,6 +18,8 @@ use friktion_report::html::{RunInfo, SourceLine};
 
 use crate::config::Config;
 use crate::reference_tables;
+use crate::run_logs::{self, LogsCtx};
+use friktion_ingest_logs::{Catalog, PseudonymCache};
 
 /// Bumped when ingest logic changes in a way that should reload every source.
 const INGEST_VERSION: &str = "survey-ingest-1";
@@ -37,6 +39,8 @@ pub struct Summary {
     pub vanished: Vec<String>,
     pub tables: Vec<(String, i64)>,
     pub marts: Vec<(String, usize)>,
+    /// Days of it_friction_daily recomputed (or removed) by the friction model.
+    pub friction_days: usize,
     pub report: Option<PathBuf>,
 }
 
@@ -126,6 +130,52 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                 }
             }
         }
+    }
+    if !cfg.logs.is_empty() {
+        let systems = cfg
+            .systems
+            .as_ref()
+            .expect("checked when the config was loaded");
+        let catalog = Catalog::load(systems)?;
+        let cache = PseudonymCache::default();
+        let lctx = LogsCtx {
+            lake: &lake,
+            ledger: &ledger,
+            reference: &reference,
+            pseudonymiser: &pseudonymiser,
+            cache: &cache,
+            catalog: &catalog,
+            key: &key,
+            run_id: &s.run_id,
+            quiet: args.quiet,
+            now,
+        };
+        for spec in &cfg.logs {
+            for file in cfg.glob(&spec.files)? {
+                let name = cfg.source_name(&file);
+                seen.push(name.clone());
+                match run_logs::log_file(&lctx, spec, &file, &name) {
+                    Ok(f) => {
+                        s.sources.push(f.line);
+                        if let Some(problem) = f.problem {
+                            if !args.quiet {
+                                eprintln!("error: {name}: {problem}");
+                            }
+                            s.failed_sources.push((name, problem));
+                        }
+                    }
+                    Err(e) => {
+                        let msg = crate::describe(&e);
+                        if !args.quiet {
+                            eprintln!("error: {name}: {msg}");
+                        }
+                        s.failed_sources.push((name, msg));
+                    }
+                }
+            }
+        }
+        s.friction_days =
+            run_logs::friction_model(&lake, &catalog).context("the log friction model")?;
     }
     s.vanished = ledger
         .known_sources()
@@ -331,7 +381,7 @@ fn replace_survey_source(txn: &mut friktion_lake::Txn<'_>, key: &str) -> Result<
     Ok(())
 }
 
-fn line(e: &LedgerEntry) -> SourceLine {
+pub(crate) fn line(e: &LedgerEntry) -> SourceLine {
     SourceLine {
         file: e.source_file.clone(),
         rows_read: e.rows_read,

@@ -313,6 +313,8 @@ fn it_event_fields() -> Vec<Field> {
         f64("latency_ms"),
         utf8("host", true),
         utf8("message", true),
+        // URL path without the query string, redacted like messages.
+        utf8("path", true),
         utf8("source_format", false),
     ];
     f.extend(lineage());
@@ -330,8 +332,13 @@ fn it_friction_daily_fields() -> Vec<Field> {
         i64("errors"),
         i64("failed_logins"),
         i64("timeouts"),
+        i64("slow_responses"),
+        i64("crashes"),
+        i64("relogins"),
         f64("p50_latency_ms"),
         f64("p95_latency_ms"),
+        // Estimated by the friction model (docs/LOGS.md), from identified users' events.
+        f64("minutes_lost"),
         f64("est_minutes_lost_per_user"),
     ]
 }

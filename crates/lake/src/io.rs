@@ -74,7 +74,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Partition values of a file, from its `col=value` directories between `root` and the file.
-fn partition_values(root: &Path, file: &Path, cols: &[&str]) -> Result<Vec<String>> {
+pub fn partition_values(root: &Path, file: &Path, cols: &[&str]) -> Result<Vec<String>> {
     let rel = file.strip_prefix(root).unwrap_or(file);
     let dirs: Vec<String> = rel
         .parent()
@@ -155,6 +155,43 @@ pub fn read_dir(
                 RecordBatch::try_new(logical.clone(), cols)
                     .map_err(|e| LakeError::arrow(&file, e))?,
             );
+        }
+    }
+    Ok(out)
+}
+
+/// Reads only the named columns of the given files (partition columns are not in files).
+pub fn read_columns(files: &[PathBuf], columns: &[&str]) -> Result<Vec<RecordBatch>> {
+    use parquet::arrow::ProjectionMask;
+    let mut out = Vec::new();
+    for path in files {
+        let f = File::open(path).map_err(|e| LakeError::io(path, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| LakeError::parquet(path, e))?;
+        let mut roots = Vec::with_capacity(columns.len());
+        for c in columns {
+            let i = builder
+                .schema()
+                .index_of(c)
+                .map_err(|_| LakeError::Contract {
+                    table: path.display().to_string(),
+                    problem: format!("no column {c}"),
+                })?;
+            roots.push(i);
+        }
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        let reader = builder
+            .with_projection(mask)
+            .build()
+            .map_err(|e| LakeError::parquet(path, e))?;
+        for b in reader {
+            let b = b.map_err(|e| LakeError::arrow(path, e))?;
+            // Columns come back in file order; put them in the order asked for.
+            let idx: Vec<usize> = columns
+                .iter()
+                .map(|c| b.schema().index_of(c).expect("projected"))
+                .collect();
+            out.push(b.project(&idx).map_err(|e| LakeError::arrow(path, e))?);
         }
     }
     Ok(out)

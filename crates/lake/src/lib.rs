@@ -18,6 +18,7 @@
 mod error;
 pub mod io;
 pub mod ledger;
+pub mod stream;
 pub mod txn;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +28,8 @@ use friktion_core::schema::TableDef;
 
 pub use error::LakeError;
 pub use ledger::{Ledger, LedgerEntry};
-pub use txn::Txn;
+pub use stream::PartitionedWriter;
+pub use txn::{TableFile, Txn};
 
 pub type Result<T, E = LakeError> = std::result::Result<T, E>;
 
@@ -105,6 +107,41 @@ impl Lake {
                 out.push(st);
             }
         }
+        Ok(out)
+    }
+
+    /// The partitions of a table that hold a file named `part-<stem>.parquet`: where a source
+    /// put its rows, so that replacing it knows which partitions change.
+    pub fn source_partitions(&self, def: &TableDef, stem: &str) -> Result<Vec<Vec<String>>> {
+        let dir = self.table_dir(def);
+        let name = format!("part-{stem}.parquet");
+        let mut out = Vec::new();
+        for f in io::parquet_files(&dir)? {
+            if f.file_name().is_some_and(|n| n.to_string_lossy() == name) {
+                out.push(io::partition_values(&dir, &f, def.partition_cols)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every file of one partition of a table.
+    pub fn partition_files(&self, def: &TableDef, partition: &[&str]) -> Result<Vec<PathBuf>> {
+        let mut dir = self.table_dir(def);
+        for (c, v) in def.partition_cols.iter().zip(partition) {
+            dir.push(format!("{c}={}", io::encode_partition_value(v)));
+        }
+        io::parquet_files(&dir)
+    }
+
+    /// The values of every partition of a table that has files, sorted.
+    pub fn partitions(&self, def: &TableDef) -> Result<Vec<Vec<String>>> {
+        let dir = self.table_dir(def);
+        let mut out = Vec::new();
+        for f in io::parquet_files(&dir)? {
+            out.push(io::partition_values(&dir, &f, def.partition_cols)?);
+        }
+        out.sort();
+        out.dedup();
         Ok(out)
     }
 

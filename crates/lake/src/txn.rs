@@ -20,8 +20,9 @@ use arrow::datatypes::SchemaRef;
 use friktion_core::schema::TableDef;
 use serde::{Deserialize, Serialize};
 
-use crate::io::{encode_partition_value, parquet_files, write_parquet};
+use crate::io::{encode_partition_value, parquet_files, write_parquet, writer_properties};
 use crate::{JOURNALS, Lake, LakeError, MARTS, Result, STAGING, failpoint};
+use parquet::arrow::ArrowWriter;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -94,12 +95,55 @@ impl<'a> Txn<'a> {
                 });
             }
         }
-        let mut rel = PathBuf::from(def.name);
-        for (c, v) in def.partition_cols.iter().zip(partition) {
-            rel.push(format!("{c}={}", encode_partition_value(v)));
-        }
-        rel.push(format!("part-{stem}.parquet"));
+        let rel = table_rel(def, partition, stem);
         self.stage(rel, &schema, batches)
+    }
+
+    /// Opens a staged file of `def` to be written batch by batch, for outputs too large to
+    /// hold in memory. It becomes part of the commit only through [`Txn::close_file`]: a file
+    /// dropped unfinished is never renamed into place.
+    pub fn create_file(&self, def: &TableDef, partition: &[&str], stem: &str) -> Result<TableFile> {
+        if partition.len() != def.partition_cols.len() {
+            return Err(LakeError::Contract {
+                table: def.name.into(),
+                problem: format!(
+                    "{} partition values given for columns {:?}",
+                    partition.len(),
+                    def.partition_cols
+                ),
+            });
+        }
+        let rel = table_rel(def, partition, stem);
+        let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
+        let path = self.lake.root.join(&staged_rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+        }
+        let file = std::fs::File::create(&path).map_err(|e| LakeError::io(&path, e))?;
+        let schema = def.file_schema();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
+            .map_err(|e| LakeError::parquet(&path, e))?;
+        Ok(TableFile {
+            table: def.name,
+            rel,
+            staged_rel,
+            path,
+            schema,
+            writer,
+            rows: 0,
+        })
+    }
+
+    /// Finishes a file from [`Txn::create_file`], makes it durable and adds it to the commit.
+    pub fn close_file(&mut self, f: TableFile) -> Result<u64> {
+        let file = f
+            .writer
+            .into_inner()
+            .map_err(|e| LakeError::parquet(&f.path, e))?;
+        file.sync_all().map_err(|e| LakeError::io(&f.path, e))?;
+        self.journal.renames.retain(|(_, r)| r != &f.rel);
+        self.journal.renames.push((f.staged_rel, f.rel));
+        Ok(f.rows)
     }
 
     /// Stages a mart: its directory is replaced whole by one file.
@@ -182,6 +226,63 @@ impl Drop for Txn<'_> {
             // Never visible; removing it is tidiness, and Lake::open does it anyway.
             let _ = std::fs::remove_dir_all(self.staging());
         }
+    }
+}
+
+/// `<table>/<col>=<value>/…/part-<stem>.parquet`, relative to the lake root.
+fn table_rel(def: &TableDef, partition: &[&str], stem: &str) -> PathBuf {
+    let mut rel = PathBuf::from(def.name);
+    for (c, v) in def.partition_cols.iter().zip(partition) {
+        rel.push(format!("{c}={}", encode_partition_value(v)));
+    }
+    rel.push(format!("part-{stem}.parquet"));
+    rel
+}
+
+/// A lake file written in pieces; see [`Txn::create_file`].
+pub struct TableFile {
+    table: &'static str,
+    rel: PathBuf,
+    staged_rel: PathBuf,
+    path: PathBuf,
+    schema: SchemaRef,
+    writer: ArrowWriter<std::fs::File>,
+    rows: u64,
+}
+
+impl TableFile {
+    /// Appends a batch, which must have the table's file schema exactly.
+    pub fn write(&mut self, b: &RecordBatch) -> Result<()> {
+        if b.schema().fields() != self.schema.fields() {
+            return Err(LakeError::Contract {
+                table: self.table.into(),
+                problem: format!(
+                    "batch schema {:?} differs from {:?}",
+                    b.schema(),
+                    self.schema
+                ),
+            });
+        }
+        self.rows += b.num_rows() as u64;
+        self.writer
+            .write(b)
+            .map_err(|e| LakeError::parquet(&self.path, e))
+    }
+
+    /// Bytes buffered for the row group in progress: what this file holds in memory.
+    pub fn buffered_bytes(&self) -> usize {
+        self.writer.in_progress_size()
+    }
+
+    /// Ends the row group in progress early, to give its memory back.
+    pub fn flush(&mut self) -> Result<()> {
+        self.writer
+            .flush()
+            .map_err(|e| LakeError::parquet(&self.path, e))
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
     }
 }
 

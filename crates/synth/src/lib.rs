@@ -13,6 +13,7 @@ mod projects;
 mod staff_survey;
 mod survey;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use friktion_core::{Kommun, Reference};
@@ -110,9 +111,24 @@ pub fn generate(reference: &Reference, s: &Settings, out: &Path) -> Result<Writt
         )?;
     }
     if s.logs.days > 0 {
-        let (ndjson, syslog) = logs::generate(&chosen, &s.logs, s.seed);
-        write(out, "logs/webapps.ndjson", ndjson.as_bytes(), &mut w)?;
-        write(out, "logs/auth.syslog", syslog.as_bytes(), &mut w)?;
+        let json = out.join("logs/webapps.ndjson");
+        let syslog = out.join("logs/auth.syslog");
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SynthError::Io { path, source }
+        };
+        std::fs::create_dir_all(out.join("logs")).map_err(io(&out.join("logs")))?;
+        let mut jw = std::io::BufWriter::new(std::fs::File::create(&json).map_err(io(&json))?);
+        let mut sw = std::io::BufWriter::new(std::fs::File::create(&syslog).map_err(io(&syslog))?);
+        let (jn, sn) = logs::generate_to(&chosen, &s.logs, s.seed, &mut jw, &mut sw)
+            .and_then(|n| {
+                jw.flush()?;
+                sw.flush()?;
+                Ok(n)
+            })
+            .map_err(io(&json))?;
+        w.files.push((PathBuf::from("logs/webapps.ndjson"), jn));
+        w.files.push((PathBuf::from("logs/auth.syslog"), sn));
     }
     if s.projects.per_kommun > 0 {
         let csv = projects::generate(&chosen, &s.projects, s.seed);

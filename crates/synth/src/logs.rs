@@ -2,6 +2,8 @@
 //! sign-in service. Working-hours traffic in Europe/Stockholm time, with the failures that cost
 //! staff time: failed sign-ins, errors, timeouts, slow responses and lost sessions.
 
+use std::io::Write;
+
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Europe::Stockholm;
 use friktion_core::Kommun;
@@ -47,15 +49,21 @@ const ACTIONS: [&str; 6] = [
     "report/export",
 ];
 
-pub fn generate(kommuner: &[&Kommun], s: &LogSettings, seed: u64) -> (String, String) {
+/// Writes the NDJSON and syslog files day by day, so that inputs of many gigabytes need no
+/// more memory than one day of lines. Returns the bytes written to each.
+pub fn generate_to(
+    kommuner: &[&Kommun],
+    s: &LogSettings,
+    seed: u64,
+    json_out: &mut impl Write,
+    syslog_out: &mut impl Write,
+) -> std::io::Result<(u64, u64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6c6f6773);
     let take = if s.kommuner == 0 {
         kommuner.len()
     } else {
         s.kommuner.min(kommuner.len())
     };
-    let mut json = Vec::new();
-    let mut syslog = Vec::new();
     let mut day = s.last_day;
     let mut days = Vec::new();
     while days.len() < s.days as usize {
@@ -65,21 +73,25 @@ pub fn generate(kommuner: &[&Kommun], s: &LogSettings, seed: u64) -> (String, St
         day -= Duration::days(1);
     }
     days.reverse();
-    for k in &kommuner[..take] {
-        for u in 0..s.users_per_kommun {
-            let user = format!(
-                "{}{:04}",
-                &k.name
-                    .to_lowercase()
-                    .chars()
-                    .filter(char::is_ascii_alphabetic)
-                    .take(3)
-                    .collect::<String>(),
-                u
-            );
-            let (app, prefix, median, _) = SYSTEMS[u % SYSTEMS.len()];
-            let latency = LogNormal::new(median.ln(), 0.9).expect("valid lognormal");
-            for d in &days {
+    let mut written = (0u64, 0u64);
+    for d in &days {
+        let mut json = Vec::new();
+        let mut syslog = Vec::new();
+        for k in &kommuner[..take] {
+            let idp = format!("idp01.k{}.example.se", k.kommun_kod);
+            for u in 0..s.users_per_kommun {
+                let user = format!(
+                    "{}{:04}",
+                    &k.name
+                        .to_lowercase()
+                        .chars()
+                        .filter(char::is_ascii_alphabetic)
+                        .take(3)
+                        .collect::<String>(),
+                    u
+                );
+                let (app, prefix, median, _) = SYSTEMS[u % SYSTEMS.len()];
+                let latency = LogNormal::new(median.ln(), 0.9).expect("valid lognormal");
                 let mut t = d
                     .and_hms_opt(7, rng.random_range(0..59), rng.random_range(0..59))
                     .expect("valid")
@@ -94,10 +106,10 @@ pub fn generate(kommuner: &[&Kommun], s: &LogSettings, seed: u64) -> (String, St
                         rng.random_range(1..250)
                     );
                     while rng.random::<f64>() < 0.08 {
-                        syslog.push((t, auth_line(&mut rng, t, &user, &ip, false)));
+                        syslog.push((t, auth_line(&mut rng, t, &idp, &user, &ip, false)));
                         t += Duration::seconds(rng.random_range(10..90));
                     }
-                    syslog.push((t, auth_line(&mut rng, t, &user, &ip, true)));
+                    syslog.push((t, auth_line(&mut rng, t, &idp, &user, &ip, true)));
                     json.push((
                         t,
                         json_line(
@@ -156,7 +168,7 @@ pub fn generate(kommuner: &[&Kommun], s: &LogSettings, seed: u64) -> (String, St
                         ));
                         if event == "session_lost" {
                             t += Duration::seconds(rng.random_range(20..120));
-                            syslog.push((t, auth_line(&mut rng, t, &user, &ip, true)));
+                            syslog.push((t, auth_line(&mut rng, t, &idp, &user, &ip, true)));
                         }
                     }
                     if si + 1 < sessions {
@@ -165,19 +177,25 @@ pub fn generate(kommuner: &[&Kommun], s: &LogSettings, seed: u64) -> (String, St
                 }
             }
         }
+        json.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        syslog.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        written.0 += write_lines(json_out, json)?;
+        written.1 += write_lines(syslog_out, syslog)?;
     }
-    json.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    syslog.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    (join(json), join(syslog))
+    Ok(written)
 }
 
-fn join(lines: Vec<(chrono::NaiveDateTime, String)>) -> String {
-    let mut out = String::new();
+fn write_lines(
+    out: &mut impl Write,
+    lines: Vec<(chrono::NaiveDateTime, String)>,
+) -> std::io::Result<u64> {
+    let mut n = 0;
     for (_, l) in lines {
-        out.push_str(&l);
-        out.push('\n');
+        out.write_all(l.as_bytes())?;
+        out.write_all(b"\n")?;
+        n += l.len() as u64 + 1;
     }
-    out
+    Ok(n)
 }
 
 fn pnr(rng: &mut impl Rng) -> String {
@@ -230,6 +248,7 @@ fn json_line(
 fn auth_line(
     rng: &mut impl Rng,
     t: chrono::NaiveDateTime,
+    host: &str,
     user: &str,
     ip: &str,
     ok: bool,
@@ -238,11 +257,11 @@ fn auth_line(
     let pid = 2000 + rng.random_range(0..50);
     if ok {
         format!(
-            "<38>{stamp} idp01 shibboleth-idp[{pid}]: Login succeeded for user {user} from {ip}"
+            "<38>{stamp} {host} shibboleth-idp[{pid}]: Login succeeded for user {user} from {ip}"
         )
     } else {
         format!(
-            "<38>{stamp} idp01 shibboleth-idp[{pid}]: Login failed for user {user} from {ip}: invalid credentials"
+            "<38>{stamp} {host} shibboleth-idp[{pid}]: Login failed for user {user} from {ip}: invalid credentials"
         )
     }
 }

@@ -1,0 +1,63 @@
+//! What a parser takes out of one line, before the catalogue, the classifier and the
+//! pseudonymiser turn it into an it_event row.
+
+use std::borrow::Cow;
+
+use crate::time::Stamp;
+
+/// One log line's fields, borrowed from the line where the format allows.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RawEvent<'a> {
+    pub ts: Option<Stamp>,
+    pub host: Option<Cow<'a, str>>,
+    /// Application or syslog program (`app`, `sshd`, `shibboleth-idp`).
+    pub app: Option<Cow<'a, str>>,
+    pub user: Option<Cow<'a, str>>,
+    pub session: Option<Cow<'a, str>>,
+    /// URL path without its query string (which can hold personal data).
+    pub path: Option<Cow<'a, str>>,
+    pub method: Option<Cow<'a, str>>,
+    pub status: Option<i32>,
+    pub latency_ms: Option<f64>,
+    pub message: Option<Cow<'a, str>>,
+    /// Syslog severity 0 (emergency) … 7 (debug), or a level name mapped onto it.
+    pub severity: Option<u8>,
+    /// An event type the source states itself (`"event": "login"`).
+    pub event: Option<Cow<'a, str>>,
+    pub kommun_kod: Option<Cow<'a, str>>,
+}
+
+/// A level name (`ERROR`, `warn`, `fatal`, …) as a syslog severity.
+pub fn severity_of_level(level: &str) -> Option<u8> {
+    let l = level.trim();
+    let eq = |s: &str| l.eq_ignore_ascii_case(s);
+    Some(if eq("emerg") || eq("emergency") || eq("panic") {
+        0
+    } else if eq("alert") {
+        1
+    } else if eq("crit") || eq("critical") || eq("fatal") {
+        2
+    } else if eq("err") || eq("error") || eq("severe") {
+        3
+    } else if eq("warn") || eq("warning") {
+        4
+    } else if eq("notice") {
+        5
+    } else if eq("info") || eq("information") || eq("informational") {
+        6
+    } else if eq("debug") || eq("trace") || eq("verbose") {
+        7
+    } else {
+        return None;
+    })
+}
+
+/// Strips the query string and fragment from a URL or path, and the scheme and authority
+/// from a full URL, leaving the path.
+pub fn url_path(u: &str) -> &str {
+    let u = u.split(['?', '#']).next().unwrap_or(u);
+    if let Some(rest) = u.split_once("://").map(|(_, r)| r) {
+        return rest.find('/').map_or("/", |i| &rest[i..]);
+    }
+    u
+}

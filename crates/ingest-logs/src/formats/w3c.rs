@@ -1,0 +1,218 @@
+//! W3C extended log format, as IIS writes it: `#Fields:` names the columns, and a restarted
+//! server writes a new `#Fields:` (possibly different) in the middle of the file. Times are
+//! UTC, as the format says; IIS's `time-taken` is milliseconds.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
+
+use crate::event::RawEvent;
+use crate::mapping::LatencyUnit;
+use crate::time::Stamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum W3cField {
+    Date,
+    Time,
+    UriStem,
+    Uri,
+    User,
+    Status,
+    TimeTaken,
+    Host,
+    Computer,
+    Site,
+    Method,
+    Other,
+}
+
+impl W3cField {
+    fn of(name: &str) -> Self {
+        match name.to_ascii_lowercase().as_str() {
+            "date" => Self::Date,
+            "time" => Self::Time,
+            "cs-uri-stem" => Self::UriStem,
+            "cs-uri" => Self::Uri,
+            "cs-username" => Self::User,
+            "sc-status" => Self::Status,
+            "time-taken" => Self::TimeTaken,
+            "cs-host" | "cs(host)" => Self::Host,
+            "s-computername" => Self::Computer,
+            "s-sitename" => Self::Site,
+            "cs-method" => Self::Method,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The columns in force: set by the last `#Fields:` line before a point in the file.
+pub type Columns = Arc<Vec<W3cField>>;
+
+/// Columns named by a `#Fields:` directive line.
+pub fn fields_directive(line: &str) -> Option<Columns> {
+    let rest = line.strip_prefix("#Fields:")?;
+    Some(Arc::new(
+        rest.split_whitespace().map(W3cField::of).collect(),
+    ))
+}
+
+pub struct W3cParser {
+    pub latency_unit: Option<LatencyUnit>,
+}
+
+fn split_fields(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line.trim_end();
+    while !rest.is_empty() {
+        rest = rest.trim_start_matches([' ', '\t']);
+        if let Some(q) = rest.strip_prefix('"') {
+            let end = q.find('"').unwrap_or(q.len());
+            out.push(&q[..end]);
+            rest = q.get(end + 1..).unwrap_or("");
+        } else {
+            let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+            out.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+impl W3cParser {
+    /// Ok(None) for directives and blank lines; `columns` is updated by `#Fields:`.
+    pub fn parse<'a>(
+        &self,
+        line: &'a str,
+        columns: &mut Option<Columns>,
+    ) -> Result<Option<RawEvent<'a>>, String> {
+        if line.starts_with('#') {
+            if let Some(c) = fields_directive(line) {
+                *columns = Some(c);
+            }
+            return Ok(None);
+        }
+        if line.trim().is_empty() {
+            return Ok(None);
+        }
+        let cols = columns
+            .as_ref()
+            .ok_or("a W3C data line before any #Fields: directive")?;
+        let values = split_fields(line);
+        if values.len() != cols.len() {
+            return Err(format!(
+                "{} values where #Fields: names {}",
+                values.len(),
+                cols.len()
+            ));
+        }
+        let mut ev = RawEvent::default();
+        let (mut date, mut time) = (None, None);
+        let (mut host, mut computer, mut site) = (None, None, None);
+        for (f, v) in cols.iter().zip(values) {
+            if v == "-" {
+                continue;
+            }
+            match f {
+                W3cField::Date => {
+                    date = Some(
+                        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                            .map_err(|_| format!("date '{v}' is not YYYY-MM-DD"))?,
+                    )
+                }
+                W3cField::Time => {
+                    time = Some(
+                        NaiveTime::parse_from_str(v, "%H:%M:%S%.f")
+                            .map_err(|_| format!("time '{v}' is not HH:MM:SS"))?,
+                    )
+                }
+                W3cField::UriStem => ev.path = Some(Cow::Borrowed(v)),
+                W3cField::Uri if ev.path.is_none() => {
+                    ev.path = Some(Cow::Borrowed(crate::event::url_path(v)))
+                }
+                W3cField::User => ev.user = Some(plus_decoded(v)),
+                W3cField::Status => {
+                    ev.status = Some(
+                        v.parse()
+                            .map_err(|_| format!("sc-status '{v}' is not a number"))?,
+                    )
+                }
+                W3cField::TimeTaken => {
+                    let n: f64 = v
+                        .parse()
+                        .map_err(|_| format!("time-taken '{v}' is not a number"))?;
+                    ev.latency_ms = Some(self.latency_unit.unwrap_or_default().to_ms(n));
+                }
+                W3cField::Host => host = Some(v),
+                W3cField::Computer => computer = Some(v),
+                W3cField::Site => site = Some(v),
+                W3cField::Method => ev.method = Some(Cow::Borrowed(v)),
+                _ => {}
+            }
+        }
+        let (Some(d), Some(t)) = (date, time) else {
+            return Err("no date and time columns in #Fields:".into());
+        };
+        ev.ts = Some(Stamp::Utc(d.and_time(t).and_utc().timestamp_micros()));
+        ev.host = host
+            .or(computer)
+            .or(site)
+            .map(|h| Cow::Borrowed(h.split(':').next().unwrap_or(h)));
+        Ok(Some(ev))
+    }
+}
+
+/// IIS writes spaces in values as '+'.
+fn plus_decoded(v: &str) -> Cow<'_, str> {
+    if v.contains('+') {
+        Cow::Owned(v.replace('+', " "))
+    } else {
+        Cow::Borrowed(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_change_mid_file() {
+        let p = W3cParser { latency_unit: None };
+        let mut cols = None;
+        assert!(p.parse("2026-10-26 06:00:00 GET /", &mut cols).is_err());
+        assert!(
+            p.parse(
+                "#Software: Microsoft Internet Information Services 10.0",
+                &mut cols
+            )
+            .unwrap()
+            .is_none()
+        );
+        p.parse("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken", &mut cols).unwrap();
+        let e = p
+            .parse("2026-10-26 06:06:45 10.0.0.1 GET /treserva/case/list pnr=1 443 KOMMUN\\anna 10.1.1.1 Mozilla/5.0+(Windows+NT) 500 0 0 1234", &mut cols)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.status, Some(500));
+        assert_eq!(e.latency_ms, Some(1234.0));
+        assert_eq!(e.user.as_deref(), Some("KOMMUN\\anna"));
+        p.parse(
+            "#Fields: date time cs-host cs-uri-stem sc-status time-taken",
+            &mut cols,
+        )
+        .unwrap();
+        let e = p
+            .parse(
+                "2026-10-26 06:07:00 treserva.kommun.se /x 200 15",
+                &mut cols,
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.host.as_deref(), Some("treserva.kommun.se"));
+        assert!(
+            p.parse("2026-10-26 06:07:00 a /x 200", &mut cols)
+                .unwrap_err()
+                .contains("5 values")
+        );
+    }
+}

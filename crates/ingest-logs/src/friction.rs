@@ -1,0 +1,319 @@
+//! The log friction model: from one day's it_event rows to it_friction_daily
+//! (day × kommun × system).
+//!
+//! Per user, system and day, events are put in time order and cut into sessions wherever the
+//! user was inactive longer than `session_gap_minutes`. Minutes lost are then estimated from
+//! the events that cost staff time, each at a stated price (the `[friction]` table of the
+//! systems catalogue, documented in docs/LOGS.md):
+//!
+//! | event | minutes |
+//! |---|---|
+//! | failed sign-in | `failed_login_minutes` |
+//! | error | `error_minutes` |
+//! | timeout | `timeout_minutes` plus the time waited (its latency) |
+//! | slow response | the time above the system's `slow_ms` |
+//! | crash | `crash_minutes` |
+//! | lost session (a `session_lost` event, or a sign-in in the middle of a session) | `relogin_minutes` |
+//!
+//! A user-day's minutes are capped at `max_minutes_per_user_day`, so that a script or a stuck
+//! client cannot stand for a working day of many people. Events without a user count in the
+//! event columns but not in minutes, which are per identified user.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use chrono::NaiveDate;
+use friktion_core::LakeTable;
+use serde::Deserialize;
+
+use crate::LogError;
+use crate::catalog::Catalog;
+use crate::classify::EventType;
+
+/// The prices of friction, and how sessions are cut. Defaults are stated assumptions, not
+/// measurements; a municipality that has timed its own staff should set its own.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrictionParams {
+    pub session_gap_minutes: f64,
+    pub failed_login_minutes: f64,
+    pub error_minutes: f64,
+    pub timeout_minutes: f64,
+    pub crash_minutes: f64,
+    pub relogin_minutes: f64,
+    /// Default slow-response threshold for systems that set none.
+    pub slow_ms: f64,
+    pub max_minutes_per_user_day: f64,
+}
+
+impl Default for FrictionParams {
+    fn default() -> Self {
+        Self {
+            session_gap_minutes: 30.0,
+            failed_login_minutes: 1.0,
+            error_minutes: 2.0,
+            timeout_minutes: 1.0,
+            crash_minutes: 10.0,
+            relogin_minutes: 2.0,
+            slow_ms: 3000.0,
+            max_minutes_per_user_day: 480.0,
+        }
+    }
+}
+
+impl FrictionParams {
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("session_gap_minutes", self.session_gap_minutes),
+            ("failed_login_minutes", self.failed_login_minutes),
+            ("error_minutes", self.error_minutes),
+            ("timeout_minutes", self.timeout_minutes),
+            ("crash_minutes", self.crash_minutes),
+            ("relogin_minutes", self.relogin_minutes),
+            ("slow_ms", self.slow_ms),
+            ("max_minutes_per_user_day", self.max_minutes_per_user_day),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("[friction] {name} must be a number ≥ 0, not {v}"));
+            }
+        }
+        if self.session_gap_minutes == 0.0 {
+            return Err("[friction] session_gap_minutes must be above 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// The it_event columns the model reads.
+pub const INPUT_COLUMNS: [&str; 6] = [
+    "ts",
+    "kommun_kod",
+    "system_id",
+    "user_key",
+    "event_type",
+    "latency_ms",
+];
+
+struct Ev<'a> {
+    kommun: Option<&'a str>,
+    system: Option<&'a str>,
+    user: Option<&'a str>,
+    ts: i64,
+    kind: EventType,
+    latency: Option<f64>,
+}
+
+#[derive(Default)]
+struct Acc {
+    users: i64,
+    sessions: i64,
+    events: i64,
+    errors: i64,
+    failed_logins: i64,
+    timeouts: i64,
+    slow: i64,
+    crashes: i64,
+    relogins: i64,
+    latencies: Vec<f64>,
+    minutes: f64,
+}
+
+fn col<'a, T: 'static>(b: &'a RecordBatch, i: usize) -> Result<&'a T, LogError> {
+    b.column(i).as_any().downcast_ref::<T>().ok_or_else(|| {
+        LogError::Model(format!(
+            "it_event column {} has an unexpected type",
+            INPUT_COLUMNS[i]
+        ))
+    })
+}
+
+/// One day's rows of it_friction_daily. `batches` carry [`INPUT_COLUMNS`] in that order.
+pub fn daily(
+    day: NaiveDate,
+    batches: &[RecordBatch],
+    catalog: &Catalog,
+) -> Result<RecordBatch, LogError> {
+    let p = &catalog.friction;
+    let mut evs = Vec::new();
+    for b in batches {
+        let ts = col::<TimestampMicrosecondArray>(b, 0)?;
+        let k = col::<StringArray>(b, 1)?;
+        let s = col::<StringArray>(b, 2)?;
+        let u = col::<StringArray>(b, 3)?;
+        let t = col::<StringArray>(b, 4)?;
+        let l = col::<Float64Array>(b, 5)?;
+        for i in 0..b.num_rows() {
+            let kind = EventType::parse(t.value(i))
+                .ok_or_else(|| LogError::Model(format!("unknown event_type '{}'", t.value(i))))?;
+            evs.push(Ev {
+                kommun: k.is_valid(i).then(|| k.value(i)),
+                system: s.is_valid(i).then(|| s.value(i)),
+                user: u.is_valid(i).then(|| u.value(i)),
+                ts: ts.value(i),
+                kind,
+                latency: l.is_valid(i).then(|| l.value(i)),
+            });
+        }
+    }
+    evs.sort_by(|a, b| (a.kommun, a.system, a.user, a.ts).cmp(&(b.kommun, b.system, b.user, b.ts)));
+    let gap_us = (p.session_gap_minutes * 60e6) as i64;
+    let mut groups: Vec<((Option<&str>, Option<&str>), Acc)> = Vec::new();
+    let mut slow_of: HashMap<Option<&str>, f64> = HashMap::new();
+    let mut i = 0;
+    while i < evs.len() {
+        let key = (evs[i].kommun, evs[i].system);
+        if groups.last().is_none_or(|(k, _)| *k != key) {
+            groups.push((key, Acc::default()));
+        }
+        let slow_ms = *slow_of.entry(key.1).or_insert_with(|| {
+            key.1
+                .and_then(|id| catalog.by_id(id))
+                .map_or(p.slow_ms, |s| s.slow_ms)
+        });
+        let acc = &mut groups.last_mut().expect("pushed above").1;
+        // One user's run of events within this kommun and system.
+        let mut j = i;
+        while j < evs.len()
+            && (evs[j].kommun, evs[j].system, evs[j].user) == (key.0, key.1, evs[i].user)
+        {
+            j += 1;
+        }
+        let run = &evs[i..j];
+        let identified = run[0].user.is_some();
+        let mut minutes = 0.0;
+        if identified {
+            acc.users += 1;
+            acc.sessions += 1;
+        }
+        for (n, e) in run.iter().enumerate() {
+            let prev = n.checked_sub(1).map(|m| &run[m]);
+            let within = prev.is_some_and(|q| e.ts - q.ts <= gap_us);
+            if identified && prev.is_some() && !within {
+                acc.sessions += 1;
+            }
+            acc.events += 1;
+            if let Some(l) = e.latency {
+                acc.latencies.push(l);
+            }
+            minutes += match e.kind {
+                EventType::LoginFailed => {
+                    acc.failed_logins += 1;
+                    p.failed_login_minutes
+                }
+                EventType::Error => {
+                    acc.errors += 1;
+                    p.error_minutes
+                }
+                EventType::Timeout => {
+                    acc.timeouts += 1;
+                    p.timeout_minutes + e.latency.unwrap_or(0.0) / 60_000.0
+                }
+                EventType::SlowResponse => {
+                    acc.slow += 1;
+                    (e.latency.unwrap_or(0.0) - slow_ms).max(0.0) / 60_000.0
+                }
+                EventType::Crash => {
+                    acc.crashes += 1;
+                    p.crash_minutes
+                }
+                EventType::SessionLost => {
+                    acc.relogins += 1;
+                    p.relogin_minutes
+                }
+                // Signing in again mid-session means the session was lost, unless the line
+                // before already said so or was itself part of signing in.
+                EventType::LoginOk
+                    if identified
+                        && within
+                        && prev.is_some_and(|q| {
+                            !matches!(
+                                q.kind,
+                                EventType::LoginOk
+                                    | EventType::LoginFailed
+                                    | EventType::SessionLost
+                            )
+                        }) =>
+                {
+                    acc.relogins += 1;
+                    p.relogin_minutes
+                }
+                EventType::LoginOk | EventType::Request => 0.0,
+            };
+        }
+        if identified {
+            acc.minutes += minutes.min(p.max_minutes_per_user_day);
+        }
+        i = j;
+    }
+    let n = groups.len();
+    let days = (day - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
+    let mut k = Vec::with_capacity(n);
+    let mut s = Vec::with_capacity(n);
+    let mut ints: [Vec<i64>; 9] = Default::default();
+    let (mut p50, mut p95, mut total, mut per_user) = (vec![], vec![], vec![], vec![]);
+    for ((kommun, system), mut a) in groups {
+        k.push(kommun);
+        s.push(system);
+        for (v, x) in ints.iter_mut().zip([
+            a.users,
+            a.sessions,
+            a.events,
+            a.errors,
+            a.failed_logins,
+            a.timeouts,
+            a.slow,
+            a.crashes,
+            a.relogins,
+        ]) {
+            v.push(x);
+        }
+        a.latencies.sort_by(f64::total_cmp);
+        p50.push(quantile(&a.latencies, 0.5));
+        p95.push(quantile(&a.latencies, 0.95));
+        total.push((a.users > 0).then_some(a.minutes));
+        per_user.push((a.users > 0).then(|| a.minutes / a.users as f64));
+    }
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(Date32Array::from(vec![days; n])),
+        Arc::new(StringArray::from(k)),
+        Arc::new(StringArray::from(s)),
+    ];
+    for v in ints {
+        cols.push(Arc::new(Int64Array::from(v)));
+    }
+    cols.push(Arc::new(Float64Array::from(p50)));
+    cols.push(Arc::new(Float64Array::from(p95)));
+    cols.push(Arc::new(Float64Array::from(total)));
+    cols.push(Arc::new(Float64Array::from(per_user)));
+    RecordBatch::try_new(LakeTable::ItFrictionDaily.def().file_schema(), cols)
+        .map_err(|e| LogError::Model(e.to_string()))
+}
+
+/// The q-quantile of sorted values by linear interpolation between order statistics (R's
+/// type 7; numpy's, polars' and DuckDB's `quantile_cont` default).
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(quantile(&[], 0.5), None);
+        assert_eq!(quantile(&[3.0], 0.95), Some(3.0));
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.5));
+        assert!((quantile(&[1.0, 2.0, 3.0, 4.0], 0.95).unwrap() - 3.85).abs() < 1e-12);
+    }
+}

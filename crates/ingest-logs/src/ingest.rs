@@ -1,0 +1,482 @@
+//! One log file, from bytes to the sink: chunks parsed in parallel, results in input order.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use arrow::array::RecordBatch;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+use friktion_core::quarantine::{Action, QuarantineRow};
+use friktion_core::{Pseudonymiser, Reference};
+use rayon::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::formats::{self, ChunkState, Format, LineParser, ParseOptions};
+use crate::input::{self, Chunker, Piece};
+use crate::normalise::{EventBuilder, Normaliser, PseudonymCache};
+use crate::spec::LogSpec;
+use crate::{LogError, time};
+
+/// Bytes per chunk handed to a worker.
+pub const CHUNK_BYTES: usize = 4 << 20;
+/// Longer lines are quarantined, and skipped without being held in memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// Quarantine records kept per file; beyond this only a count is kept, in one final record.
+pub const QUARANTINE_CAP: usize = 10_000;
+
+/// Receives each day's events, in input order. Implemented by the caller (the lake).
+pub trait EventSink: Send {
+    fn write(&mut self, day: NaiveDate, batch: RecordBatch) -> Result<(), String>;
+}
+
+pub struct Context<'a> {
+    pub catalog: &'a Catalog,
+    pub reference: &'a Reference,
+    pub pseudonymiser: &'a Pseudonymiser,
+    pub cache: &'a PseudonymCache,
+    /// Called now and then with (bytes of the file consumed, file size).
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+}
+
+#[derive(Debug, Default)]
+pub struct LogOutcome {
+    pub format: Option<Format>,
+    pub lines_read: i64,
+    pub events: i64,
+    pub lines_rejected: i64,
+    /// Events kept with a value left out (an unknown kommun).
+    pub values_nulled: i64,
+    /// Events the catalogue could not place in a system.
+    pub events_without_system: i64,
+    pub quarantine: Vec<QuarantineRow>,
+    pub days: BTreeSet<NaiveDate>,
+    /// Bytes after decompression.
+    pub bytes: u64,
+    /// Set when the input broke off (a truncated or corrupt compressed file): what was read
+    /// before the break is loaded.
+    pub truncated: Option<String>,
+}
+
+struct Parsed {
+    by_day: BTreeMap<NaiveDate, RecordBatch>,
+    quarantine: Vec<QuarantineRow>,
+    lines: i64,
+    events: i64,
+    rejected: i64,
+    nulled: i64,
+    without_system: i64,
+}
+
+/// Reads one log file into the sink. Line problems are quarantined; Err only when the file
+/// cannot be read as a log at all (then nothing was written to the sink).
+pub fn ingest(
+    path: &Path,
+    source_file: &str,
+    spec: &LogSpec,
+    ctx: &Context<'_>,
+    sink: &mut dyn EventSink,
+) -> Result<LogOutcome, LogError> {
+    let src_err = |problem: String| LogError::Source {
+        file: source_file.to_string(),
+        problem,
+    };
+    let tz: Tz = match &spec.timezone {
+        Some(z) => z
+            .parse()
+            .map_err(|_| src_err(format!("timezone '{z}' is not an IANA zone name")))?,
+        None => chrono_tz::Europe::Stockholm,
+    };
+    let reference = syslog_reference(path, spec).map_err(src_err)?;
+    let opts = ParseOptions {
+        fields: spec.fields.clone(),
+        latency_unit: spec.latency_unit,
+        csv_delimiter: match spec.csv_delimiter {
+            Some(c) if c.is_ascii() => Some(c as u8),
+            Some(c) => return Err(src_err(format!("csv_delimiter '{c}' is not ASCII"))),
+            None => None,
+        },
+        syslog_reference: reference,
+    };
+    let opened = input::open(path).map_err(|e| LogError::io(path, e))?;
+    let (size, consumed) = (opened.size, opened.consumed.clone());
+    let mut chunker = Chunker::new(opened.reader, CHUNK_BYTES, MAX_LINE_BYTES);
+    let mut out = LogOutcome::default();
+    let first = chunker.next_piece();
+    let Some(first) = first else {
+        if let Some(e) = chunker.error.take() {
+            return Err(src_err(format!("cannot be read: {e}")));
+        }
+        return Ok(out); // an empty file is a file with no events
+    };
+    let (format, parser) = choose_format(&first, spec, &opts).map_err(src_err)?;
+    out.format = Some(format);
+    let norm = Normaliser {
+        catalog: ctx.catalog,
+        reference: ctx.reference,
+        pseudonymiser: ctx.pseudonymiser,
+        cache: ctx.cache,
+        tz,
+        kommun_kod: spec.kommun_kod.as_deref(),
+        system_id: spec.system_id.as_deref(),
+        source_file,
+        source_format: format.name(),
+    };
+    if let Some(id) = &spec.system_id {
+        if ctx.catalog.by_id(id).is_none() {
+            return Err(src_err(format!(
+                "system_id '{id}' is not in the systems catalogue"
+            )));
+        }
+    }
+    if let Some(k) = &spec.kommun_kod {
+        if ctx.reference.kommun(k).is_none() {
+            return Err(src_err(format!(
+                "kommun_kod '{k}' is not a kommun in the SCB reference"
+            )));
+        }
+    }
+    let workers = rayon::current_num_threads().max(1);
+    let group = workers * 2;
+    let mut pending = Some(first);
+    let mut state = ChunkState::default();
+    let mut dropped = 0i64;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(1);
+    let result: Result<(), LogError> = std::thread::scope(|s| {
+        // The writer encodes Parquet while the workers parse the next group.
+        let writer = s.spawn(move || -> Result<(), String> {
+            for results in rx {
+                for p in results {
+                    for (day, batch) in p.by_day {
+                        sink.write(day, batch)?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        let mut send_err = None;
+        loop {
+            let mut work = Vec::with_capacity(group);
+            while work.len() < group {
+                let Some(p) = pending.take().or_else(|| chunker.next_piece()) else {
+                    break;
+                };
+                let before = state.clone();
+                if let Piece::Chunk { bytes, .. } = &p {
+                    state = parser.carry(bytes, state);
+                }
+                work.push((p, before));
+            }
+            if work.is_empty() {
+                break;
+            }
+            let results: Vec<Parsed> = work
+                .par_iter()
+                .map(|(p, st)| parse_piece(p, st.clone(), &parser, &norm))
+                .collect();
+            for r in &results {
+                out.lines_read += r.lines;
+                out.events += r.events;
+                out.lines_rejected += r.rejected;
+                out.values_nulled += r.nulled;
+                out.events_without_system += r.without_system;
+                out.days.extend(r.by_day.keys().copied());
+                for q in &r.quarantine {
+                    if out.quarantine.len() < QUARANTINE_CAP {
+                        out.quarantine.push(q.clone());
+                    } else {
+                        dropped += 1;
+                    }
+                }
+            }
+            let results = results
+                .into_iter()
+                .map(|mut r| {
+                    r.quarantine.clear();
+                    r
+                })
+                .collect();
+            if tx.send(results).is_err() {
+                send_err = Some(());
+                break;
+            }
+            if let Some(cb) = ctx.progress {
+                cb(consumed.load(Ordering::Relaxed), size);
+            }
+        }
+        drop(tx);
+        let w = writer.join().expect("writer thread does not panic");
+        match (w, send_err) {
+            (Err(problem), _) => Err(LogError::Sink {
+                file: source_file.to_string(),
+                problem,
+            }),
+            (Ok(()), Some(())) => Err(src_err("the writer stopped early".into())),
+            (Ok(()), None) => Ok(()),
+        }
+    });
+    result?;
+    if dropped > 0 {
+        out.quarantine.push(QuarantineRow::new(
+            None,
+            None,
+            None,
+            format!("{dropped} more rejected lines are counted but not listed (at most {QUARANTINE_CAP} are)"),
+            Action::RowRejected,
+        ));
+    }
+    out.bytes = chunker.bytes;
+    if let Some(e) = chunker.error.take() {
+        let msg = format!(
+            "the input breaks off after {} bytes ({e}); the {} lines before the break are loaded",
+            chunker.bytes, out.lines_read
+        );
+        out.quarantine.push(QuarantineRow::new(
+            None,
+            None,
+            None,
+            msg.clone(),
+            Action::RowRejected,
+        ));
+        out.truncated = Some(msg);
+    }
+    if let Some(cb) = ctx.progress {
+        cb(size, size);
+    }
+    Ok(out)
+}
+
+/// The time year-less syslog stamps must not pass: configured, or the file's mtime.
+fn syslog_reference(path: &Path, spec: &LogSpec) -> Result<NaiveDateTime, String> {
+    if let Some(s) = &spec.syslog_ends {
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(d.and_hms_opt(23, 59, 59).expect("valid"));
+        }
+        return match time::parse_iso(s) {
+            Some(time::Stamp::Local(t)) => Ok(t),
+            Some(time::Stamp::Utc(us)) => chrono::DateTime::from_timestamp_micros(us)
+                .map(|d| d.naive_utc())
+                .ok_or_else(|| format!("syslog_ends '{s}' is out of range")),
+            None => Err(format!(
+                "syslog_ends '{s}' is not a date (YYYY-MM-DD) or time"
+            )),
+        };
+    }
+    let mtime = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| format!("cannot read its modification time: {e}"))?;
+    Ok(chrono::DateTime::<chrono::Utc>::from(mtime).naive_utc())
+}
+
+fn choose_format(
+    first: &Piece,
+    spec: &LogSpec,
+    opts: &ParseOptions,
+) -> Result<(Format, LineParser), String> {
+    let bytes: &[u8] = match first {
+        Piece::Chunk { bytes, .. } => bytes,
+        Piece::LongLine { .. } | Piece::CutLine { .. } => {
+            return Err("the first line is too long or cut off: not a log friktion reads".into());
+        }
+    };
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err("is UTF-16; convert it to UTF-8 first".into());
+    }
+    let head = &bytes[..bytes.len().min(256 << 10)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}');
+    let mut lines: Vec<&str> = text.lines().take(formats::SNIFF_LINES + 1).collect();
+    if head.len() < bytes.len() {
+        lines.pop(); // possibly cut
+    }
+    let header = lines.iter().find(|l| !l.trim().is_empty()).copied();
+    let format = match spec.format {
+        Format::Auto => formats::detect(&lines, opts).ok_or_else(|| {
+            format!(
+                "is not in a log format friktion reads (NDJSON, syslog, W3C/IIS, access log, CSV); it starts {:?}",
+                sample(head)
+            )
+        })?,
+        f => f,
+    };
+    let parser = LineParser::new(format, opts, header)?;
+    Ok((format, parser))
+}
+
+/// The first bytes of a line, printable: control characters escaped, invalid UTF-8 replaced.
+pub fn sample(b: &[u8]) -> String {
+    let b = &b[..b.len().min(input::HEAD_BYTES)];
+    String::from_utf8_lossy(b)
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn reject(out: &mut Parsed, line: i64, raw: &[u8], reason: impl Into<String>) {
+    out.rejected += 1;
+    out.quarantine.push(QuarantineRow::new(
+        Some(line),
+        None,
+        Some(&sample(raw)),
+        reason,
+        Action::RowRejected,
+    ));
+}
+
+fn parse_piece(
+    p: &Piece,
+    mut st: ChunkState,
+    parser: &LineParser,
+    norm: &Normaliser<'_>,
+) -> Parsed {
+    let mut out = Parsed {
+        by_day: BTreeMap::new(),
+        quarantine: Vec::new(),
+        lines: 0,
+        events: 0,
+        rejected: 0,
+        nulled: 0,
+        without_system: 0,
+    };
+    let (bytes, first_line) = match p {
+        Piece::Chunk { bytes, first_line } => (bytes, *first_line),
+        Piece::LongLine { line, head, len } => {
+            out.lines = 1;
+            reject(
+                &mut out,
+                *line,
+                head,
+                format!("line is {len} bytes, longer than the {MAX_LINE_BYTES} friktion reads"),
+            );
+            return out;
+        }
+        Piece::CutLine { line, head } => {
+            out.lines = 1;
+            reject(
+                &mut out,
+                *line,
+                head,
+                "line cut off where the input breaks off",
+            );
+            return out;
+        }
+    };
+    let mut local = norm.local();
+    let mut builders: BTreeMap<NaiveDate, EventBuilder> = BTreeMap::new();
+    let mut last_day: Option<(i64, i64, NaiveDate)> = None; // (from_us, to_us, day)
+    let mut line_no = first_line;
+    let mut start = 0;
+    let n = bytes.len();
+    while start < n {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(n, |i| start + i);
+        let mut raw = &bytes[start..end];
+        start = end + 1;
+        let this_line = line_no;
+        line_no += 1;
+        if let [rest @ .., b'\r'] = raw {
+            raw = rest;
+        }
+        out.lines += 1;
+        if raw.len() > MAX_LINE_BYTES {
+            reject(
+                &mut out,
+                this_line,
+                raw,
+                format!(
+                    "line is {} bytes, longer than the {MAX_LINE_BYTES} friktion reads",
+                    raw.len()
+                ),
+            );
+            continue;
+        }
+        if memchr::memchr(0, raw).is_some() {
+            reject(
+                &mut out,
+                this_line,
+                raw,
+                "binary data (NUL bytes) in a text log",
+            );
+            continue;
+        }
+        let decoded;
+        let line: &str = match std::str::from_utf8(raw) {
+            Ok(s) => s,
+            Err(_) => {
+                // Older Windows services write Windows-1252; anything else fails to parse
+                // below and is quarantined with its reason.
+                decoded = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw).0;
+                &decoded
+            }
+        };
+        let ev = match parser.parse(line, &mut st) {
+            Ok(Some(ev)) => ev,
+            Ok(None) => continue,
+            Err(reason) => {
+                reject(&mut out, this_line, raw, reason);
+                continue;
+            }
+        };
+        let Some(ts) = ev.ts.and_then(|t| t.to_micros(norm.tz)) else {
+            reject(&mut out, this_line, raw, "no timestamp");
+            continue;
+        };
+        // 1990–2100: outside that a clock or a parser is wrong, not a municipality.
+        if !(631_152_000_000_000..4_102_444_800_000_000).contains(&ts) {
+            reject(
+                &mut out,
+                this_line,
+                raw,
+                "timestamp before 1990 or after 2100",
+            );
+            continue;
+        }
+        let day = match last_day {
+            Some((from, to, d)) if (from..to).contains(&ts) => d,
+            _ => {
+                let Some(d) = time::local_day(chrono_tz::Europe::Stockholm, ts) else {
+                    reject(&mut out, this_line, raw, "timestamp out of range");
+                    continue;
+                };
+                // Cache the day's bounds in UTC, so most lines skip the zone arithmetic.
+                let from = d
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| time::local_to_micros(chrono_tz::Europe::Stockholm, t));
+                let to = d
+                    .succ_opt()
+                    .and_then(|n| n.and_hms_opt(0, 0, 0))
+                    .and_then(|t| time::local_to_micros(chrono_tz::Europe::Stockholm, t));
+                if let (Some(f), Some(t)) = (from, to) {
+                    last_day = Some((f, t, d));
+                }
+                d
+            }
+        };
+        let b = builders.entry(day).or_default();
+        let had_system = norm.push(&mut local, b, &ev, ts, this_line);
+        out.events += 1;
+        if let Err(raw_kommun) = had_system {
+            out.nulled += 1;
+            out.quarantine.push(QuarantineRow::new(
+                Some(this_line),
+                Some("kommun_kod"),
+                Some(&raw_kommun),
+                "not a kommun code or name in the SCB reference; event kept without kommun",
+                Action::ValueNulled,
+            ));
+        }
+    }
+    for (day, b) in builders {
+        let batch = b.finish(norm);
+        out.without_system += batch
+            .column_by_name("system_id")
+            .map_or(0, |c| c.null_count() as i64);
+        out.by_day.insert(day, batch);
+    }
+    out
+}

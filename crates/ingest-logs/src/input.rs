@@ -1,0 +1,249 @@
+//! Bytes in: transparent gzip and zstd, and chunks cut at line boundaries so that workers can
+//! parse them independently, with memory bounded by the chunk size whatever the line lengths.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// Counts the bytes read from the file (compressed), for progress.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+pub struct Opened {
+    pub reader: Box<dyn Read + Send>,
+    pub compression: Compression,
+    /// Size of the file on disk.
+    pub size: u64,
+    /// Bytes of the file consumed so far.
+    pub consumed: Arc<AtomicU64>,
+}
+
+/// Opens a file, decompressing by its first bytes (not its name: rotated logs are often
+/// misnamed).
+pub fn open(path: &Path) -> io::Result<Opened> {
+    let mut f = File::open(path)?;
+    let size = f.metadata()?.len();
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match f.read(&mut magic[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    let f = File::open(path)?;
+    let consumed = Arc::new(AtomicU64::new(0));
+    let counting = BufReader::with_capacity(
+        1 << 20,
+        Counting {
+            inner: f,
+            read: consumed.clone(),
+        },
+    );
+    let (reader, compression): (Box<dyn Read + Send>, _) = match &magic[..got] {
+        [0x1f, 0x8b, ..] => (
+            // Multi-member: logrotate and `cat a.gz b.gz` produce several gzip members.
+            Box::new(flate2::bufread::MultiGzDecoder::new(counting)),
+            Compression::Gzip,
+        ),
+        [0x28, 0xb5, 0x2f, 0xfd] => (
+            Box::new(zstd::stream::read::Decoder::with_buffer(counting)?),
+            Compression::Zstd,
+        ),
+        _ => (Box::new(counting), Compression::None),
+    };
+    Ok(Opened {
+        reader,
+        compression,
+        size,
+        consumed,
+    })
+}
+
+/// What the chunker hands out, in input order.
+#[derive(Debug)]
+pub enum Piece {
+    /// Whole lines (the last may lack its newline at the end of input).
+    Chunk { bytes: Vec<u8>, first_line: i64 },
+    /// A line longer than the limit, skipped without being held: its start and length.
+    LongLine { line: i64, head: Vec<u8>, len: u64 },
+    /// The last line, cut off where the input broke (a truncated compressed file).
+    CutLine { line: i64, head: Vec<u8> },
+}
+
+pub const HEAD_BYTES: usize = 200;
+
+pub struct Chunker<R> {
+    r: R,
+    carry: Vec<u8>,
+    next_line: i64,
+    eof: bool,
+    chunk_size: usize,
+    max_line: usize,
+    /// The read error that ended the input early, if one did.
+    pub error: Option<io::Error>,
+    /// Bytes of decompressed input seen.
+    pub bytes: u64,
+}
+
+impl<R: Read> Chunker<R> {
+    pub fn new(r: R, chunk_size: usize, max_line: usize) -> Self {
+        assert!(chunk_size > max_line, "a chunk must hold the longest line");
+        Self {
+            r,
+            carry: Vec::with_capacity(chunk_size + (1 << 16)),
+            next_line: 1,
+            eof: false,
+            chunk_size,
+            max_line,
+            error: None,
+            bytes: 0,
+        }
+    }
+
+    /// Reads until `carry` holds at least `chunk_size` bytes or the input ends.
+    fn fill(&mut self) {
+        while !self.eof && self.carry.len() < self.chunk_size {
+            let len = self.carry.len();
+            let want = (self.chunk_size - len).max(1 << 16);
+            self.carry.resize(len + want, 0);
+            match self.r.read(&mut self.carry[len..]) {
+                Ok(0) => {
+                    self.carry.truncate(len);
+                    self.eof = true;
+                }
+                Ok(n) => {
+                    self.carry.truncate(len + n);
+                    self.bytes += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.carry.truncate(len),
+                Err(e) => {
+                    self.carry.truncate(len);
+                    self.error = Some(e);
+                    self.eof = true;
+                }
+            }
+        }
+    }
+
+    /// Skips the rest of an over-long line, reading in blocks; returns the bytes skipped.
+    fn skip_line(&mut self) -> u64 {
+        let mut skipped = 0u64;
+        loop {
+            if let Some(p) = memchr::memchr(b'\n', &self.carry) {
+                skipped += p as u64;
+                self.carry.drain(..=p);
+                return skipped;
+            }
+            skipped += self.carry.len() as u64;
+            self.carry.clear();
+            if self.eof {
+                return skipped;
+            }
+            self.fill();
+        }
+    }
+
+    pub fn next_piece(&mut self) -> Option<Piece> {
+        self.fill();
+        if self.carry.is_empty() {
+            return None;
+        }
+        match memchr::memrchr(b'\n', &self.carry) {
+            Some(p) if !self.eof || p + 1 == self.carry.len() || self.error.is_some() => {
+                let rest = self.carry.split_off(p + 1);
+                let bytes = std::mem::replace(&mut self.carry, rest);
+                let first_line = self.next_line;
+                self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as i64;
+                Some(Piece::Chunk { bytes, first_line })
+            }
+            None if self.carry.len() > self.max_line => {
+                let line = self.next_line;
+                self.next_line += 1;
+                let head = self.carry[..HEAD_BYTES].to_vec();
+                let len = self.skip_line();
+                Some(Piece::LongLine { line, head, len })
+            }
+            None if self.error.is_some() => {
+                let line = self.next_line;
+                self.next_line += 1;
+                let head = self.carry[..self.carry.len().min(HEAD_BYTES)].to_vec();
+                self.carry.clear();
+                Some(Piece::CutLine { line, head })
+            }
+            // The end of a clean input: lines, the last without a newline.
+            _ => {
+                let bytes = std::mem::take(&mut self.carry);
+                let first_line = self.next_line;
+                self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as i64 + 1;
+                Some(Piece::Chunk { bytes, first_line })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(input: &[u8], chunk: usize, max: usize) -> Vec<Piece> {
+        let mut c = Chunker::new(input, chunk, max);
+        std::iter::from_fn(|| c.next_piece()).collect()
+    }
+
+    #[test]
+    fn chunks_end_at_newlines_and_number_lines() {
+        let input = b"a\nbb\nccc\ndddd\ne";
+        let ps = pieces(input, 6, 5);
+        let mut joined = Vec::new();
+        let mut expect_line = 1;
+        for p in &ps {
+            let Piece::Chunk { bytes, first_line } = p else {
+                panic!("{p:?}")
+            };
+            assert_eq!(*first_line, expect_line);
+            expect_line += bytes.iter().filter(|b| **b == b'\n').count() as i64;
+            joined.extend_from_slice(bytes);
+        }
+        assert_eq!(joined, input);
+    }
+
+    #[test]
+    fn long_lines_are_skipped_and_counted() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 300_000));
+        input.extend_from_slice(b"\nafter\n");
+        let ps = pieces(&input, 100_000, 50_000);
+        let long = ps
+            .iter()
+            .find_map(|p| match p {
+                Piece::LongLine { line, len, head } => Some((*line, *len, head.len())),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(long, (2, 300_000, HEAD_BYTES));
+        let Some(Piece::Chunk { bytes, first_line }) = ps.last() else {
+            panic!()
+        };
+        assert_eq!((bytes.as_slice(), *first_line), (&b"after\n"[..], 3));
+    }
+}

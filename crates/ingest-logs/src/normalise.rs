@@ -1,0 +1,257 @@
+//! From a parsed line to an it_event row: system and kommun from the catalogue, the event
+//! type, pseudonymised user and session, redacted message and path.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use arrow::array::{
+    ArrayRef, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use chrono_tz::Tz;
+use friktion_core::{LakeTable, Pseudonymiser, Reference, redact::redact};
+
+use crate::catalog::{Catalog, Resolver};
+use crate::classify::classify;
+use crate::event::RawEvent;
+
+/// Messages are cut to this many characters: enough to classify and read, and a runaway
+/// stack trace does not bloat the lake.
+pub const MESSAGE_MAX_CHARS: usize = 2000;
+
+/// Pseudonyms already computed in this run, shared by all workers, so the HMAC is paid once
+/// per distinct user rather than once per event.
+#[derive(Default)]
+pub struct PseudonymCache {
+    map: RwLock<HashMap<String, Arc<str>>>,
+}
+
+impl PseudonymCache {
+    fn get(&self, p: &Pseudonymiser, domain: &str, id: &str) -> Arc<str> {
+        let key = format!("{domain}\u{0}{id}");
+        if let Some(v) = self.map.read().expect("not poisoned").get(&key) {
+            return v.clone();
+        }
+        let v: Arc<str> = p.pseudonym(domain, id).into();
+        self.map
+            .write()
+            .expect("not poisoned")
+            .entry(key)
+            .or_insert(v)
+            .clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.read().expect("not poisoned").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A user name as accounts are compared: case does not matter, and `DOMAIN\anna` is `anna`.
+pub fn canonical_user(u: &str) -> String {
+    let u = u.trim();
+    let u = u.rsplit_once('\\').map_or(u, |(_, n)| n);
+    u.to_lowercase()
+}
+
+/// Everything shared by the workers of one source.
+pub struct Normaliser<'a> {
+    pub catalog: &'a Catalog,
+    pub reference: &'a Reference,
+    pub pseudonymiser: &'a Pseudonymiser,
+    pub cache: &'a PseudonymCache,
+    pub tz: Tz,
+    /// Source-level defaults, for logs that name neither.
+    pub kommun_kod: Option<&'a str>,
+    pub system_id: Option<&'a str>,
+    pub source_file: &'a str,
+    pub source_format: &'a str,
+}
+
+/// Per worker: caches that need no locking.
+pub struct Local<'c> {
+    resolver: Resolver<'c>,
+    users: HashMap<(bool, String), Arc<str>>,
+    kommun: HashMap<String, Option<String>>,
+}
+
+impl<'a> Normaliser<'a> {
+    pub fn local(&self) -> Local<'a> {
+        Local {
+            resolver: Resolver::new(self.catalog),
+            users: HashMap::new(),
+            kommun: HashMap::new(),
+        }
+    }
+
+    fn pseudonym(&self, local: &mut Local<'_>, session: bool, raw: &str) -> Arc<str> {
+        let id = if session {
+            raw.trim().to_string()
+        } else {
+            canonical_user(raw)
+        };
+        let key = (session, id);
+        if let Some(v) = local.users.get(&key) {
+            return v.clone();
+        }
+        let domain = if session { "session" } else { "user" };
+        let v = self.cache.get(self.pseudonymiser, domain, &key.1);
+        local.users.insert(key, v.clone());
+        v
+    }
+
+    /// A kommun code or name as the reference knows it; None (and the raw text back) when not.
+    fn kommun(&self, local: &mut Local<'_>, raw: &str) -> Result<String, String> {
+        if let Some(v) = local.kommun.get(raw) {
+            return v.clone().ok_or_else(|| raw.to_string());
+        }
+        let v = self
+            .reference
+            .resolve(raw)
+            .ok()
+            .map(|k| k.kommun_kod.clone());
+        local.kommun.insert(raw.to_string(), v.clone());
+        v.ok_or_else(|| raw.to_string())
+    }
+
+    /// Appends one event; Err(raw) when a kommun was given that the reference does not know
+    /// (the row is kept without it).
+    pub fn push(
+        &self,
+        local: &mut Local<'a>,
+        b: &mut EventBuilder,
+        ev: &RawEvent<'_>,
+        ts: i64,
+        line: i64,
+    ) -> Result<(), String> {
+        let r = local
+            .resolver
+            .resolve(ev.host.as_deref(), ev.app.as_deref(), ev.path.as_deref());
+        let system = r
+            .system
+            .or_else(|| self.system_id.and_then(|id| self.catalog.by_id(id)));
+        let slow = system.map_or(self.catalog.friction.slow_ms, |s| s.slow_ms);
+        let mut bad_kommun = Ok(());
+        let kommun = match ev.kommun_kod.as_deref() {
+            Some(k) => match self.kommun(local, k) {
+                Ok(k) => Some(k),
+                Err(raw) => {
+                    bad_kommun = Err(raw);
+                    None
+                }
+            },
+            None => r
+                .host_kommun
+                .or_else(|| system.and_then(|s| s.kommun_kod.clone()))
+                .or_else(|| self.kommun_kod.map(str::to_string)),
+        };
+        b.ts.append_value(ts);
+        b.kommun_kod.append_option(kommun);
+        b.system_id.append_option(system.map(|s| s.id.as_str()));
+        b.verksamhet
+            .append_option(system.and_then(|s| s.verksamhet.as_deref()));
+        match ev.user.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(u) => b.user_key.append_value(self.pseudonym(local, false, u)),
+            None => b.user_key.append_null(),
+        }
+        match ev.session.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(s) => b.session_id.append_value(self.pseudonym(local, true, s)),
+            None => b.session_id.append_null(),
+        }
+        b.event_type.append_value(classify(ev, slow).as_str());
+        b.status.append_option(ev.status);
+        b.latency_ms
+            .append_option(ev.latency_ms.filter(|l| l.is_finite() && *l >= 0.0));
+        b.host.append_option(ev.host.as_deref());
+        match ev.message.as_deref() {
+            Some(m) => {
+                let m = redact(m);
+                match m.char_indices().nth(MESSAGE_MAX_CHARS) {
+                    Some((cut, _)) => b.message.append_value(format!("{}…", &m[..cut])),
+                    None => b.message.append_value(m),
+                }
+            }
+            None => b.message.append_null(),
+        }
+        b.path.append_option(ev.path.as_deref().map(redact));
+        b.source_line.append_value(line);
+        b.rows += 1;
+        bad_kommun
+    }
+}
+
+/// Column builders for it_event rows of one day.
+pub struct EventBuilder {
+    ts: TimestampMicrosecondBuilder,
+    kommun_kod: StringBuilder,
+    system_id: StringBuilder,
+    verksamhet: StringBuilder,
+    user_key: StringBuilder,
+    session_id: StringBuilder,
+    event_type: StringBuilder,
+    status: Int32Builder,
+    latency_ms: Float64Builder,
+    host: StringBuilder,
+    message: StringBuilder,
+    path: StringBuilder,
+    source_line: Int64Builder,
+    rows: usize,
+}
+
+impl Default for EventBuilder {
+    fn default() -> Self {
+        Self {
+            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            kommun_kod: StringBuilder::new(),
+            system_id: StringBuilder::new(),
+            verksamhet: StringBuilder::new(),
+            user_key: StringBuilder::new(),
+            session_id: StringBuilder::new(),
+            event_type: StringBuilder::new(),
+            status: Int32Builder::new(),
+            latency_ms: Float64Builder::new(),
+            host: StringBuilder::new(),
+            message: StringBuilder::new(),
+            path: StringBuilder::new(),
+            source_line: Int64Builder::new(),
+            rows: 0,
+        }
+    }
+}
+
+impl EventBuilder {
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn finish(mut self, n: &Normaliser<'_>) -> RecordBatch {
+        let (source_file, source_format) = (n.source_file, n.source_format);
+        let n = self.rows;
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.ts.finish()),
+            Arc::new(self.kommun_kod.finish()),
+            Arc::new(self.system_id.finish()),
+            Arc::new(self.verksamhet.finish()),
+            Arc::new(self.user_key.finish()),
+            Arc::new(self.session_id.finish()),
+            Arc::new(self.event_type.finish()),
+            Arc::new(self.status.finish()),
+            Arc::new(self.latency_ms.finish()),
+            Arc::new(self.host.finish()),
+            Arc::new(self.message.finish()),
+            Arc::new(self.path.finish()),
+            Arc::new(arrow::array::StringArray::from(vec![source_format; n])),
+            Arc::new(arrow::array::StringArray::from(vec![source_file; n])),
+            Arc::new(self.source_line.finish()),
+        ];
+        RecordBatch::try_new(LakeTable::ItEvent.def().file_schema(), cols)
+            .expect("event batch matches the it_event file schema")
+    }
+}
