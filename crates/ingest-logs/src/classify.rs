@@ -139,6 +139,8 @@ pub fn classify(ev: &RawEvent<'_>, slow_ms: f64) -> EventType {
         .event
         .as_deref()
         .and_then(stated)
+        // A free-text event column ("inloggning misslyckades") reads like a message.
+        .or_else(|| ev.event.as_deref().and_then(from_message))
         .or_else(|| ev.message.as_deref().and_then(from_message))
         .or_else(|| ev.status.and_then(by_status))
         .or_else(|| match ev.severity {

@@ -1,0 +1,115 @@
+//! The friction model against a computation by hand.
+
+use std::sync::Arc;
+
+use arrow::array::{Float64Array, StringArray, TimestampMicrosecondArray};
+use friktion_core::LakeTable;
+use friktion_ingest_logs::friction;
+
+use super::*;
+
+struct E(&'static str, Option<&'static str>, Option<&'static str>, &'static str, &'static str, Option<f64>);
+
+fn batch(events: &[E]) -> RecordBatch {
+    let ts = |hm: &str| utc(&format!("2026-10-26T{hm}:00Z")).timestamp_micros();
+    let schema = Arc::new(
+        LakeTable::ItEvent
+            .def()
+            .file_schema()
+            .project(
+                &friction::INPUT_COLUMNS
+                    .iter()
+                    .map(|c| LakeTable::ItEvent.def().file_schema().index_of(c).unwrap())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+    );
+    RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(TimestampMicrosecondArray::from_iter_values(events.iter().map(|e| ts(e.3))).with_timezone("UTC")),
+            Arc::new(StringArray::from_iter(events.iter().map(|e| e.1))),
+            Arc::new(StringArray::from_iter(events.iter().map(|e| Some(e.0)))),
+            Arc::new(StringArray::from_iter(events.iter().map(|e| e.2))),
+            Arc::new(StringArray::from_iter_values(events.iter().map(|e| e.4))),
+            Arc::new(Float64Array::from_iter(events.iter().map(|e| e.5))),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn minutes_sessions_and_latency_quantiles_by_hand() {
+    let k = Some("0180");
+    let mut ev = vec![
+        // User a: two sessions (69 minutes apart).
+        E("lifecare", k, Some("a"), "08:00", "login_ok", Some(180.0)),
+        E("lifecare", k, Some("a"), "08:05", "request", Some(500.0)),
+        E("lifecare", k, Some("a"), "08:10", "slow_response", Some(5000.0)), // 3 s over 2 s: 0.05
+        E("lifecare", k, Some("a"), "08:20", "error", None),                 // 2
+        E("lifecare", k, Some("a"), "08:21", "timeout", Some(30000.0)),      // 1 + 0.5
+        E("lifecare", k, Some("a"), "09:30", "login_ok", None),              // new session, free
+        E("lifecare", k, Some("a"), "09:35", "session_lost", None),          // 2
+        E("lifecare", k, Some("a"), "09:36", "login_ok", None),              // already counted
+        E("lifecare", k, Some("a"), "09:40", "request", None),
+        E("lifecare", k, Some("a"), "09:45", "login_ok", None),              // mid-session: 2
+        // User b: two failed sign-ins, then in, then a crash.
+        E("lifecare", k, Some("b"), "10:00", "login_failed", None),          // 1
+        E("lifecare", k, Some("b"), "10:01", "login_failed", None),          // 1
+        E("lifecare", k, Some("b"), "10:02", "login_ok", None),
+        E("lifecare", k, Some("b"), "10:30", "crash", None),                 // 10
+        // Without a user: counted as an event and an error, not in minutes.
+        E("lifecare", k, None, "11:00", "error", None),
+        // Another system.
+        E("idp", None, Some("a"), "07:59", "login_ok", None),
+    ];
+    // User c: a stuck client, capped at a working day.
+    for m in 0..50 {
+        let hm: &'static str = Box::leak(format!("12:{m:02}").into_boxed_str());
+        ev.push(E("lifecare", k, Some("c"), hm, "crash", None));
+    }
+    let b = batch(&ev);
+    let out = friction::daily(NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(), &[b], &catalog()).unwrap();
+    assert_eq!(out.schema(), LakeTable::ItFrictionDaily.def().file_schema());
+    assert_eq!(out.num_rows(), 2);
+    let col = |n: &str| out.column_by_name(n).unwrap().clone();
+    let i64s = |n: &str| col(n).as_primitive::<Int64Type>().values().to_vec();
+    let f64s = |n: &str| col(n).as_primitive::<Float64Type>().iter().collect::<Vec<_>>();
+    let strs = |n: &str| {
+        let c = col(n);
+        let c = c.as_string::<i32>();
+        (0..c.len()).map(|i| c.is_valid(i).then(|| c.value(i).to_string())).collect::<Vec<_>>()
+    };
+    // Null kommun sorts first.
+    assert_eq!(strs("kommun_kod"), [None, Some("0180".into())]);
+    assert_eq!(strs("system_id"), [Some("idp".into()), Some("lifecare".into())]);
+    assert_eq!(i64s("users"), [1, 3]);
+    assert_eq!(i64s("sessions"), [1, 4]);
+    assert_eq!(i64s("events"), [1, 65]);
+    assert_eq!(i64s("errors"), [0, 2]);
+    assert_eq!(i64s("failed_logins"), [0, 2]);
+    assert_eq!(i64s("timeouts"), [0, 1]);
+    assert_eq!(i64s("slow_responses"), [0, 1]);
+    assert_eq!(i64s("crashes"), [0, 51]);
+    assert_eq!(i64s("relogins"), [0, 2]);
+    let p50 = f64s("p50_latency_ms");
+    let p95 = f64s("p95_latency_ms");
+    assert_eq!(p50, [None, Some(2750.0)]);
+    // 4 values 180, 500, 5000, 30000: position 0.95 × 3 = 2.85.
+    assert!((p95[1].unwrap() - (5000.0 + 25000.0 * 0.85)).abs() < 1e-9);
+    let minutes = f64s("minutes_lost");
+    let want = (0.05 + 2.0 + 1.5 + 2.0 + 2.0) + 12.0 + 480.0;
+    assert!((minutes[1].unwrap() - want).abs() < 1e-9, "{minutes:?}");
+    assert_eq!(minutes[0], Some(0.0));
+    let per_user = f64s("est_minutes_lost_per_user");
+    assert!((per_user[1].unwrap() - want / 3.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_day_without_users_has_no_minutes() {
+    let b = batch(&[E("lifecare", Some("0180"), None, "08:00", "error", Some(10.0))]);
+    let out = friction::daily(NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(), &[b], &catalog()).unwrap();
+    let m = out.column_by_name("minutes_lost").unwrap();
+    assert!(m.is_null(0));
+    assert_eq!(out.column_by_name("users").unwrap().as_primitive::<Int64Type>().value(0), 0);
+}
