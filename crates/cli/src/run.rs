@@ -165,7 +165,12 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                         }
                     }
                     Err(e) => {
+                        // Log errors name their file already.
                         let msg = crate::describe(&e);
+                        let msg = msg
+                            .strip_prefix(&format!("{name}: "))
+                            .map(str::to_string)
+                            .unwrap_or(msg);
                         if !args.quiet {
                             eprintln!("error: {name}: {msg}");
                         }

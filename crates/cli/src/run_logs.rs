@@ -174,7 +174,8 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
             &[quarantine::to_batch(name, c.run_id, &out.quarantine)],
         )?;
     }
-    entry.rows_read = out.lines_read;
+    // Records, not physical lines: blank lines and W3C directives are neither.
+    entry.rows_read = out.events + out.lines_rejected;
     entry.rows_written = out.events;
     entry.rows_quarantined = out.lines_rejected;
     txn.write_table(

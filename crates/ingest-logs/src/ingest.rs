@@ -228,8 +228,8 @@ pub fn ingest(
     out.bytes = chunker.bytes;
     if let Some(e) = chunker.error.take() {
         let msg = format!(
-            "the input breaks off after {} bytes ({e}); the {} lines before the break are loaded",
-            chunker.bytes, out.lines_read
+            "the input breaks off after {} bytes ({e}); the {} events before the break are loaded",
+            chunker.bytes, out.events
         );
         out.quarantine.push(QuarantineRow::new(
             None,
@@ -293,14 +293,31 @@ fn choose_format(
     let format = match spec.format {
         Format::Auto => formats::detect(&lines, opts).ok_or_else(|| {
             format!(
-                "is not in a log format friktion reads (NDJSON, syslog, W3C/IIS, access log, CSV); it starts {:?}",
-                sample(head)
+                "is not in a log format friktion reads (NDJSON, syslog, W3C/IIS, access log, CSV); {}",
+                describe_start(head)
             )
         })?,
         f => f,
     };
     let parser = LineParser::new(format, opts, header)?;
     Ok((format, parser))
+}
+
+/// How a file that is no log begins: its first line, or the first bytes in hex when binary.
+fn describe_start(b: &[u8]) -> String {
+    let head = &b[..b.len().min(64)];
+    let text = std::str::from_utf8(head).ok();
+    let printable = text.is_some_and(|t| {
+        t.chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\r' || c == '\t')
+    });
+    if printable {
+        let first = String::from_utf8_lossy(head);
+        format!("it starts {:?}", first.lines().next().unwrap_or(""))
+    } else {
+        let hex: Vec<String> = head.iter().take(16).map(|x| format!("{x:02x}")).collect();
+        format!("it starts with binary data ({} …)", hex.join(" "))
+    }
 }
 
 /// The first bytes of a line, printable: control characters escaped, invalid UTF-8 replaced.

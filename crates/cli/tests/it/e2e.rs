@@ -109,9 +109,21 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         .iter()
         .filter(|a| a.as_deref() == Some("row_rejected"))
         .count() as i64;
+    let log_rejected = lake
+        .read_table(&LakeTable::LogQuarantine.def())
+        .unwrap()
+        .iter()
+        .map(|b| b.num_rows() as i64)
+        .sum::<i64>();
+    assert!(counts["it_event"] > 5000, "{counts:?}");
     assert_eq!(
         rows_in,
-        counts["municipality"] + counts["county"] + counts["survey_response"] + rejected
+        counts["municipality"]
+            + counts["county"]
+            + counts["survey_response"]
+            + rejected
+            + counts["it_event"]
+            + log_rejected
     );
     assert!(rejected > 0, "the bundled sample has realistic defects");
     // Both instruments' files are in the lake: the Vision CSVs and the staff-survey workbooks.

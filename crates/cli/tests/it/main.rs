@@ -3,6 +3,7 @@
 mod e2e;
 mod instrument;
 mod interop;
+mod logs;
 mod sources;
 mod weighted;
 
@@ -31,6 +32,7 @@ impl Project {
             "sample-data/reference",
             "sample-data/survey",
             "sample-data/population",
+            "sample-data/logs",
         ] {
             copy_dir(&ws.join(d), &dir.path().join(d));
         }

@@ -21,9 +21,19 @@ fn ecs_ndjson_nested_fields_redaction_and_pseudonyms() {
     assert_eq!(r.kommun_kod.as_deref(), Some("0180"), "from the host name");
     assert_eq!(r.verksamhet.as_deref(), Some("aldreomsorg"));
     assert_eq!(r.latency_ms, Some(2450.0), "event.duration is nanoseconds");
-    assert_eq!(r.event_type, "slow_response", "2450 ms over lifecare's 2000");
-    assert_eq!(r.path.as_deref(), Some("/lifecare/journal/save"), "query string dropped");
-    assert_eq!(r.message.as_deref(), Some("Journal sparad för [personnummer]"));
+    assert_eq!(
+        r.event_type, "slow_response",
+        "2450 ms over lifecare's 2000"
+    );
+    assert_eq!(
+        r.path.as_deref(),
+        Some("/lifecare/journal/save"),
+        "query string dropped"
+    );
+    assert_eq!(
+        r.message.as_deref(),
+        Some("Journal sparad för [personnummer]")
+    );
     assert_eq!(r.source_line, 1);
     // KOMMUN\Anna.Berg and anna.berg are one account.
     assert_eq!(r.user_key, rows[1].user_key);
@@ -36,8 +46,15 @@ fn ecs_ndjson_nested_fields_redaction_and_pseudonyms() {
     // A flat line with its own names, a kommun by name and a local time without zone.
     let r = &rows[3];
     assert_eq!(r.kommun_kod.as_deref(), Some("0180"), "Stockholm by name");
-    assert_eq!(r.ts, utc("2026-10-26T07:10:00Z"), "local Stockholm time, CET in late October");
-    assert_eq!(r.user_key, None, "AnvandarId is not a default name; see the mapped test");
+    assert_eq!(
+        r.ts,
+        utc("2026-10-26T07:10:00Z"),
+        "local Stockholm time, CET in late October"
+    );
+    assert_eq!(
+        r.user_key, None,
+        "AnvandarId is not a default name; see the mapped test"
+    );
     assert_eq!(reasons(&out).len(), 1);
     assert_eq!(reasons(&out)[0].0, Some(5));
     assert!(reasons(&out)[0].1.contains("JSON"), "{:?}", reasons(&out));
@@ -62,16 +79,27 @@ fn syslog_year_across_new_year_5424_and_iso() {
     let (out, rows) = ingest(&fixture("auth-newyear.syslog"), &spec);
     assert_eq!(out.format.map(|f| f.name()), Some("syslog"));
     assert_eq!(rows.len(), 5, "{:?}", out.quarantine);
-    assert_eq!(rows[0].ts, utc("2026-12-31T22:59:58Z"), "December goes to 2026");
+    assert_eq!(
+        rows[0].ts,
+        utc("2026-12-31T22:59:58Z"),
+        "December goes to 2026"
+    );
     assert_eq!(rows[0].event_type, "login_failed");
     assert_eq!(rows[0].day, NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
     assert_eq!(rows[1].event_type, "login_ok");
-    assert_eq!(rows[2].ts, utc("2026-12-31T23:00:01Z"), "January goes to 2027");
+    assert_eq!(
+        rows[2].ts,
+        utc("2026-12-31T23:00:01Z"),
+        "January goes to 2027"
+    );
     assert_eq!(rows[2].day, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
     assert_eq!(rows[2].event_type, "login_failed");
     assert!(rows[2].user_key.is_some(), "sshd's invalid user is a user");
     assert_eq!(rows[3].event_type, "login_ok");
-    assert!(rows[3].user_key.is_some(), "user from RFC 5424 structured data");
+    assert!(
+        rows[3].user_key.is_some(),
+        "user from RFC 5424 structured data"
+    );
     assert_eq!(rows[3].ts, utc("2026-12-31T23:00:02.003Z"));
     assert_eq!(rows[4].event_type, "crash");
     for r in &rows {
@@ -92,10 +120,16 @@ fn w3c_fields_change_mid_file() {
     assert_eq!(rows.len(), 3, "{:?}", out.quarantine);
     assert_eq!(rows[0].ts, utc("2026-10-26T06:06:45Z"), "W3C times are UTC");
     assert_eq!(rows[0].latency_ms, Some(3500.0));
-    assert_eq!(rows[0].event_type, "slow_response", "3500 ms over the default 3000");
+    assert_eq!(
+        rows[0].event_type, "slow_response",
+        "3500 ms over the default 3000"
+    );
     assert_eq!(rows[0].path.as_deref(), Some("/treserva/case/list"));
     assert_eq!(rows[1].event_type, "error");
-    assert_eq!(rows[0].user_key, rows[2].user_key, "same account after the restart");
+    assert_eq!(
+        rows[0].user_key, rows[2].user_key,
+        "same account after the restart"
+    );
     assert_eq!(rows[2].host.as_deref(), Some("treserva.k0180.example.se"));
     assert_eq!(rows[2].latency_ms, Some(15.0));
     let q = reasons(&out);
@@ -113,8 +147,15 @@ fn access_log_escaped_quotes_and_response_times() {
     assert_eq!(rows[0].event_type, "login_failed", "401 on a login path");
     assert_eq!(rows[0].latency_ms, Some(734.0));
     assert_eq!(rows[0].ts, utc("2026-10-26T06:06:45Z"));
-    assert_eq!(rows[0].kommun_kod.as_deref(), Some("0180"), "from the source config");
-    assert_eq!(rows[1].event_type, "slow_response", "4.25 s over skola24's 1.5 s");
+    assert_eq!(
+        rows[0].kommun_kod.as_deref(),
+        Some("0180"),
+        "from the source config"
+    );
+    assert_eq!(
+        rows[1].event_type, "slow_response",
+        "4.25 s over skola24's 1.5 s"
+    );
     assert_eq!(rows[1].path.as_deref(), Some("/skola24/schema"));
     assert_eq!(rows[2].status, Some(400));
     assert_eq!(rows[2].user_key, None);
@@ -135,9 +176,16 @@ fn csv_export_with_mapping() {
     assert_eq!(out.format.map(|f| f.name()), Some("csv"));
     assert_eq!(rows.len(), 3, "{:?}", out.quarantine);
     assert_eq!(rows[0].event_type, "login_failed");
-    assert_eq!(rows[0].message.as_deref(), Some("Fel lösenord; försök igen"));
+    assert_eq!(
+        rows[0].message.as_deref(),
+        Some("Fel lösenord; försök igen")
+    );
     assert_eq!(rows[0].system_id.as_deref(), Some("heroma"));
-    assert_eq!(rows[0].kommun_kod.as_deref(), Some("0180"), "the system's own kommun");
+    assert_eq!(
+        rows[0].kommun_kod.as_deref(),
+        Some("0180"),
+        "the system's own kommun"
+    );
     assert_eq!(rows[0].source_line, 2);
     assert_eq!(rows[1].event_type, "login_ok");
     assert_eq!(rows[2].event_type, "slow_response");
@@ -181,5 +229,9 @@ fn stockholm_days_follow_dst() {
     let (_, rows) = ingest(&f, &spec("x"));
     let days: Vec<String> = rows.iter().map(|r| r.day.to_string()).collect();
     assert_eq!(days, ["2026-10-25", "2026-10-26", "2026-10-25"]);
-    assert_eq!(rows[2].ts, utc("2026-10-25T00:30:00Z"), "the first 02:30 is summer time");
+    assert_eq!(
+        rows[2].ts,
+        utc("2026-10-25T00:30:00Z"),
+        "the first 02:30 is summer time"
+    );
 }

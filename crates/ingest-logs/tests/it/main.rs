@@ -112,10 +112,22 @@ fn s(b: &RecordBatch, name: &str, i: usize) -> Option<String> {
 pub fn rows(sink: &MemorySink) -> Vec<Row> {
     let mut out = Vec::new();
     for (day, b) in &sink.batches {
-        let ts = b.column_by_name("ts").unwrap().as_primitive::<TimestampMicrosecondType>();
-        let st = b.column_by_name("status").unwrap().as_primitive::<Int32Type>();
-        let lat = b.column_by_name("latency_ms").unwrap().as_primitive::<Float64Type>();
-        let line = b.column_by_name("source_line").unwrap().as_primitive::<Int64Type>();
+        let ts = b
+            .column_by_name("ts")
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>();
+        let st = b
+            .column_by_name("status")
+            .unwrap()
+            .as_primitive::<Int32Type>();
+        let lat = b
+            .column_by_name("latency_ms")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        let line = b
+            .column_by_name("source_line")
+            .unwrap()
+            .as_primitive::<Int64Type>();
         for i in 0..b.num_rows() {
             out.push(Row {
                 day: *day,
@@ -140,7 +152,9 @@ pub fn rows(sink: &MemorySink) -> Vec<Row> {
 }
 
 pub fn pseudonymiser() -> Pseudonymiser {
-    Pseudonymiser::new(&PseudoKey::new(b"a test key of some length".to_vec(), KeyOrigin::Env).unwrap())
+    Pseudonymiser::new(
+        &PseudoKey::new(b"a test key of some length".to_vec(), KeyOrigin::Env).unwrap(),
+    )
 }
 
 /// Ingests a file with the test catalogue; returns the outcome and the rows.

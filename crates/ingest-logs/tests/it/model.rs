@@ -8,7 +8,14 @@ use friktion_ingest_logs::friction;
 
 use super::*;
 
-struct E(&'static str, Option<&'static str>, Option<&'static str>, &'static str, &'static str, Option<f64>);
+struct E(
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<f64>,
+);
 
 fn batch(events: &[E]) -> RecordBatch {
     let ts = |hm: &str| utc(&format!("2026-10-26T{hm}:00Z")).timestamp_micros();
@@ -27,7 +34,10 @@ fn batch(events: &[E]) -> RecordBatch {
     RecordBatch::try_new(
         schema,
         vec![
-            Arc::new(TimestampMicrosecondArray::from_iter_values(events.iter().map(|e| ts(e.3))).with_timezone("UTC")),
+            Arc::new(
+                TimestampMicrosecondArray::from_iter_values(events.iter().map(|e| ts(e.3)))
+                    .with_timezone("UTC"),
+            ),
             Arc::new(StringArray::from_iter(events.iter().map(|e| e.1))),
             Arc::new(StringArray::from_iter(events.iter().map(|e| Some(e.0)))),
             Arc::new(StringArray::from_iter(events.iter().map(|e| e.2))),
@@ -45,19 +55,26 @@ fn minutes_sessions_and_latency_quantiles_by_hand() {
         // User a: two sessions (69 minutes apart).
         E("lifecare", k, Some("a"), "08:00", "login_ok", Some(180.0)),
         E("lifecare", k, Some("a"), "08:05", "request", Some(500.0)),
-        E("lifecare", k, Some("a"), "08:10", "slow_response", Some(5000.0)), // 3 s over 2 s: 0.05
-        E("lifecare", k, Some("a"), "08:20", "error", None),                 // 2
-        E("lifecare", k, Some("a"), "08:21", "timeout", Some(30000.0)),      // 1 + 0.5
-        E("lifecare", k, Some("a"), "09:30", "login_ok", None),              // new session, free
-        E("lifecare", k, Some("a"), "09:35", "session_lost", None),          // 2
-        E("lifecare", k, Some("a"), "09:36", "login_ok", None),              // already counted
+        E(
+            "lifecare",
+            k,
+            Some("a"),
+            "08:10",
+            "slow_response",
+            Some(5000.0),
+        ), // 3 s over 2 s: 0.05
+        E("lifecare", k, Some("a"), "08:20", "error", None), // 2
+        E("lifecare", k, Some("a"), "08:21", "timeout", Some(30000.0)), // 1 + 0.5
+        E("lifecare", k, Some("a"), "09:30", "login_ok", None), // new session, free
+        E("lifecare", k, Some("a"), "09:35", "session_lost", None), // 2
+        E("lifecare", k, Some("a"), "09:36", "login_ok", None), // already counted
         E("lifecare", k, Some("a"), "09:40", "request", None),
-        E("lifecare", k, Some("a"), "09:45", "login_ok", None),              // mid-session: 2
+        E("lifecare", k, Some("a"), "09:45", "login_ok", None), // mid-session: 2
         // User b: two failed sign-ins, then in, then a crash.
-        E("lifecare", k, Some("b"), "10:00", "login_failed", None),          // 1
-        E("lifecare", k, Some("b"), "10:01", "login_failed", None),          // 1
+        E("lifecare", k, Some("b"), "10:00", "login_failed", None), // 1
+        E("lifecare", k, Some("b"), "10:01", "login_failed", None), // 1
         E("lifecare", k, Some("b"), "10:02", "login_ok", None),
-        E("lifecare", k, Some("b"), "10:30", "crash", None),                 // 10
+        E("lifecare", k, Some("b"), "10:30", "crash", None), // 10
         // Without a user: counted as an event and an error, not in minutes.
         E("lifecare", k, None, "11:00", "error", None),
         // Another system.
@@ -69,20 +86,35 @@ fn minutes_sessions_and_latency_quantiles_by_hand() {
         ev.push(E("lifecare", k, Some("c"), hm, "crash", None));
     }
     let b = batch(&ev);
-    let out = friction::daily(NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(), &[b], &catalog()).unwrap();
+    let out = friction::daily(
+        NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(),
+        &[b],
+        &catalog(),
+    )
+    .unwrap();
     assert_eq!(out.schema(), LakeTable::ItFrictionDaily.def().file_schema());
     assert_eq!(out.num_rows(), 2);
     let col = |n: &str| out.column_by_name(n).unwrap().clone();
     let i64s = |n: &str| col(n).as_primitive::<Int64Type>().values().to_vec();
-    let f64s = |n: &str| col(n).as_primitive::<Float64Type>().iter().collect::<Vec<_>>();
+    let f64s = |n: &str| {
+        col(n)
+            .as_primitive::<Float64Type>()
+            .iter()
+            .collect::<Vec<_>>()
+    };
     let strs = |n: &str| {
         let c = col(n);
         let c = c.as_string::<i32>();
-        (0..c.len()).map(|i| c.is_valid(i).then(|| c.value(i).to_string())).collect::<Vec<_>>()
+        (0..c.len())
+            .map(|i| c.is_valid(i).then(|| c.value(i).to_string()))
+            .collect::<Vec<_>>()
     };
     // Null kommun sorts first.
     assert_eq!(strs("kommun_kod"), [None, Some("0180".into())]);
-    assert_eq!(strs("system_id"), [Some("idp".into()), Some("lifecare".into())]);
+    assert_eq!(
+        strs("system_id"),
+        [Some("idp".into()), Some("lifecare".into())]
+    );
     assert_eq!(i64s("users"), [1, 3]);
     assert_eq!(i64s("sessions"), [1, 4]);
     assert_eq!(i64s("events"), [1, 65]);
@@ -107,9 +139,27 @@ fn minutes_sessions_and_latency_quantiles_by_hand() {
 
 #[test]
 fn a_day_without_users_has_no_minutes() {
-    let b = batch(&[E("lifecare", Some("0180"), None, "08:00", "error", Some(10.0))]);
-    let out = friction::daily(NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(), &[b], &catalog()).unwrap();
+    let b = batch(&[E(
+        "lifecare",
+        Some("0180"),
+        None,
+        "08:00",
+        "error",
+        Some(10.0),
+    )]);
+    let out = friction::daily(
+        NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(),
+        &[b],
+        &catalog(),
+    )
+    .unwrap();
     let m = out.column_by_name("minutes_lost").unwrap();
     assert!(m.is_null(0));
-    assert_eq!(out.column_by_name("users").unwrap().as_primitive::<Int64Type>().value(0), 0);
+    assert_eq!(
+        out.column_by_name("users")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0),
+        0
+    );
 }

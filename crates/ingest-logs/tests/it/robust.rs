@@ -35,9 +35,16 @@ fn binary_garbage_is_refused_as_a_whole_file() {
     let reference = reference();
     let p = pseudonymiser();
     let cache = PseudonymCache::default();
-    let ctx = Context { catalog: &cat, reference: &reference, pseudonymiser: &p, cache: &cache, progress: None };
+    let ctx = Context {
+        catalog: &cat,
+        reference: &reference,
+        pseudonymiser: &p,
+        cache: &cache,
+        progress: None,
+    };
     let mut sink = MemorySink::default();
-    let e = friktion_ingest_logs::ingest(&f, "garbage.log", &spec("x"), &ctx, &mut sink).unwrap_err();
+    let e =
+        friktion_ingest_logs::ingest(&f, "garbage.log", &spec("x"), &ctx, &mut sink).unwrap_err();
     assert!(e.to_string().contains("not in a log format"), "{e}");
     assert!(sink.batches.is_empty());
 }
@@ -54,11 +61,21 @@ fn garbage_lines_inside_a_log_are_quarantined_with_their_line() {
     let (out, rows) = ingest(&f, &spec("x"));
     assert_eq!(rows.len(), 110);
     assert_eq!(out.lines_rejected, 2);
-    let q: Vec<_> = out.quarantine.iter().map(|q| (q.source_line, q.reason.as_str())).collect();
+    let q: Vec<_> = out
+        .quarantine
+        .iter()
+        .map(|q| (q.source_line, q.reason.as_str()))
+        .collect();
     assert_eq!(q[0].0, Some(101));
     assert!(q[0].1.contains("NUL"), "{q:?}");
     assert_eq!(q[1].0, Some(102));
-    assert!(out.quarantine[0].raw_value.as_deref().unwrap().contains("\\u{0}"));
+    assert!(
+        out.quarantine[0]
+            .raw_value
+            .as_deref()
+            .unwrap()
+            .contains("\\u{0}")
+    );
 }
 
 #[test]
@@ -73,11 +90,19 @@ fn truncated_gzip_loads_what_came_before_and_says_so() {
     let (out, rows) = ingest(&f, &spec("x"));
     let msg = out.truncated.clone().expect("truncation reported");
     assert!(msg.contains("breaks off"), "{msg}");
-    assert!(rows.len() > 10_000 && rows.len() < 200_000, "{}", rows.len());
+    assert!(
+        rows.len() > 10_000 && rows.len() < 200_000,
+        "{}",
+        rows.len()
+    );
     // Every loaded row is whole, and numbered as in the original.
     assert!(rows.iter().all(|r| r.status == Some(200)));
     assert_eq!(rows.last().unwrap().source_line, rows.len() as i64);
-    assert!(out.quarantine.iter().any(|q| q.reason.contains("breaks off")));
+    assert!(
+        out.quarantine
+            .iter()
+            .any(|q| q.reason.contains("breaks off"))
+    );
 }
 
 #[test]
@@ -114,5 +139,13 @@ fn quarantine_is_bounded_but_counts_everything() {
     assert_eq!(rows.len(), 60);
     assert_eq!(out.lines_rejected, 25_000);
     assert_eq!(out.quarantine.len(), 10_001);
-    assert!(out.quarantine.last().unwrap().reason.starts_with("15000 more"), "{}", out.quarantine.last().unwrap().reason);
+    assert!(
+        out.quarantine
+            .last()
+            .unwrap()
+            .reason
+            .starts_with("15000 more"),
+        "{}",
+        out.quarantine.last().unwrap().reason
+    );
 }
