@@ -41,6 +41,9 @@ pub struct SynthArgs {
     /// Municipalities that send logs (0: all taking part).
     #[arg(long, default_value_t = 3)]
     log_kommuner: usize,
+    /// Also write the web front ends' events as syslog (logs/webapps.syslog), for benchmarks.
+    #[arg(long)]
+    log_web_syslog: bool,
     /// Implementation projects per municipality (0: none).
     #[arg(long, default_value_t = 4)]
     projects: usize,
@@ -66,6 +69,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
             days: a.log_days,
             users_per_kommun: a.log_users,
             kommuner: a.log_kommuner,
+            web_syslog: a.log_web_syslog,
             ..LogSettings::default()
         },
         projects: ProjectSettings {

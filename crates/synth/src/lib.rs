@@ -120,15 +120,35 @@ pub fn generate(reference: &Reference, s: &Settings, out: &Path) -> Result<Writt
         std::fs::create_dir_all(out.join("logs")).map_err(io(&out.join("logs")))?;
         let mut jw = std::io::BufWriter::new(std::fs::File::create(&json).map_err(io(&json))?);
         let mut sw = std::io::BufWriter::new(std::fs::File::create(&syslog).map_err(io(&syslog))?);
-        let (jn, sn) = logs::generate_to(&chosen, &s.logs, s.seed, &mut jw, &mut sw)
-            .and_then(|n| {
-                jw.flush()?;
-                sw.flush()?;
-                Ok(n)
-            })
-            .map_err(io(&json))?;
+        let web = out.join("logs/webapps.syslog");
+        let mut ww = match s.logs.web_syslog {
+            true => Some(std::io::BufWriter::new(
+                std::fs::File::create(&web).map_err(io(&web))?,
+            )),
+            false => None,
+        };
+        let (jn, sn, wn) = logs::generate_to(
+            &chosen,
+            &s.logs,
+            s.seed,
+            &mut jw,
+            &mut sw,
+            ww.as_mut().map(|w| w as &mut dyn Write),
+        )
+        .and_then(|n| {
+            jw.flush()?;
+            sw.flush()?;
+            if let Some(w) = ww.as_mut() {
+                w.flush()?;
+            }
+            Ok(n)
+        })
+        .map_err(io(&json))?;
         w.files.push((PathBuf::from("logs/webapps.ndjson"), jn));
         w.files.push((PathBuf::from("logs/auth.syslog"), sn));
+        if s.logs.web_syslog {
+            w.files.push((PathBuf::from("logs/webapps.syslog"), wn));
+        }
     }
     if s.projects.per_kommun > 0 {
         let csv = projects::generate(&chosen, &s.projects, s.seed);

@@ -19,6 +19,9 @@ pub struct LogSettings {
     pub users_per_kommun: usize,
     /// Municipalities (the first of those chosen) that send logs; 0 means all.
     pub kommuner: usize,
+    /// Also write the web front ends' events as RFC 3164 syslog (for benchmarks of syslog at
+    /// the same volume as NDJSON).
+    pub web_syslog: bool,
 }
 
 impl Default for LogSettings {
@@ -28,6 +31,7 @@ impl Default for LogSettings {
             last_day: NaiveDate::from_ymd_opt(2026, 10, 30).expect("valid date"),
             users_per_kommun: 12,
             kommuner: 3,
+            web_syslog: false,
         }
     }
 }
@@ -57,7 +61,8 @@ pub fn generate_to(
     seed: u64,
     json_out: &mut impl Write,
     syslog_out: &mut impl Write,
-) -> std::io::Result<(u64, u64)> {
+    mut web_syslog_out: Option<&mut dyn Write>,
+) -> std::io::Result<(u64, u64, u64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6c6f6773);
     let take = if s.kommuner == 0 {
         kommuner.len()
@@ -73,7 +78,7 @@ pub fn generate_to(
         day -= Duration::days(1);
     }
     days.reverse();
-    let mut written = (0u64, 0u64);
+    let mut written = (0u64, 0u64, 0u64);
     for d in &days {
         let mut json = Vec::new();
         let mut syslog = Vec::new();
@@ -179,6 +184,16 @@ pub fn generate_to(
         }
         json.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         syslog.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        if let Some(w) = web_syslog_out.as_mut() {
+            let mut n = 0;
+            for (t, l) in &json {
+                let line = web_syslog_line(*t, l);
+                w.write_all(line.as_bytes())?;
+                w.write_all(b"\n")?;
+                n += line.len() as u64 + 1;
+            }
+            written.2 += n;
+        }
         written.0 += write_lines(json_out, json)?;
         written.1 += write_lines(syslog_out, syslog)?;
     }
@@ -196,6 +211,26 @@ fn write_lines(
         n += l.len() as u64 + 1;
     }
     Ok(n)
+}
+
+/// The same event as a web server's syslog line, in logfmt after the tag.
+fn web_syslog_line(t: chrono::NaiveDateTime, json: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(json).expect("we wrote it");
+    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    format!(
+        "<134>{} {} {}[{}]: user={} session={} event={} status={} duration_ms={} path={} msg=\"{}\"",
+        t.format("%b %e %H:%M:%S"),
+        s("host"),
+        s("app"),
+        3000 + (v["duration_ms"].as_i64().unwrap_or(0) % 7),
+        s("user"),
+        s("session"),
+        s("event"),
+        v["http_status"],
+        v["duration_ms"],
+        s("path"),
+        s("message")
+    )
 }
 
 fn pnr(rng: &mut impl Rng) -> String {

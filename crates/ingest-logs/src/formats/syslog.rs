@@ -65,16 +65,21 @@ impl SyslogParser {
         }
         let (ts, after) = self.stamp(rest)?;
         let (host, app, message) = header_3164(after);
-        let user = message.and_then(user_in_message).map(Cow::Borrowed);
-        Ok(RawEvent {
+        let mut ev = RawEvent {
             ts: Some(ts),
             host: host.map(Cow::Borrowed),
             app: app.map(Cow::Borrowed),
             message: message.map(Cow::Borrowed),
-            user,
             severity,
             ..RawEvent::default()
-        })
+        };
+        if let Some(m) = message {
+            logfmt(m, &mut ev);
+            if ev.user.is_none() {
+                ev.user = user_in_message(m).map(Cow::Borrowed);
+            }
+        }
+        Ok(ev)
     }
 
     fn stamp<'a>(&self, s: &'a str) -> Result<(Stamp, &'a str), String> {
@@ -95,6 +100,48 @@ impl SyslogParser {
                 "no syslog timestamp at the start of the line (found '{}')",
                 tok.chars().take(32).collect::<String>()
             )),
+        }
+    }
+}
+
+/// Fields of a logfmt message (`user=anna status=504 duration_ms=30000 msg="…"`), which many
+/// applications write through syslog. Only known keys are taken; `msg` becomes the message.
+pub fn logfmt<'a>(m: &'a str, ev: &mut RawEvent<'a>) {
+    if !m.contains('=') {
+        return;
+    }
+    let mut rest = m;
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].rsplit(' ').next().unwrap_or("");
+        let after = &rest[eq + 1..];
+        let (value, next) = match after.strip_prefix('"') {
+            Some(q) => match q.find('"') {
+                Some(end) => (&q[..end], &q[end + 1..]),
+                None => (q, ""),
+            },
+            None => {
+                let end = after.find(' ').unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        rest = next;
+        if value.is_empty() || value == "-" {
+            continue;
+        }
+        let v = Cow::Borrowed(value);
+        match key {
+            "user" | "username" if ev.user.is_none() => ev.user = Some(v),
+            "session" | "session_id" | "sid" => ev.session = Some(v),
+            "event" | "event_type" | "action" => ev.event = Some(v),
+            "path" | "uri" | "url" => ev.path = Some(Cow::Borrowed(crate::event::url_path(value))),
+            "method" => ev.method = Some(v),
+            "status" | "http_status" | "status_code" => ev.status = value.parse().ok(),
+            "duration_ms" | "latency_ms" | "elapsed_ms" | "took_ms" => {
+                ev.latency_ms = value.parse().ok()
+            }
+            "msg" | "message" => ev.message = Some(v),
+            "kommun" | "kommun_kod" => ev.kommun_kod = Some(v),
+            _ => {}
         }
     }
 }
@@ -283,6 +330,20 @@ mod tests {
                 .parse("<14>1 2003-10-11T22:14:15Z h a - - [x")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn logfmt_fields_in_the_message() {
+        let e = parser()
+            .parse(r#"<134>Oct 26 07:10:16 lifecare-web01 lifecare[3006]: user=mjl0008 session=0aa3 event=timeout status=504 duration_ms=30000 path=/lifecare/journal/save?x=1 msg="Gateway timeout, igen""#)
+            .unwrap();
+        assert_eq!(e.user.as_deref(), Some("mjl0008"));
+        assert_eq!(e.session.as_deref(), Some("0aa3"));
+        assert_eq!(e.event.as_deref(), Some("timeout"));
+        assert_eq!(e.status, Some(504));
+        assert_eq!(e.latency_ms, Some(30000.0));
+        assert_eq!(e.path.as_deref(), Some("/lifecare/journal/save"));
+        assert_eq!(e.message.as_deref(), Some("Gateway timeout, igen"));
     }
 
     #[test]
