@@ -183,4 +183,10 @@ fn print_summary(s: &run::Summary) {
     if let Some(r) = &s.report {
         println!("  report      {}", r.display());
     }
+    let t: Vec<String> = s
+        .timings
+        .iter()
+        .map(|(stage, d)| format!("{stage} {:.2} s", d.as_secs_f64()))
+        .collect();
+    println!("  timings     {}", t.join(", "));
 }

@@ -41,6 +41,8 @@ pub struct Summary {
     pub marts: Vec<(String, usize)>,
     /// Days of it_friction_daily recomputed (or removed) by the friction model.
     pub friction_days: usize,
+    /// Wall time of each stage, in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
     pub report: Option<PathBuf>,
 }
 
@@ -82,6 +84,11 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     let lake = Lake::open(&lake_dir).with_context(|| format!("lake at {}", lake_dir.display()))?;
     let ledger = Ledger::load(&lake).context("reading the ingestion ledger")?;
     let now = Utc::now();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |s: &mut Summary, stage: &'static str| {
+        s.timings.push((stage, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     let mut s = Summary {
         run_id: new_run_id(&reports_dir, now),
         ..Summary::default()
@@ -131,6 +138,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             }
         }
     }
+    lap(&mut s, "surveys");
     if !cfg.logs.is_empty() {
         let systems = cfg
             .systems
@@ -179,8 +187,10 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                 }
             }
         }
+        lap(&mut s, "logs");
         s.friction_days =
             run_logs::friction_model(&lake, &catalog).context("the log friction model")?;
+        lap(&mut s, "log model");
     }
     s.vanished = ledger
         .known_sources()
@@ -201,6 +211,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     })?;
     s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
 
+    lap(&mut s, "sql models");
     s.tables = lake
         .table_stats()?
         .into_iter()
@@ -220,6 +231,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         min_cell: cfg.privacy.min_cell,
     };
     s.report = Some(friktion_report::write_index(&out, &info, &rows)?);
+    lap(&mut s, "report");
     Ok(s)
 }
 

@@ -1,13 +1,13 @@
 //! The systems catalogue (`pipelines/systems.toml`): which system a log line is about, its
 //! vendor and verksamhet, and which kommun runs it; plus the friction model's parameters.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use regex::Regex;
 use serde::Deserialize;
 
 use crate::LogError;
+use crate::fxhash::FxMap;
 use crate::friction::FrictionParams;
 
 #[derive(Debug, Deserialize)]
@@ -177,14 +177,16 @@ impl Catalog {
 /// once per distinct host. One per worker, so no locking.
 pub struct Resolver<'c> {
     catalog: &'c Catalog,
-    by_host_app: HashMap<(Option<String>, Option<String>), Vec<(usize, Option<String>)>>,
+    /// host → app → candidate systems with the kommun the host gave. Nested so that lookups
+    /// take the line's `&str`s without allocating; a missing host or app is "".
+    by_host_app: FxMap<String, FxMap<String, Vec<(usize, Option<String>)>>>,
 }
 
 impl<'c> Resolver<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
         Self {
             catalog,
-            by_host_app: HashMap::new(),
+            by_host_app: FxMap::default(),
         }
     }
 
@@ -195,9 +197,35 @@ impl<'c> Resolver<'c> {
         path: Option<&str>,
     ) -> Resolved<'c> {
         let cat = self.catalog;
-        let key = (host.map(str::to_string), app.map(str::to_string));
-        let cands = self.by_host_app.entry(key).or_insert_with(|| {
-            // Systems whose host and app matchers pass: only the path is left to check.
+        let (h, a) = (host.unwrap_or(""), app.unwrap_or(""));
+        if !self.by_host_app.get(h).is_some_and(|m| m.contains_key(a)) {
+            let found = Self::candidates(cat, host, app);
+            self.by_host_app
+                .entry(h.to_string())
+                .or_default()
+                .insert(a.to_string(), found);
+        }
+        let cands = &self.by_host_app[h][a];
+        for (i, k) in cands.iter() {
+            let s = &cat.systems[*i];
+            if s.path_prefix.is_empty()
+                || path.is_some_and(|p| s.path_prefix.iter().any(|x| p.starts_with(x.as_str())))
+            {
+                return Resolved {
+                    system: Some(s),
+                    host_kommun: k.clone(),
+                };
+            }
+        }
+        Resolved {
+            system: None,
+            host_kommun: None,
+        }
+    }
+
+    /// Systems whose host and app matchers pass: only the path is left to check per line.
+    fn candidates(cat: &Catalog, host: Option<&str>, app: Option<&str>) -> Vec<(usize, Option<String>)> {
+        {
             cat.systems
                 .iter()
                 .enumerate()
@@ -215,21 +243,6 @@ impl<'c> Resolver<'c> {
                     Some((i, k))
                 })
                 .collect()
-        });
-        for (i, k) in cands.iter() {
-            let s = &cat.systems[*i];
-            if s.path_prefix.is_empty()
-                || path.is_some_and(|p| s.path_prefix.iter().any(|x| p.starts_with(x.as_str())))
-            {
-                return Resolved {
-                    system: Some(s),
-                    host_kommun: k.clone(),
-                };
-            }
-        }
-        Resolved {
-            system: None,
-            host_kommun: None,
         }
     }
 }

@@ -54,9 +54,15 @@ impl EventType {
 
 /// A source's own event names, as far as they are recognisable.
 fn stated(e: &str) -> Option<EventType> {
-    let e = e.trim().to_ascii_lowercase();
-    let e = e.replace(['-', ' ', '.'], "_");
-    Some(match e.as_str() {
+    // Most sources write their names in one form already: skip the allocations then.
+    let normal;
+    let e = if e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        e
+    } else {
+        normal = e.trim().to_ascii_lowercase().replace(['-', ' ', '.'], "_");
+        normal.as_str()
+    };
+    Some(match e {
         "login"
         | "login_ok"
         | "login_success"

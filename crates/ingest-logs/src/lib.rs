@@ -15,6 +15,7 @@ mod error;
 pub mod event;
 pub mod formats;
 pub mod friction;
+mod fxhash;
 pub mod ingest;
 pub mod input;
 pub mod mapping;

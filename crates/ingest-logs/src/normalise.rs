@@ -1,7 +1,6 @@
 //! From a parsed line to an it_event row: system and kommun from the catalogue, the event
 //! type, pseudonymised user and session, redacted message and path.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use arrow::array::{
@@ -13,6 +12,7 @@ use friktion_core::{LakeTable, Pseudonymiser, Reference, redact::redact};
 
 use crate::catalog::{Catalog, Resolver};
 use crate::classify::classify;
+use crate::fxhash::FxMap;
 use crate::event::RawEvent;
 
 /// Messages are cut to this many characters: enough to classify and read, and a runaway
@@ -23,7 +23,7 @@ pub const MESSAGE_MAX_CHARS: usize = 2000;
 /// per distinct user rather than once per event.
 #[derive(Default)]
 pub struct PseudonymCache {
-    map: RwLock<HashMap<String, Arc<str>>>,
+    map: RwLock<FxMap<String, Arc<str>>>,
 }
 
 impl PseudonymCache {
@@ -74,32 +74,38 @@ pub struct Normaliser<'a> {
 /// Per worker: caches that need no locking.
 pub struct Local<'c> {
     resolver: Resolver<'c>,
-    users: HashMap<(bool, String), Arc<str>>,
-    kommun: HashMap<String, Option<String>>,
+    /// Raw user name (and session id) as written → pseudonym: no allocation on a hit.
+    users: FxMap<String, Arc<str>>,
+    sessions: FxMap<String, Arc<str>>,
+    kommun: FxMap<String, Option<String>>,
 }
 
 impl<'a> Normaliser<'a> {
     pub fn local(&self) -> Local<'a> {
         Local {
             resolver: Resolver::new(self.catalog),
-            users: HashMap::new(),
-            kommun: HashMap::new(),
+            users: FxMap::default(),
+            sessions: FxMap::default(),
+            kommun: FxMap::default(),
         }
     }
 
     fn pseudonym(&self, local: &mut Local<'_>, session: bool, raw: &str) -> Arc<str> {
-        let id = if session {
-            raw.trim().to_string()
+        let map = if session {
+            &mut local.sessions
         } else {
-            canonical_user(raw)
+            &mut local.users
         };
-        let key = (session, id);
-        if let Some(v) = local.users.get(&key) {
+        if let Some(v) = map.get(raw) {
             return v.clone();
         }
-        let domain = if session { "session" } else { "user" };
-        let v = self.cache.get(self.pseudonymiser, domain, &key.1);
-        local.users.insert(key, v.clone());
+        let (domain, id) = if session {
+            ("session", raw.trim().to_string())
+        } else {
+            ("user", canonical_user(raw))
+        };
+        let v = self.cache.get(self.pseudonymiser, domain, &id);
+        map.insert(raw.to_string(), v.clone());
         v
     }
 

@@ -4,12 +4,12 @@
 //! line when they need no unescaping; everything else is skipped without being built.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::event::{RawEvent, severity_of_level, url_path};
+use crate::fxhash::FxMap;
 use crate::mapping::{Field, FieldMap, LatencyUnit};
 use crate::time;
 
@@ -45,43 +45,74 @@ impl<'a> Scalar<'a> {
     }
 }
 
+/// What a dotted path is to the selector: a field to fill (with its priority among the
+/// field's candidates), an object to descend into, or both.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    fill: Option<(Field, u16, LatencyUnit)>,
+    prefix: bool,
+}
+
+const FIELDS: usize = 13;
+
+fn field_index(f: Field) -> usize {
+    match f {
+        Field::Ts => 0,
+        Field::Host => 1,
+        Field::App => 2,
+        Field::User => 3,
+        Field::Session => 4,
+        Field::Path => 5,
+        Field::Method => 6,
+        Field::Status => 7,
+        Field::Latency => 8,
+        Field::Message => 9,
+        Field::Level => 10,
+        Field::Event => 11,
+        Field::Kommun => 12,
+    }
+}
+
+/// Per field: the best candidate found so far (lowest priority number wins).
+type Found<'a> = [Option<(u16, Scalar<'a>, LatencyUnit)>; FIELDS];
+
 /// The paths to look for, compiled from a field map.
 pub struct Selector {
-    /// Full dotted path → slot.
-    slots: HashMap<String, usize>,
-    /// Every proper prefix of a wanted path (`user` for `user.name`): objects to descend into.
-    prefixes: HashMap<String, ()>,
-    /// Per slot: which field it fills, and the latency unit where it is a latency.
-    fills: Vec<(Field, LatencyUnit)>,
+    entries: FxMap<String, Entry>,
 }
 
 impl Selector {
     pub fn new(map: &FieldMap) -> Self {
-        let mut slots = HashMap::new();
-        let mut prefixes = HashMap::new();
-        let mut fills = Vec::new();
+        let mut entries: FxMap<String, Entry> = FxMap::default();
+        let mut prio = [0u16; FIELDS];
         for (field, path, unit) in map.candidates() {
-            if slots.contains_key(path) {
-                continue;
+            let p = &mut prio[field_index(field)];
+            let e = entries.entry(path.to_string()).or_insert(Entry {
+                fill: None,
+                prefix: false,
+            });
+            if e.fill.is_none() {
+                e.fill = Some((field, *p, unit));
             }
-            slots.insert(path.to_string(), fills.len());
-            fills.push((field, unit));
-            let mut p = path;
-            while let Some((head, _)) = p.rsplit_once('.') {
-                prefixes.insert(head.to_string(), ());
-                p = head;
+            *p += 1;
+            let mut rest = path;
+            while let Some((head, _)) = rest.rsplit_once('.') {
+                entries
+                    .entry(head.to_string())
+                    .or_insert(Entry {
+                        fill: None,
+                        prefix: true,
+                    })
+                    .prefix = true;
+                rest = head;
             }
         }
-        Self {
-            slots,
-            prefixes,
-            fills,
-        }
+        Self { entries }
     }
 
     /// Parses one line. Err is the reason to quarantine it.
     pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
-        let mut found: Vec<Option<Scalar<'a>>> = vec![None; self.fills.len()];
+        let mut found: Found<'a> = Default::default();
         let mut de = serde_json::Deserializer::from_str(line);
         ObjSeed {
             sel: self,
@@ -93,57 +124,87 @@ impl Selector {
         de.end()
             .map_err(|e| format!("text after the JSON object: {e}"))?;
         let mut ev = RawEvent::default();
-        // Candidates come in priority order per field: the first one present wins.
-        for (slot, v) in found.into_iter().enumerate() {
-            let Some(v) = v else { continue };
-            let (field, unit) = self.fills[slot];
-            match field {
-                Field::Ts if ev.ts.is_none() => {
-                    ev.ts = match &v {
-                        Scalar::Str(s) => time::parse_any(s),
-                        _ => v.number().and_then(time::parse_epoch).map(time::Stamp::Utc),
-                    };
-                    if ev.ts.is_none() && !matches!(v, Scalar::Null) {
-                        return Err(format!("timestamp {v:?} is not a time friktion reads"));
-                    }
-                }
-                Field::Host if ev.host.is_none() => ev.host = v.text(),
-                Field::App if ev.app.is_none() => ev.app = v.text(),
-                Field::User if ev.user.is_none() => ev.user = v.text(),
-                Field::Session if ev.session.is_none() => ev.session = v.text(),
-                Field::Path if ev.path.is_none() => {
-                    ev.path = v.text().map(|p| match p {
-                        Cow::Borrowed(b) => Cow::Borrowed(url_path(b)),
-                        Cow::Owned(o) => Cow::Owned(url_path(&o).to_string()),
-                    })
-                }
-                Field::Method if ev.method.is_none() => ev.method = v.text(),
-                Field::Status if ev.status.is_none() => {
-                    ev.status = v.number().filter(|n| n.fract() == 0.0).map(|n| n as i32)
-                }
-                Field::Latency if ev.latency_ms.is_none() => {
-                    ev.latency_ms = v.number().map(|n| unit.to_ms(n))
-                }
-                Field::Message if ev.message.is_none() => ev.message = v.text(),
-                Field::Level if ev.severity.is_none() => {
-                    ev.severity = match &v {
-                        Scalar::Int(i) if (0..=7).contains(i) => Some(*i as u8),
-                        _ => v.text().and_then(|l| severity_of_level(&l)),
-                    }
-                }
-                Field::Event if ev.event.is_none() => ev.event = v.text(),
-                Field::Kommun if ev.kommun_kod.is_none() => ev.kommun_kod = v.text(),
-                _ => {}
-            }
+        for (i, slot) in found.into_iter().enumerate() {
+            let Some((_, v, unit)) = slot else { continue };
+            assign(&mut ev, ORDER[i], unit, v)?;
         }
         Ok(ev)
+    }
+}
+
+const ORDER: [Field; FIELDS] = [
+    Field::Ts,
+    Field::Host,
+    Field::App,
+    Field::User,
+    Field::Session,
+    Field::Path,
+    Field::Method,
+    Field::Status,
+    Field::Latency,
+    Field::Message,
+    Field::Level,
+    Field::Event,
+    Field::Kommun,
+];
+
+fn assign<'a>(ev: &mut RawEvent<'a>, field: Field, unit: LatencyUnit, v: Scalar<'a>) -> Result<(), String> {
+    match field {
+        Field::Ts => {
+            ev.ts = match &v {
+                Scalar::Str(s) => time::parse_any(s),
+                _ => v.number().and_then(time::parse_epoch).map(time::Stamp::Utc),
+            };
+            if ev.ts.is_none() && !matches!(v, Scalar::Null) {
+                return Err(format!("timestamp {v:?} is not a time friktion reads"));
+            }
+        }
+        Field::Host => ev.host = v.text(),
+        Field::App => ev.app = v.text(),
+        Field::User => ev.user = v.text(),
+        Field::Session => ev.session = v.text(),
+        Field::Path => {
+            ev.path = v.text().map(|p| match p {
+                Cow::Borrowed(b) => Cow::Borrowed(url_path(b)),
+                Cow::Owned(o) => Cow::Owned(url_path(&o).to_string()),
+            })
+        }
+        Field::Method => ev.method = v.text(),
+        Field::Status => ev.status = v.number().filter(|n| n.fract() == 0.0).map(|n| n as i32),
+        Field::Latency => ev.latency_ms = v.number().map(|n| unit.to_ms(n)),
+        Field::Message => ev.message = v.text(),
+        Field::Level => {
+            ev.severity = match &v {
+                Scalar::Int(i) if (0..=7).contains(i) => Some(*i as u8),
+                _ => v.text().and_then(|l| severity_of_level(&l)),
+            }
+        }
+        Field::Event => ev.event = v.text(),
+        Field::Kommun => ev.kommun_kod = v.text(),
+    }
+    Ok(())
+}
+
+impl<'a> Selector {
+    /// Keeps `v` for its field if no better-placed candidate was found yet.
+    fn keep(found: &mut Found<'a>, fill: (Field, u16, LatencyUnit), v: Scalar<'a>) {
+        let (field, prio, unit) = fill;
+        let slot = &mut found[field_index(field)];
+        // A null or empty value does not hide a later candidate that has one.
+        let empty = matches!(&v, Scalar::Null | Scalar::Other) || matches!(&v, Scalar::Str(s) if s.is_empty() || s == "-");
+        if empty {
+            return;
+        }
+        if slot.as_ref().is_none_or(|(p, _, _)| prio < *p) {
+            *slot = Some((prio, v, unit));
+        }
     }
 }
 
 struct ObjSeed<'s, 'o, 'a> {
     sel: &'s Selector,
     prefix: &'s str,
-    out: &'o mut Vec<Option<Scalar<'a>>>,
+    out: &'o mut Found<'a>,
 }
 
 impl<'de, 's, 'o> DeserializeSeed<'de> for ObjSeed<'s, 'o, 'de> {
@@ -165,22 +226,26 @@ impl<'de, 's, 'o> Visitor<'de> for ObjSeed<'s, 'o, 'de> {
             } else {
                 Cow::Owned(format!("{}.{}", self.prefix, key))
             };
-            let slot = self.sel.slots.get(full.as_ref()).copied();
-            if self.sel.prefixes.contains_key(full.as_ref()) {
-                // `event` may be a string here and an object with `event.duration` there.
-                map.next_value_seed(MaybeObj {
-                    obj: ObjSeed {
-                        sel: self.sel,
-                        prefix: &full,
-                        out: &mut *self.out,
-                    },
-                    slot,
-                })?;
-            } else if let Some(slot) = slot {
-                let v = map.next_value::<ScalarSeed>()?;
-                self.out[slot] = Some(v.0);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            let entry = self.sel.entries.get(full.as_ref()).copied();
+            match entry {
+                Some(Entry { prefix: true, fill }) => {
+                    // `event` may be a string here and an object with `event.duration` there.
+                    map.next_value_seed(MaybeObj {
+                        obj: ObjSeed {
+                            sel: self.sel,
+                            prefix: &full,
+                            out: &mut *self.out,
+                        },
+                        fill,
+                    })?;
+                }
+                Some(Entry { fill: Some(fill), .. }) => {
+                    let v = map.next_value::<ScalarSeed>()?;
+                    Selector::keep(self.out, fill, v.0);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(())
@@ -190,13 +255,13 @@ impl<'de, 's, 'o> Visitor<'de> for ObjSeed<'s, 'o, 'de> {
 /// A value that may be an object to descend into, or a scalar for `slot` if there is one.
 struct MaybeObj<'s, 'o, 'a> {
     obj: ObjSeed<'s, 'o, 'a>,
-    slot: Option<usize>,
+    fill: Option<(Field, u16, LatencyUnit)>,
 }
 
 impl<'de> MaybeObj<'_, '_, 'de> {
     fn keep<E>(self, v: Scalar<'de>) -> Result<(), E> {
-        if let Some(s) = self.slot {
-            self.obj.out[s] = Some(v);
+        if let Some(f) = self.fill {
+            Selector::keep(self.obj.out, f, v);
         }
         Ok(())
     }

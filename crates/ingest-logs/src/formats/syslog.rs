@@ -14,7 +14,7 @@ use crate::time::{self, Stamp};
 static USER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?x)
-        \b(?:for|invalid|illegal)\ user\ ['"]?([^\s'",;]+)
+        \b(?:for|[Ii]nvalid|illegal)\ user\ ['"]?([^\s'",;]+)
         | \b(?:Failed|Accepted)\ \S+\ for\ ([^\s'",;]+)\ from
         | \buser[=:]\ ?['"]?([^\s'",;\]]+)
         | \bUser\ ['"]?([^\s'",;]+)['"]?\ (?:logged|failed|authenticated|login|signed)

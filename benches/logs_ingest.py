@@ -1,0 +1,283 @@
+"""Log ingest throughput: friktion against DuckDB and polars doing the same normalisation.
+
+    python benches/logs_ingest.py [--profile release] [--gb 1.0] [--runs 3] [--formats ndjson,syslog]
+
+Makes NDJSON and syslog logs of at least --gb gigabytes each with `friktion synth` (cached in
+--work between runs), then times, each in its own process and into a fresh output directory:
+
+- friktion: `friktion run` with one [[logs]] source: detect the format, parse, resolve system,
+  kommun and verksamhet from the systems catalogue, classify the event, HMAC the user and the
+  session, redact personnummer and e-mail from messages and paths, write it_event partitioned
+  by Stockholm day with lineage (file and line), quarantine, ledger, and then the friction
+  model (it_friction_daily);
+- DuckDB (read_json / read_csv) and polars (scan_ndjson / scan_csv -> sink_parquet): the same
+  columns by the same rules in SQL and expressions: kommun from the host, system and
+  verksamhet by path prefix, event type by event, status and per-system slow threshold,
+  SHA-256 (DuckDB) or a 64-bit hash (polars, which has no SHA-256) of key and user, the same
+  redaction regexes, Stockholm day, zstd Parquet partitioned by day. They skip what they
+  cannot express: line numbers, quarantine, the ledger and the friction model.
+
+Prints and appends to --out (JSON lines) medians of wall time, throughput (MB/s of input,
+events/s) and peak memory (max RSS), with ratios to friktion.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KEY = "bench-key-0123456789abcdef"
+PNR = r"(?:19|20)?[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+ ]?[0-9]{4}"
+EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+# system id, path prefix, verksamhet, slow_ms: as in pipelines/systems.toml.
+SYSTEMS = [
+    ("lifecare", "/lifecare", "aldreomsorg", 2000),
+    ("treserva", "/treserva", "ifo", 3000),
+    ("skola24", "/skola24", "skola", 1500),
+    ("heroma", "/heroma", "administration", 2500),
+]
+
+
+def run_measured(cmd, cwd=None, env=None):
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    out = p.stdout.read().decode()
+    err = p.stderr.read().decode()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd[:3])} failed ({code}):\n{out[-2000:]}\n{err[-3000:]}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def sql_case(col_path, pick):
+    parts = " ".join(f"WHEN starts_with({col_path}, '{p}') THEN {pick(s, p, v, ms)}" for s, p, v, ms in SYSTEMS)
+    return f"CASE {parts} END"
+
+
+def duckdb_script(kind, path, out, year):
+    system = sql_case("path", lambda s, p, v, ms: f"'{s}'")
+    verks = sql_case("path", lambda s, p, v, ms: f"'{v}'")
+    slow = sql_case("path", lambda s, p, v, ms: str(ms))
+    if kind == "ndjson":
+        src = f"""
+        SELECT CAST("@timestamp" AS TIMESTAMPTZ) AS ts, host, app, "user" AS usr, session, event,
+               http_status AS status, duration_ms::DOUBLE AS latency_ms,
+               split_part(path, '?', 1) AS path, message
+        FROM read_json('{path}', format = 'newline_delimited', columns = {{
+            '@timestamp': 'VARCHAR', 'host': 'VARCHAR', 'app': 'VARCHAR', 'user': 'VARCHAR',
+            'session': 'VARCHAR', 'event': 'VARCHAR', 'http_status': 'INTEGER',
+            'duration_ms': 'BIGINT', 'path': 'VARCHAR', 'message': 'VARCHAR', 'kommun': 'VARCHAR'}})
+        """
+    else:
+        rx = r"^<(\d+)>(\w{3} +\d+ \d\d:\d\d:\d\d) (\S+) ([^\[: ]+)(?:\[\d+\])?: (.*)$"
+        src = f"""
+        SELECT timezone('Europe/Stockholm', strptime('{year} ' || regexp_replace(regexp_extract(line, '{rx}', 2), ' +', ' '), '%Y %b %d %H:%M:%S')) AS ts,
+               regexp_extract(line, '{rx}', 3) AS host,
+               regexp_extract(line, '{rx}', 4) AS app,
+               nullif(regexp_extract(line, 'user=(\\S+)', 1), '') AS usr,
+               nullif(regexp_extract(line, 'session=(\\S+)', 1), '') AS session,
+               nullif(regexp_extract(line, 'event=(\\S+)', 1), '') AS event,
+               TRY_CAST(regexp_extract(line, 'status=(\\d+)', 1) AS INTEGER) AS status,
+               TRY_CAST(regexp_extract(line, 'duration_ms=(\\d+)', 1) AS DOUBLE) AS latency_ms,
+               split_part(regexp_extract(line, 'path=(\\S+)', 1), '?', 1) AS path,
+               regexp_extract(line, 'msg="([^"]*)"', 1) AS message
+        FROM read_csv('{path}', columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x1f',
+                      quote = '', escape = '', auto_detect = false)
+        """
+    return f"""
+import duckdb
+con = duckdb.connect()
+con.sql("SET preserve_insertion_order = false")
+con.sql('''
+COPY (
+  WITH e AS ({src})
+  SELECT ts,
+         regexp_extract(host, 'k(\\d{{4}})\\.', 1) AS kommun_kod,
+         {system} AS system_id,
+         {verks} AS verksamhet,
+         sha256('{KEY}' || 'user' || lower(usr)) AS user_key,
+         sha256('{KEY}' || 'session' || session) AS session_id,
+         CASE WHEN event = 'timeout' OR status IN (408, 499, 504) THEN 'timeout'
+              WHEN event = 'error' OR status >= 500 THEN 'error'
+              WHEN event = 'session_lost' OR status = 401 THEN 'session_lost'
+              WHEN event = 'login' THEN 'login_ok'
+              WHEN latency_ms > {slow} THEN 'slow_response'
+              ELSE 'request' END AS event_type,
+         status, latency_ms, host,
+         regexp_replace(regexp_replace(message, '{EMAIL}', '[e-post]', 'g'), '{PNR}', '[personnummer]', 'g') AS message,
+         path,
+         '{kind}' AS source_format,
+         '{os.path.basename(path)}' AS source_file,
+         strftime(timezone('Europe/Stockholm', ts), '%Y-%m-%d') AS day
+  FROM e
+) TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day))
+''')
+"""
+
+
+def polars_script(kind, path, out, year):
+    def case(pick):
+        expr = "pl.lit(None)"
+        for s, p, v, ms in reversed(SYSTEMS):
+            expr = f"pl.when(pl.col('path').str.starts_with('{p}')).then(pl.lit({pick(s, v, ms)!r})).otherwise({expr})"
+        return expr
+
+    if kind == "ndjson":
+        src = f"""
+lf = pl.scan_ndjson({path!r}, schema={{
+    '@timestamp': pl.String, 'host': pl.String, 'app': pl.String, 'user': pl.String,
+    'session': pl.String, 'event': pl.String, 'http_status': pl.Int32, 'duration_ms': pl.Int64,
+    'path': pl.String, 'message': pl.String, 'kommun': pl.String}})
+lf = lf.select(
+    pl.col('@timestamp').str.to_datetime(time_zone='UTC').alias('ts'),
+    'host', pl.col('user').alias('usr'), 'session', 'event',
+    pl.col('http_status').alias('status'), pl.col('duration_ms').cast(pl.Float64).alias('latency_ms'),
+    pl.col('path').str.split('?').list.first().alias('path'), 'message')
+"""
+    else:
+        rx = r"^<(\d+)>(\w{3} +\d+ \d\d:\d\d:\d\d) (\S+) ([^\[: ]+)(?:\[\d+\])?: (.*)$"
+        src = f"""
+lf = pl.scan_csv({path!r}, has_header=False, separator='\\x1f', quote_char=None, new_columns=['line'], schema={{'line': pl.String}})
+l = pl.col('line')
+lf = lf.select(
+    (pl.lit('{year} ') + l.str.extract({rx!r}, 2).str.replace_all(' +', ' '))
+        .str.to_datetime('%Y %b %d %H:%M:%S').dt.replace_time_zone('Europe/Stockholm', ambiguous='earliest')
+        .dt.convert_time_zone('UTC').alias('ts'),
+    l.str.extract({rx!r}, 3).alias('host'),
+    l.str.extract(r'user=(\\S+)', 1).alias('usr'),
+    l.str.extract(r'session=(\\S+)', 1).alias('session'),
+    l.str.extract(r'event=(\\S+)', 1).alias('event'),
+    l.str.extract(r'status=(\\d+)', 1).cast(pl.Int32).alias('status'),
+    l.str.extract(r'duration_ms=(\\d+)', 1).cast(pl.Float64).alias('latency_ms'),
+    l.str.extract(r'path=(\\S+)', 1).str.split('?').list.first().alias('path'),
+    l.str.extract(r'msg="([^"]*)"', 1).alias('message'))
+"""
+    ev = (
+        "pl.when((pl.col('event') == 'timeout') | pl.col('status').is_in([408, 499, 504])).then(pl.lit('timeout'))"
+        ".when((pl.col('event') == 'error') | (pl.col('status') >= 500)).then(pl.lit('error'))"
+        ".when((pl.col('event') == 'session_lost') | (pl.col('status') == 401)).then(pl.lit('session_lost'))"
+        ".when(pl.col('event') == 'login').then(pl.lit('login_ok'))"
+        f".when(pl.col('latency_ms') > {case(lambda s, v, ms: ms)}).then(pl.lit('slow_response'))"
+        ".otherwise(pl.lit('request'))"
+    )
+    return f"""
+import polars as pl
+{src}
+lf = lf.select(
+    'ts',
+    pl.col('host').str.extract(r'k(\\d{{4}})\\.', 1).alias('kommun_kod'),
+    ({case(lambda s, v, ms: s)}).alias('system_id'),
+    ({case(lambda s, v, ms: v)}).alias('verksamhet'),
+    pl.col('usr').str.to_lowercase().hash(seed=7).alias('user_key'),
+    pl.col('session').hash(seed=11).alias('session_id'),
+    ({ev}).alias('event_type'),
+    'status', 'latency_ms', 'host',
+    pl.col('message').str.replace_all({EMAIL!r}, '[e-post]').str.replace_all({PNR!r}, '[personnummer]'),
+    'path',
+    pl.lit({kind!r}).alias('source_format'),
+    pl.lit({os.path.basename(path)!r}).alias('source_file'),
+    pl.col('ts').dt.convert_time_zone('Europe/Stockholm').dt.strftime('%Y-%m-%d').alias('day'),
+)
+lf.sink_parquet(pl.PartitionBy({out!r}, key='day', include_key=False), compression='zstd', mkdir=True)
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="release")
+    ap.add_argument("--gb", type=float, default=1.0, help="minimum size of each input")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--formats", default="ndjson,syslog")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "friktion-bench-logs"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "benches/logs_ingest.jsonl"))
+    ap.add_argument("--only", default="friktion,duckdb,polars")
+    a = ap.parse_args()
+    formats = a.formats.split(",")
+    tools = a.only.split(",")
+
+    subprocess.run(["cargo", "build", "--quiet", "--profile", a.profile, "-p", "friktion-cli"], cwd=ROOT, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    binary = os.path.join(target, "debug" if a.profile == "dev" else a.profile, "friktion")
+
+    # Inputs: ~9.5 KB of web syslog and ~12.5 KB of NDJSON per user-day; 290 kommuner, 5 days.
+    users = max(1, int(a.gb * 1e9 / (9_000 * 290 * 5)) + 1)
+    data = os.path.join(a.work, f"data-{users}")
+    logs = os.path.join(data, "logs")
+    if not os.path.exists(os.path.join(logs, "webapps.syslog")):
+        shutil.rmtree(data, ignore_errors=True)
+        subprocess.run(
+            [binary, "synth", "--out", data, "--reference", os.path.join(ROOT, "sample-data/reference"),
+             "--kommuner", "290", "--log-kommuner", "0", "--log-users", str(users), "--log-days", "5",
+             "--respondents", "1", "--waves", "2019", "--staff-surveys", "0", "--projects", "0", "--log-web-syslog"],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+    inputs = {"ndjson": os.path.join(logs, "webapps.ndjson"), "syslog": os.path.join(logs, "webapps.syslog")}
+
+    models = os.path.join(a.work, "no-models")
+    os.makedirs(models, exist_ok=True)
+    py = sys.executable
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+    for kind in formats:
+        path = inputs[kind]
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            events = sum(1 for _ in f)
+        cfg = os.path.join(a.work, f"bench-{kind}.toml")
+        with open(cfg, "w") as f:
+            f.write(f"""root = "{data}"
+lake = "lake-{kind}"
+reports = "reports-{kind}"
+reference = "{os.path.join(ROOT, 'sample-data/reference')}"
+models = "{models}"
+systems = "{os.path.join(ROOT, 'pipelines/systems.toml')}"
+[privacy]
+min_cell = 5
+[[logs]]
+files = "logs/webapps.{kind}"
+syslog_ends = "2026-10-31"
+""")
+        results = {t: [] for t in tools}
+        for r in range(a.runs):
+            for tool in tools:
+                out = os.path.join(a.work, f"out-{tool}-{kind}")
+                shutil.rmtree(out, ignore_errors=True)
+                if tool == "friktion":
+                    shutil.rmtree(os.path.join(data, f"lake-{kind}"), ignore_errors=True)
+                    env = dict(os.environ, FRIKTION_PSEUDO_KEY=KEY)
+                    wall, rss, stdout = run_measured([binary, "run", "--config", cfg], env=env)
+                    timings = next((l for l in stdout.splitlines() if "timings" in l), "")
+                    results[tool].append((wall, rss, timings.strip()))
+                else:
+                    script = (duckdb_script if tool == "duckdb" else polars_script)(kind, path, out, 2026)
+                    wall, rss, _ = run_measured([py, "-c", script])
+                    results[tool].append((wall, rss, ""))
+                print(f"{kind} run {r + 1} {tool}: {wall:.2f} s, {rss:.0f} MiB {results[tool][-1][2]}", flush=True)
+        base = statistics.median(w for w, _, _ in results["friktion"]) if "friktion" in results else None
+        for tool, rs in results.items():
+            wall = statistics.median(w for w, _, _ in rs)
+            rss = statistics.median(m for _, m, _ in rs)
+            rec = {
+                "bench": "logs_ingest", "format": kind, "tool": tool, "input_bytes": size, "events": events,
+                "runs": len(rs), "median_s": round(wall, 3), "mb_per_s": round(size / 1e6 / wall, 1),
+                "events_per_s": round(events / wall), "peak_rss_mib": round(rss),
+                "ratio_to_friktion": round(wall / base, 2) if base else None,
+                "machine": machine, "profile": a.profile,
+                "date": time.strftime("%Y-%m-%d"),
+            }
+            print(json.dumps(rec))
+            with open(a.out, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+
+
+if __name__ == "__main__":
+    main()
