@@ -19,7 +19,6 @@
 //! client cannot stand for a working day of many people. Events without a user count in the
 //! event columns but not in minutes, which are per identified user.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -33,6 +32,7 @@ use serde::Deserialize;
 use crate::LogError;
 use crate::catalog::Catalog;
 use crate::classify::EventType;
+use crate::fxhash::FxMap;
 
 /// The prices of friction, and how sessions are cut. Defaults are stated assumptions, not
 /// measurements; a municipality that has timed its own staff should set its own.
@@ -98,13 +98,48 @@ pub const INPUT_COLUMNS: [&str; 6] = [
     "latency_ms",
 ];
 
-struct Ev<'a> {
-    kommun: Option<&'a str>,
-    system: Option<&'a str>,
-    user: Option<&'a str>,
+/// An event with its kommun, system and user as small integers (0 for none), so that a day of
+/// millions of events sorts by integer comparisons rather than string ones.
+struct Ev {
+    kommun: u32,
+    system: u32,
+    user: u32,
     ts: i64,
     kind: EventType,
     latency: Option<f64>,
+}
+
+/// Strings to ids, 0 being "none"; ids are in first-seen order until [`Interner::ranks`].
+#[derive(Default)]
+struct Interner<'a> {
+    ids: FxMap<&'a str, u32>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Interner<'a> {
+    fn id(&mut self, v: Option<&'a str>) -> u32 {
+        let Some(v) = v else { return 0 };
+        if let Some(&i) = self.ids.get(v) {
+            return i;
+        }
+        self.names.push(v);
+        let i = self.names.len() as u32;
+        self.ids.insert(v, i);
+        i
+    }
+
+    /// Maps each id to its rank in string order (0 stays 0), and the names in that order.
+    fn ranks(&self) -> (Vec<u32>, Vec<Option<&'a str>>) {
+        let mut order: Vec<u32> = (1..=self.names.len() as u32).collect();
+        order.sort_by_key(|&i| self.names[i as usize - 1]);
+        let mut rank = vec![0u32; self.names.len() + 1];
+        let mut names = vec![None];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32 + 1;
+            names.push(Some(self.names[i as usize - 1]));
+        }
+        (rank, names)
+    }
 }
 
 #[derive(Default)]
@@ -139,6 +174,8 @@ pub fn daily(
 ) -> Result<RecordBatch, LogError> {
     let p = &catalog.friction;
     let mut evs = Vec::new();
+    let (mut kommuner, mut systems, mut users) =
+        (Interner::default(), Interner::default(), Interner::default());
     for b in batches {
         let ts = col::<TimestampMicrosecondArray>(b, 0)?;
         let k = col::<StringArray>(b, 1)?;
@@ -150,30 +187,36 @@ pub fn daily(
             let kind = EventType::parse(t.value(i))
                 .ok_or_else(|| LogError::Model(format!("unknown event_type '{}'", t.value(i))))?;
             evs.push(Ev {
-                kommun: k.is_valid(i).then(|| k.value(i)),
-                system: s.is_valid(i).then(|| s.value(i)),
-                user: u.is_valid(i).then(|| u.value(i)),
+                kommun: kommuner.id(k.is_valid(i).then(|| k.value(i))),
+                system: systems.id(s.is_valid(i).then(|| s.value(i))),
+                user: users.id(u.is_valid(i).then(|| u.value(i))),
                 ts: ts.value(i),
                 kind,
                 latency: l.is_valid(i).then(|| l.value(i)),
             });
         }
     }
-    evs.sort_by(|a, b| (a.kommun, a.system, a.user, a.ts).cmp(&(b.kommun, b.system, b.user, b.ts)));
+    // Output rows come in kommun, then system order (none first), as strings sort.
+    let (k_rank, k_names) = kommuner.ranks();
+    let (s_rank, s_names) = systems.ranks();
+    for e in &mut evs {
+        e.kommun = k_rank[e.kommun as usize];
+        e.system = s_rank[e.system as usize];
+    }
+    evs.sort_by_key(|e| (e.kommun, e.system, e.user, e.ts));
     let gap_us = (p.session_gap_minutes * 60e6) as i64;
-    let mut groups: Vec<((Option<&str>, Option<&str>), Acc)> = Vec::new();
-    let mut slow_of: HashMap<Option<&str>, f64> = HashMap::new();
+    let mut groups: Vec<((u32, u32), Acc)> = Vec::new();
+    let slow_of: Vec<f64> = s_names
+        .iter()
+        .map(|n| n.and_then(|id| catalog.by_id(id)).map_or(p.slow_ms, |s| s.slow_ms))
+        .collect();
     let mut i = 0;
     while i < evs.len() {
         let key = (evs[i].kommun, evs[i].system);
         if groups.last().is_none_or(|(k, _)| *k != key) {
             groups.push((key, Acc::default()));
         }
-        let slow_ms = *slow_of.entry(key.1).or_insert_with(|| {
-            key.1
-                .and_then(|id| catalog.by_id(id))
-                .map_or(p.slow_ms, |s| s.slow_ms)
-        });
+        let slow_ms = slow_of[key.1 as usize];
         let acc = &mut groups.last_mut().expect("pushed above").1;
         // One user's run of events within this kommun and system.
         let mut j = i;
@@ -183,7 +226,7 @@ pub fn daily(
             j += 1;
         }
         let run = &evs[i..j];
-        let identified = run[0].user.is_some();
+        let identified = run[0].user != 0;
         let mut minutes = 0.0;
         if identified {
             acc.users += 1;
@@ -256,8 +299,8 @@ pub fn daily(
     let mut ints: [Vec<i64>; 9] = Default::default();
     let (mut p50, mut p95, mut total, mut per_user) = (vec![], vec![], vec![], vec![]);
     for ((kommun, system), mut a) in groups {
-        k.push(kommun);
-        s.push(system);
+        k.push(k_names[kommun as usize]);
+        s.push(s_names[system as usize]);
         for (v, x) in ints.iter_mut().zip([
             a.users,
             a.sessions,

@@ -45,10 +45,35 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// Fx alone leaves the low bits, which pick the bucket, depending on few input bits: keys
+    /// that differ only in their last bytes ("sol0004", "sol0005") would share buckets. A
+    /// murmur3 finaliser spreads every input bit over the whole word.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn similar_keys_spread_over_buckets() {
+        let b = BuildHasherDefault::<FxHasher>::default();
+        let mut low: Vec<u64> = (0..1000)
+            .map(|i| b.hash_one(format!("sol{i:04}")) & 1023)
+            .collect();
+        low.sort();
+        low.dedup();
+        assert!(low.len() > 550, "{} distinct buckets of 1024", low.len());
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 use arrow::array::RecordBatch;
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use crate::catalog::Catalog;
 use crate::formats::{self, ChunkState, Format, LineParser, ParseOptions};
 use crate::input::{self, Chunker, Piece};
-use crate::normalise::{EventBuilder, Normaliser, PseudonymCache};
+use crate::normalise::{EventBuilder, Local, Normaliser, PseudonymCache};
 use crate::spec::LogSpec;
 use crate::{LogError, time};
 
@@ -139,6 +140,7 @@ pub fn ingest(
     let workers = rayon::current_num_threads().max(1);
     let group = workers * 2;
     let mut pending = Some(first);
+    let locals: Mutex<Vec<Local<'_>>> = Mutex::new(Vec::new());
     let mut state = ChunkState::default();
     let mut dropped = 0i64;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(1);
@@ -172,7 +174,7 @@ pub fn ingest(
             }
             let results: Vec<Parsed> = work
                 .par_iter()
-                .map(|(p, st)| parse_piece(p, st.clone(), &parser, &norm))
+                .map(|(p, st)| parse_piece(p, st.clone(), &parser, &norm, &locals))
                 .collect();
             for r in &results {
                 out.lines_read += r.lines;
@@ -346,11 +348,12 @@ fn reject(out: &mut Parsed, line: i64, raw: &[u8], reason: impl Into<String>) {
     ));
 }
 
-fn parse_piece(
+fn parse_piece<'n>(
     p: &Piece,
     mut st: ChunkState,
     parser: &LineParser,
-    norm: &Normaliser<'_>,
+    norm: &Normaliser<'n>,
+    locals: &Mutex<Vec<Local<'n>>>,
 ) -> Parsed {
     let mut out = Parsed {
         by_day: BTreeMap::new(),
@@ -384,7 +387,12 @@ fn parse_piece(
             return out;
         }
     };
-    let mut local = norm.local();
+    // A worker's caches outlive its chunk: most users and hosts recur across chunks.
+    let mut local = locals
+        .lock()
+        .expect("not poisoned")
+        .pop()
+        .unwrap_or_else(|| norm.local());
     let mut builders: BTreeMap<NaiveDate, EventBuilder> = BTreeMap::new();
     let mut last_day: Option<(i64, i64, NaiveDate)> = None; // (from_us, to_us, day)
     let mut line_no = first_line;
@@ -488,6 +496,7 @@ fn parse_piece(
             ));
         }
     }
+    locals.lock().expect("not poisoned").push(local);
     for (day, b) in builders {
         let batch = b.finish(norm);
         out.without_system += batch

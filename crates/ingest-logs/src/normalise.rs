@@ -19,30 +19,33 @@ use crate::event::RawEvent;
 /// stack trace does not bloat the lake.
 pub const MESSAGE_MAX_CHARS: usize = 2000;
 
-/// Pseudonyms already computed in this run, shared by all workers, so the HMAC is paid once
-/// per distinct user rather than once per event.
+/// Pseudonyms of users already computed in this run, shared by all workers, so the HMAC is
+/// paid once per distinct user rather than once per event. Sessions are not kept here: each
+/// lives minutes, and the workers' own caches catch its repeats.
 #[derive(Default)]
 pub struct PseudonymCache {
-    map: RwLock<FxMap<String, Arc<str>>>,
+    users: RwLock<FxMap<String, Arc<str>>>,
 }
 
+/// Past this many entries a cache is emptied rather than grown: memory stays bounded on any
+/// input, at the price of recomputing some pseudonyms.
+const CACHE_MAX: usize = 1 << 20;
+
 impl PseudonymCache {
-    fn get(&self, p: &Pseudonymiser, domain: &str, id: &str) -> Arc<str> {
-        let key = format!("{domain}\u{0}{id}");
-        if let Some(v) = self.map.read().expect("not poisoned").get(&key) {
+    fn user(&self, p: &Pseudonymiser, id: &str) -> Arc<str> {
+        if let Some(v) = self.users.read().expect("not poisoned").get(id) {
             return v.clone();
         }
-        let v: Arc<str> = p.pseudonym(domain, id).into();
-        self.map
-            .write()
-            .expect("not poisoned")
-            .entry(key)
-            .or_insert(v)
-            .clone()
+        let v: Arc<str> = p.pseudonym("user", id).into();
+        let mut map = self.users.write().expect("not poisoned");
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+        map.entry(id.to_string()).or_insert(v).clone()
     }
 
     pub fn len(&self) -> usize {
-        self.map.read().expect("not poisoned").len()
+        self.users.read().expect("not poisoned").len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -74,9 +77,8 @@ pub struct Normaliser<'a> {
 /// Per worker: caches that need no locking.
 pub struct Local<'c> {
     resolver: Resolver<'c>,
-    /// Raw user name (and session id) as written → pseudonym: no allocation on a hit.
+    /// Raw user name as written → pseudonym: no allocation on a hit.
     users: FxMap<String, Arc<str>>,
-    sessions: FxMap<String, Arc<str>>,
     kommun: FxMap<String, Option<String>>,
 }
 
@@ -85,28 +87,27 @@ impl<'a> Normaliser<'a> {
         Local {
             resolver: Resolver::new(self.catalog),
             users: FxMap::default(),
-            sessions: FxMap::default(),
             kommun: FxMap::default(),
         }
     }
 
-    fn pseudonym(&self, local: &mut Local<'_>, session: bool, raw: &str) -> Arc<str> {
-        let map = if session {
-            &mut local.sessions
-        } else {
-            &mut local.users
-        };
-        if let Some(v) = map.get(raw) {
+    fn user_pseudonym(&self, local: &mut Local<'_>, raw: &str) -> Arc<str> {
+        if let Some(v) = local.users.get(raw) {
             return v.clone();
         }
-        let (domain, id) = if session {
-            ("session", raw.trim().to_string())
-        } else {
-            ("user", canonical_user(raw))
-        };
-        let v = self.cache.get(self.pseudonymiser, domain, &id);
-        map.insert(raw.to_string(), v.clone());
+        let v = self.cache.user(self.pseudonymiser, &canonical_user(raw));
+        if local.users.len() >= CACHE_MAX {
+            local.users.clear();
+        }
+        local.users.insert(raw.to_string(), v.clone());
         v
+    }
+
+    /// Sessions are not cached: at national scale a session's next event is usually in
+    /// another chunk, and a lookup in a table of every session, a cache miss, costs about
+    /// what the HMAC does.
+    fn session_pseudonym(&self, raw: &str) -> String {
+        self.pseudonymiser.pseudonym("session", raw.trim())
     }
 
     /// A kommun code or name as the reference knows it; None (and the raw text back) when not.
@@ -160,11 +161,11 @@ impl<'a> Normaliser<'a> {
         b.verksamhet
             .append_option(system.and_then(|s| s.verksamhet.as_deref()));
         match ev.user.as_deref().filter(|u| !u.trim().is_empty()) {
-            Some(u) => b.user_key.append_value(self.pseudonym(local, false, u)),
+            Some(u) => b.user_key.append_value(self.user_pseudonym(local, u)),
             None => b.user_key.append_null(),
         }
         match ev.session.as_deref().filter(|u| !u.trim().is_empty()) {
-            Some(s) => b.session_id.append_value(self.pseudonym(local, true, s)),
+            Some(s) => b.session_id.append_value(self.session_pseudonym(s)),
             None => b.session_id.append_null(),
         }
         b.event_type.append_value(classify(ev, slow).as_str());
