@@ -86,7 +86,15 @@ fn ledger_entry(c: &LogsCtx<'_>, name: &str, hash: String, config_hash: String) 
 }
 
 pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Result<LogFile> {
-    let hash = file_hash(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let last = c.ledger.last_load(name);
+    // A file loaded before is hashed first, to know whether it changed; a new one is hashed
+    // while it is read, so that gigabytes are read once.
+    let pre_hash = match last {
+        Some(_) => {
+            Some(file_hash(file).with_context(|| format!("cannot read {}", file.display()))?)
+        }
+        None => None,
+    };
     let config_hash = friktion_lake::content_hash(
         format!(
             "{LOG_INGEST_VERSION}|{spec:?}|{}|{}",
@@ -96,10 +104,16 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
         .as_bytes(),
     );
     let key = source_key(name);
-    let last = c.ledger.last_load(name);
-    let mut entry = ledger_entry(c, name, hash.clone(), config_hash.clone());
+    let mut entry = ledger_entry(
+        c,
+        name,
+        pre_hash.clone().unwrap_or_default(),
+        config_hash.clone(),
+    );
     let ledger_stem = format!("{}-{key}", c.run_id);
-    if last.is_some_and(|l| l.content_hash == hash && l.config_hash == config_hash) {
+    if last
+        .is_some_and(|l| Some(&l.content_hash) == pre_hash.as_ref() && l.config_hash == config_hash)
+    {
         entry.action = "skipped".into();
         let mut txn = c.lake.begin()?;
         txn.write_table(
@@ -166,6 +180,13 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
         }
     };
     writer.finish(&mut txn)?;
+    entry.content_hash = match (&pre_hash, &out.content_sha256) {
+        (Some(h), _) | (None, Some(h)) => h.clone(),
+        // Read only in part (it broke off): hash the file as it is on disk.
+        (None, None) => {
+            file_hash(file).with_context(|| format!("cannot read {}", file.display()))?
+        }
+    };
     if !out.quarantine.is_empty() {
         txn.write_table(
             &LakeTable::LogQuarantine.def(),

@@ -134,11 +134,21 @@ impl Pseudonymiser {
     /// The pseudonym of `identifier` within `domain` ("respondent", "user", …). Surrounding
     /// white space is not part of an identifier; case is (systems differ on that).
     pub fn pseudonym(&self, domain: &str, identifier: &str) -> String {
+        let hex = self.pseudonym_hex(domain, identifier);
+        String::from_utf8(hex.to_vec()).expect("hex is ASCII")
+    }
+
+    /// The same pseudonym as ASCII hex in a buffer, for callers that make millions and need
+    /// no allocation for each.
+    pub fn pseudonym_hex(&self, domain: &str, identifier: &str) -> [u8; 32] {
         let mut mac = self.keyed.clone();
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(identifier.trim().as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        let mut out = [0u8; 32];
+        hex::encode_to_slice(&mac.finalize().into_bytes()[..16], &mut out)
+            .expect("32 hex digits for 16 bytes");
+        out
     }
 }
 

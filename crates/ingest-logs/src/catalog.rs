@@ -2,13 +2,14 @@
 //! vendor and verksamhet, and which kommun runs it; plus the friction model's parameters.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde::Deserialize;
 
 use crate::LogError;
-use crate::fxhash::FxMap;
 use crate::friction::FrictionParams;
+use crate::fxhash::FxMap;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +73,7 @@ pub struct Catalog {
 #[derive(Debug, Clone)]
 pub struct Resolved<'c> {
     pub system: Option<&'c System>,
-    pub host_kommun: Option<String>,
+    pub host_kommun: Option<Arc<str>>,
 }
 
 impl PartialEq for Resolved<'_> {
@@ -149,7 +150,7 @@ impl Catalog {
                 let Some(c) = host.and_then(|h| re.captures(h)) else {
                     continue;
                 };
-                host_kommun = c.name("kommun_kod").map(|m| m.as_str().to_string());
+                host_kommun = c.name("kommun_kod").map(|m| Arc::from(m.as_str()));
             }
             if !s.app.is_empty()
                 && !app.is_some_and(|a| s.app.iter().any(|x| x.eq_ignore_ascii_case(a)))
@@ -179,7 +180,7 @@ pub struct Resolver<'c> {
     catalog: &'c Catalog,
     /// host → app → candidate systems with the kommun the host gave. Nested so that lookups
     /// take the line's `&str`s without allocating; a missing host or app is "".
-    by_host_app: FxMap<String, FxMap<String, Vec<(usize, Option<String>)>>>,
+    by_host_app: FxMap<String, FxMap<String, Vec<(usize, Option<Arc<str>>)>>>,
 }
 
 impl<'c> Resolver<'c> {
@@ -224,7 +225,11 @@ impl<'c> Resolver<'c> {
     }
 
     /// Systems whose host and app matchers pass: only the path is left to check per line.
-    fn candidates(cat: &Catalog, host: Option<&str>, app: Option<&str>) -> Vec<(usize, Option<String>)> {
+    fn candidates(
+        cat: &Catalog,
+        host: Option<&str>,
+        app: Option<&str>,
+    ) -> Vec<(usize, Option<Arc<str>>)> {
         {
             cat.systems
                 .iter()
@@ -233,7 +238,7 @@ impl<'c> Resolver<'c> {
                     let mut k = None;
                     if let Some(re) = &s.host {
                         let c = host.and_then(|h| re.captures(h))?;
-                        k = c.name("kommun_kod").map(|m| m.as_str().to_string());
+                        k = c.name("kommun_kod").map(|m| Arc::from(m.as_str()));
                     }
                     if !s.app.is_empty()
                         && !app.is_some_and(|a| s.app.iter().any(|x| x.eq_ignore_ascii_case(a)))

@@ -174,8 +174,11 @@ pub fn daily(
 ) -> Result<RecordBatch, LogError> {
     let p = &catalog.friction;
     let mut evs = Vec::new();
-    let (mut kommuner, mut systems, mut users) =
-        (Interner::default(), Interner::default(), Interner::default());
+    let (mut kommuner, mut systems, mut users) = (
+        Interner::default(),
+        Interner::default(),
+        Interner::default(),
+    );
     for b in batches {
         let ts = col::<TimestampMicrosecondArray>(b, 0)?;
         let k = col::<StringArray>(b, 1)?;
@@ -208,7 +211,10 @@ pub fn daily(
     let mut groups: Vec<((u32, u32), Acc)> = Vec::new();
     let slow_of: Vec<f64> = s_names
         .iter()
-        .map(|n| n.and_then(|id| catalog.by_id(id)).map_or(p.slow_ms, |s| s.slow_ms))
+        .map(|n| {
+            n.and_then(|id| catalog.by_id(id))
+                .map_or(p.slow_ms, |s| s.slow_ms)
+        })
         .collect();
     let mut i = 0;
     while i < evs.len() {

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use friktion_core::quarantine::{Action, QuarantineRow};
 use friktion_core::{Pseudonymiser, Reference};
-use rayon::prelude::*;
+use sha2::Digest;
 
 use crate::catalog::Catalog;
 use crate::formats::{self, ChunkState, Format, LineParser, ParseOptions};
@@ -57,6 +57,8 @@ pub struct LogOutcome {
     /// Set when the input broke off (a truncated or corrupt compressed file): what was read
     /// before the break is loaded.
     pub truncated: Option<String>,
+    /// SHA-256 (hex) of the file's bytes as read, when it was read to its end.
+    pub content_sha256: Option<String>,
 }
 
 struct Parsed {
@@ -100,7 +102,7 @@ pub fn ingest(
         syslog_reference: reference,
     };
     let opened = input::open(path).map_err(|e| LogError::io(path, e))?;
-    let (size, consumed) = (opened.size, opened.consumed.clone());
+    let (size, consumed, hash) = (opened.size, opened.consumed.clone(), opened.hash.clone());
     let mut chunker = Chunker::new(opened.reader, CHUNK_BYTES, MAX_LINE_BYTES);
     let mut out = LogOutcome::default();
     let first = chunker.next_piece();
@@ -108,7 +110,10 @@ pub fn ingest(
         if let Some(e) = chunker.error.take() {
             return Err(src_err(format!("cannot be read: {e}")));
         }
-        return Ok(out); // an empty file is a file with no events
+        // An empty file is a file with no events.
+        let h = std::mem::take(&mut *hash.lock().expect("not poisoned"));
+        out.content_sha256 = Some(hex::encode(h.finalize()));
+        return Ok(out);
     };
     let (format, parser) = choose_format(&first, spec, &opts).map_err(src_err)?;
     out.format = Some(format);
@@ -138,85 +143,101 @@ pub fn ingest(
         }
     }
     let workers = rayon::current_num_threads().max(1);
-    let group = workers * 2;
-    let mut pending = Some(first);
     let locals: Mutex<Vec<Local<'_>>> = Mutex::new(Vec::new());
-    let mut state = ChunkState::default();
     let mut dropped = 0i64;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(1);
-    let result: Result<(), LogError> = std::thread::scope(|s| {
-        // The writer encodes Parquet while the workers parse the next group.
-        let writer = s.spawn(move || -> Result<(), String> {
-            for results in rx {
-                for p in results {
-                    for (day, batch) in p.by_day {
-                        sink.write(day, batch)?;
-                    }
+    // Pieces in flight at most: reading runs ahead of writing by this much and no more, which
+    // bounds memory (a piece is at most CHUNK_BYTES) whatever the input size.
+    let ahead = (workers * 3) as u64;
+    let written = std::sync::atomic::AtomicU64::new(0);
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(u64, Piece, ChunkState)>(workers * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Parsed)>(workers * 2);
+    let mut failed: Option<String> = None;
+    let chunker = std::thread::scope(|s| {
+        // One reader (and decompressor), so that lines are cut and numbered in order.
+        let reader = s.spawn(|| {
+            let mut pending = Some(first);
+            let mut state = ChunkState::default();
+            let mut seq = 0u64;
+            while let Some(p) = pending.take().or_else(|| chunker.next_piece()) {
+                while seq >= written.load(Ordering::Acquire) + ahead {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
                 }
-            }
-            Ok(())
-        });
-        let mut send_err = None;
-        loop {
-            let mut work = Vec::with_capacity(group);
-            while work.len() < group {
-                let Some(p) = pending.take().or_else(|| chunker.next_piece()) else {
-                    break;
-                };
                 let before = state.clone();
                 if let Piece::Chunk { bytes, .. } = &p {
                     state = parser.carry(bytes, state);
                 }
-                work.push((p, before));
+                if work_tx.send((seq, p, before)).is_err() {
+                    break;
+                }
+                seq += 1;
             }
-            if work.is_empty() {
-                break;
-            }
-            let results: Vec<Parsed> = work
-                .par_iter()
-                .map(|(p, st)| parse_piece(p, st.clone(), &parser, &norm, &locals))
-                .collect();
-            for r in &results {
+            drop(work_tx);
+            chunker
+        });
+        // Workers parse pieces in any order ...
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let (work_rx, parser, norm, locals) = (&work_rx, &parser, &norm, &locals);
+            s.spawn(move || {
+                loop {
+                    let job = work_rx.lock().expect("not poisoned").recv();
+                    let Ok((seq, p, st)) = job else { break };
+                    let r = parse_piece(&p, st, parser, norm, locals);
+                    drop(p);
+                    if done_tx.send((seq, r)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // ... and this thread puts them back in order and hands them to the sink, which
+        // encodes Parquet while the workers parse.
+        let mut next = 0u64;
+        let mut held: BTreeMap<u64, Parsed> = BTreeMap::new();
+        for (seq, r) in done_rx {
+            held.insert(seq, r);
+            while let Some(r) = held.remove(&next) {
                 out.lines_read += r.lines;
                 out.events += r.events;
                 out.lines_rejected += r.rejected;
                 out.values_nulled += r.nulled;
                 out.events_without_system += r.without_system;
                 out.days.extend(r.by_day.keys().copied());
-                for q in &r.quarantine {
+                for q in r.quarantine {
                     if out.quarantine.len() < QUARANTINE_CAP {
-                        out.quarantine.push(q.clone());
+                        out.quarantine.push(q);
                     } else {
                         dropped += 1;
                     }
                 }
-            }
-            let results = results
-                .into_iter()
-                .map(|mut r| {
-                    r.quarantine.clear();
-                    r
-                })
-                .collect();
-            if tx.send(results).is_err() {
-                send_err = Some(());
-                break;
-            }
-            if let Some(cb) = ctx.progress {
-                cb(consumed.load(Ordering::Relaxed), size);
+                if failed.is_none() {
+                    for (day, batch) in r.by_day {
+                        if let Err(e) = sink.write(day, batch) {
+                            // Keep draining so that the reader and workers finish.
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                next += 1;
+                written.store(next, Ordering::Release);
+                if let Some(cb) = ctx.progress {
+                    cb(consumed.load(Ordering::Relaxed), size);
+                }
             }
         }
-        drop(tx);
-        let w = writer.join().expect("writer thread does not panic");
-        match (w, send_err) {
-            (Err(problem), _) => Err(LogError::Sink {
-                file: source_file.to_string(),
-                problem,
-            }),
-            (Ok(()), Some(())) => Err(src_err("the writer stopped early".into())),
-            (Ok(()), None) => Ok(()),
-        }
+        reader.join().expect("the reader does not panic")
     });
+    let mut chunker = chunker;
+    let result: Result<(), LogError> = match failed {
+        Some(problem) => Err(LogError::Sink {
+            file: source_file.to_string(),
+            problem,
+        }),
+        None => Ok(()),
+    };
     result?;
     if dropped > 0 {
         out.quarantine.push(QuarantineRow::new(
@@ -228,6 +249,11 @@ pub fn ingest(
         ));
     }
     out.bytes = chunker.bytes;
+    // Whole only if every byte went through the reader: a decoder may stop before the end.
+    if chunker.error.is_none() && consumed.load(Ordering::Relaxed) == size {
+        let h = std::mem::take(&mut *hash.lock().expect("not poisoned"));
+        out.content_sha256 = Some(hex::encode(h.finalize()));
+    }
     if let Some(e) = chunker.error.take() {
         let msg = format!(
             "the input breaks off after {} bytes ({e}); the {} events before the break are loaded",

@@ -4,8 +4,10 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -14,16 +16,19 @@ pub enum Compression {
     Zstd,
 }
 
-/// Counts the bytes read from the file (compressed), for progress.
+/// Counts the bytes read from the file (compressed), for progress, and hashes them, so that
+/// a new file is read once rather than once to hash and once to load.
 struct Counting<R> {
     inner: R,
     read: Arc<AtomicU64>,
+    hash: Arc<Mutex<Sha256>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.hash.lock().expect("not poisoned").update(&buf[..n]);
         Ok(n)
     }
 }
@@ -35,6 +40,8 @@ pub struct Opened {
     pub size: u64,
     /// Bytes of the file consumed so far.
     pub consumed: Arc<AtomicU64>,
+    /// SHA-256 of the bytes consumed so far: of the whole file once it has been read to its end.
+    pub hash: Arc<Mutex<Sha256>>,
 }
 
 /// Opens a file, decompressing by its first bytes (not its name: rotated logs are often
@@ -52,11 +59,13 @@ pub fn open(path: &Path) -> io::Result<Opened> {
     }
     let f = File::open(path)?;
     let consumed = Arc::new(AtomicU64::new(0));
+    let hash = Arc::new(Mutex::new(Sha256::new()));
     let counting = BufReader::with_capacity(
         1 << 20,
         Counting {
             inner: f,
             read: consumed.clone(),
+            hash: hash.clone(),
         },
     );
     let (reader, compression): (Box<dyn Read + Send>, _) = match &magic[..got] {
@@ -76,6 +85,7 @@ pub fn open(path: &Path) -> io::Result<Opened> {
         compression,
         size,
         consumed,
+        hash,
     })
 }
 

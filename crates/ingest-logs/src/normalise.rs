@@ -12,8 +12,8 @@ use friktion_core::{LakeTable, Pseudonymiser, Reference, redact::redact};
 
 use crate::catalog::{Catalog, Resolver};
 use crate::classify::classify;
-use crate::fxhash::FxMap;
 use crate::event::RawEvent;
+use crate::fxhash::FxMap;
 
 /// Messages are cut to this many characters: enough to classify and read, and a runaway
 /// stack trace does not bloat the lake.
@@ -79,7 +79,7 @@ pub struct Local<'c> {
     resolver: Resolver<'c>,
     /// Raw user name as written → pseudonym: no allocation on a hit.
     users: FxMap<String, Arc<str>>,
-    kommun: FxMap<String, Option<String>>,
+    kommun: FxMap<String, Option<Arc<str>>>,
 }
 
 impl<'a> Normaliser<'a> {
@@ -106,20 +106,20 @@ impl<'a> Normaliser<'a> {
     /// Sessions are not cached: at national scale a session's next event is usually in
     /// another chunk, and a lookup in a table of every session, a cache miss, costs about
     /// what the HMAC does.
-    fn session_pseudonym(&self, raw: &str) -> String {
-        self.pseudonymiser.pseudonym("session", raw.trim())
+    fn session_pseudonym(&self, raw: &str) -> [u8; 32] {
+        self.pseudonymiser.pseudonym_hex("session", raw.trim())
     }
 
-    /// A kommun code or name as the reference knows it; None (and the raw text back) when not.
-    fn kommun(&self, local: &mut Local<'_>, raw: &str) -> Result<String, String> {
+    /// A kommun code or name as the reference knows it; Err with the raw text when not.
+    fn kommun(&self, local: &mut Local<'_>, raw: &str) -> Result<Arc<str>, String> {
         if let Some(v) = local.kommun.get(raw) {
             return v.clone().ok_or_else(|| raw.to_string());
         }
-        let v = self
+        let v: Option<Arc<str>> = self
             .reference
             .resolve(raw)
             .ok()
-            .map(|k| k.kommun_kod.clone());
+            .map(|k| Arc::from(k.kommun_kod.as_str()));
         local.kommun.insert(raw.to_string(), v.clone());
         v.ok_or_else(|| raw.to_string())
     }
@@ -150,11 +150,12 @@ impl<'a> Normaliser<'a> {
                     None
                 }
             },
-            None => r
-                .host_kommun
-                .or_else(|| system.and_then(|s| s.kommun_kod.clone()))
-                .or_else(|| self.kommun_kod.map(str::to_string)),
+            None => r.host_kommun,
         };
+        let kommun = kommun
+            .as_deref()
+            .or_else(|| system.and_then(|s| s.kommun_kod.as_deref()))
+            .or(self.kommun_kod);
         b.ts.append_value(ts);
         b.kommun_kod.append_option(kommun);
         b.system_id.append_option(system.map(|s| s.id.as_str()));
@@ -165,7 +166,11 @@ impl<'a> Normaliser<'a> {
             None => b.user_key.append_null(),
         }
         match ev.session.as_deref().filter(|u| !u.trim().is_empty()) {
-            Some(s) => b.session_id.append_value(self.session_pseudonym(s)),
+            Some(s) => {
+                let hex = self.session_pseudonym(s);
+                b.session_id
+                    .append_value(std::str::from_utf8(&hex).expect("hex is ASCII"))
+            }
             None => b.session_id.append_null(),
         }
         b.event_type.append_value(classify(ev, slow).as_str());

@@ -11,15 +11,31 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::schema::types::ColumnPath;
 
 use crate::{LakeError, Result, TableStats};
 
 /// Writer settings for every lake file. Page statistics let DuckDB, polars and DataFusion skip
-/// pages by kommun_kod or date; zstd(3) is about as fast to write as snappy and smaller.
+/// pages by kommun_kod or date. zstd(1): on 4 million log events level 3 was 10 % slower
+/// to write and 1 % smaller (benches/RESULTS.md).
 pub fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+    let mut b = WriterProperties::builder();
+    // Pseudonyms, session ids and free text: min/max statistics of them prune nothing, and
+    // computing them compares every string. A session id is unique per session, so a
+    // dictionary of them only costs time.
+    for c in [
+        "user_key",
+        "session_id",
+        "message",
+        "path",
+        "host",
+        "respondent_key",
+    ] {
+        b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
+    }
+    b.set_column_dictionary_enabled(ColumnPath::from("session_id"), false)
         .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).expect("valid level"),
+            ZstdLevel::try_new(1).expect("valid level"),
         ))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_max_row_group_row_count(Some(256 * 1024))

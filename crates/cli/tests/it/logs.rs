@@ -177,7 +177,7 @@ fn friction_days_follow_their_events_when_a_log_changes() {
     let o = p.run();
     assert_ok(&o);
     assert!(
-        !text(&o.stdout).contains("log model"),
+        !text(&o.stdout).contains("it_friction_daily recomputed"),
         "{}",
         text(&o.stdout)
     );
@@ -193,7 +193,11 @@ fn friction_days_follow_their_events_when_a_log_changes() {
     std::fs::write(&f, kept).unwrap();
     let o = p.run();
     assert_ok(&o);
-    assert!(text(&o.stdout).contains("log model"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("it_friction_daily recomputed"),
+        "{}",
+        text(&o.stdout)
+    );
     let events2 = rows(&p, LakeTable::ItEvent);
     assert!(events2 < events);
     assert_eq!(

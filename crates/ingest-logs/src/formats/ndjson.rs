@@ -148,7 +148,12 @@ const ORDER: [Field; FIELDS] = [
     Field::Kommun,
 ];
 
-fn assign<'a>(ev: &mut RawEvent<'a>, field: Field, unit: LatencyUnit, v: Scalar<'a>) -> Result<(), String> {
+fn assign<'a>(
+    ev: &mut RawEvent<'a>,
+    field: Field,
+    unit: LatencyUnit,
+    v: Scalar<'a>,
+) -> Result<(), String> {
     match field {
         Field::Ts => {
             ev.ts = match &v {
@@ -191,7 +196,8 @@ impl<'a> Selector {
         let (field, prio, unit) = fill;
         let slot = &mut found[field_index(field)];
         // A null or empty value does not hide a later candidate that has one.
-        let empty = matches!(&v, Scalar::Null | Scalar::Other) || matches!(&v, Scalar::Str(s) if s.is_empty() || s == "-");
+        let empty = matches!(&v, Scalar::Null | Scalar::Other)
+            || matches!(&v, Scalar::Str(s) if s.is_empty() || s == "-");
         if empty {
             return;
         }
@@ -239,7 +245,9 @@ impl<'de, 's, 'o> Visitor<'de> for ObjSeed<'s, 'o, 'de> {
                         fill,
                     })?;
                 }
-                Some(Entry { fill: Some(fill), .. }) => {
+                Some(Entry {
+                    fill: Some(fill), ..
+                }) => {
                     let v = map.next_value::<ScalarSeed>()?;
                     Selector::keep(self.out, fill, v.0);
                 }
