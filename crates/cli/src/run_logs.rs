@@ -270,8 +270,18 @@ pub fn friction_model(lake: &Lake, catalog: &Catalog) -> Result<usize> {
             let d = NaiveDate::parse_from_str(day, "%Y-%m-%d")
                 .with_context(|| format!("it_event partition day={day} is not a date"))?;
             let files = lake.partition_files(&ev, &[day])?;
-            let batches = friktion_lake::io::read_columns(&files, &friction::INPUT_COLUMNS)?;
-            Ok((day.clone(), friction::daily(d, &batches, catalog)?))
+            let mut events = friction::DayEvents::default();
+            let mut bad = None;
+            friktion_lake::io::for_each_batch(&files, &friction::INPUT_COLUMNS, |b| {
+                if bad.is_none() {
+                    bad = events.add(&b).err();
+                }
+                Ok(())
+            })?;
+            if let Some(e) = bad {
+                return Err(e.into());
+            }
+            Ok((day.clone(), events.finish(d, catalog)?))
         })
         .collect();
     let mut txn = lake.begin()?;

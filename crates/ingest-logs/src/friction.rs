@@ -99,44 +99,45 @@ pub const INPUT_COLUMNS: [&str; 6] = [
 ];
 
 /// An event with its kommun, system and user as small integers (0 for none), so that a day of
-/// millions of events sorts by integer comparisons rather than string ones.
+/// millions of events sorts by integer comparisons rather than string ones, in 32 bytes.
 struct Ev {
     kommun: u32,
     system: u32,
     user: u32,
-    ts: i64,
     kind: EventType,
-    latency: Option<f64>,
+    ts: i64,
+    /// NaN when the event has no latency.
+    latency: f64,
 }
 
 /// Strings to ids, 0 being "none"; ids are in first-seen order until [`Interner::ranks`].
 #[derive(Default)]
-struct Interner<'a> {
-    ids: FxMap<&'a str, u32>,
-    names: Vec<&'a str>,
+struct Interner {
+    ids: FxMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
 }
 
-impl<'a> Interner<'a> {
-    fn id(&mut self, v: Option<&'a str>) -> u32 {
+impl Interner {
+    fn id(&mut self, v: Option<&str>) -> u32 {
         let Some(v) = v else { return 0 };
         if let Some(&i) = self.ids.get(v) {
             return i;
         }
-        self.names.push(v);
+        self.names.push(v.into());
         let i = self.names.len() as u32;
-        self.ids.insert(v, i);
+        self.ids.insert(v.into(), i);
         i
     }
 
     /// Maps each id to its rank in string order (0 stays 0), and the names in that order.
-    fn ranks(&self) -> (Vec<u32>, Vec<Option<&'a str>>) {
+    fn ranks(&self) -> (Vec<u32>, Vec<Option<&str>>) {
         let mut order: Vec<u32> = (1..=self.names.len() as u32).collect();
-        order.sort_by_key(|&i| self.names[i as usize - 1]);
+        order.sort_by_key(|&i| &self.names[i as usize - 1]);
         let mut rank = vec![0u32; self.names.len() + 1];
         let mut names = vec![None];
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32 + 1;
-            names.push(Some(self.names[i as usize - 1]));
+            names.push(Some(&*self.names[i as usize - 1]));
         }
         (rank, names)
     }
@@ -172,174 +173,203 @@ pub fn daily(
     batches: &[RecordBatch],
     catalog: &Catalog,
 ) -> Result<RecordBatch, LogError> {
-    let p = &catalog.friction;
-    let mut evs = Vec::new();
-    let (mut kommuner, mut systems, mut users) = (
-        Interner::default(),
-        Interner::default(),
-        Interner::default(),
-    );
+    let mut d = DayEvents::default();
     for b in batches {
+        d.add(b)?;
+    }
+    d.finish(day, catalog)
+}
+
+/// A day's events, added batch by batch as they are read, so that only this compact form of
+/// the day is held, never the day's Arrow columns.
+#[derive(Default)]
+pub struct DayEvents {
+    evs: Vec<Ev>,
+    kommuner: Interner,
+    systems: Interner,
+    users: Interner,
+}
+
+impl DayEvents {
+    /// Adds a batch carrying [`INPUT_COLUMNS`] in that order.
+    pub fn add(&mut self, b: &RecordBatch) -> Result<(), LogError> {
         let ts = col::<TimestampMicrosecondArray>(b, 0)?;
         let k = col::<StringArray>(b, 1)?;
         let s = col::<StringArray>(b, 2)?;
         let u = col::<StringArray>(b, 3)?;
         let t = col::<StringArray>(b, 4)?;
         let l = col::<Float64Array>(b, 5)?;
+        self.evs.reserve(b.num_rows());
         for i in 0..b.num_rows() {
             let kind = EventType::parse(t.value(i))
                 .ok_or_else(|| LogError::Model(format!("unknown event_type '{}'", t.value(i))))?;
-            evs.push(Ev {
-                kommun: kommuner.id(k.is_valid(i).then(|| k.value(i))),
-                system: systems.id(s.is_valid(i).then(|| s.value(i))),
-                user: users.id(u.is_valid(i).then(|| u.value(i))),
-                ts: ts.value(i),
+            self.evs.push(Ev {
+                kommun: self.kommuner.id(k.is_valid(i).then(|| k.value(i))),
+                system: self.systems.id(s.is_valid(i).then(|| s.value(i))),
+                user: self.users.id(u.is_valid(i).then(|| u.value(i))),
                 kind,
-                latency: l.is_valid(i).then(|| l.value(i)),
+                ts: ts.value(i),
+                latency: if l.is_valid(i) { l.value(i) } else { f64::NAN },
             });
         }
+        Ok(())
     }
-    // Output rows come in kommun, then system order (none first), as strings sort.
-    let (k_rank, k_names) = kommuner.ranks();
-    let (s_rank, s_names) = systems.ranks();
-    for e in &mut evs {
-        e.kommun = k_rank[e.kommun as usize];
-        e.system = s_rank[e.system as usize];
-    }
-    evs.sort_by_key(|e| (e.kommun, e.system, e.user, e.ts));
-    let gap_us = (p.session_gap_minutes * 60e6) as i64;
-    let mut groups: Vec<((u32, u32), Acc)> = Vec::new();
-    let slow_of: Vec<f64> = s_names
-        .iter()
-        .map(|n| {
-            n.and_then(|id| catalog.by_id(id))
-                .map_or(p.slow_ms, |s| s.slow_ms)
-        })
-        .collect();
-    let mut i = 0;
-    while i < evs.len() {
-        let key = (evs[i].kommun, evs[i].system);
-        if groups.last().is_none_or(|(k, _)| *k != key) {
-            groups.push((key, Acc::default()));
+
+    /// The day's rows of it_friction_daily.
+    pub fn finish(self, day: NaiveDate, catalog: &Catalog) -> Result<RecordBatch, LogError> {
+        let p = &catalog.friction;
+        let DayEvents {
+            mut evs,
+            kommuner,
+            systems,
+            users: _,
+        } = self;
+        // Output rows come in kommun, then system order (none first), as strings sort.
+        let (k_rank, k_names) = kommuner.ranks();
+        let (s_rank, s_names) = systems.ranks();
+        for e in &mut evs {
+            e.kommun = k_rank[e.kommun as usize];
+            e.system = s_rank[e.system as usize];
         }
-        let slow_ms = slow_of[key.1 as usize];
-        let acc = &mut groups.last_mut().expect("pushed above").1;
-        // One user's run of events within this kommun and system.
-        let mut j = i;
-        while j < evs.len()
-            && (evs[j].kommun, evs[j].system, evs[j].user) == (key.0, key.1, evs[i].user)
-        {
-            j += 1;
-        }
-        let run = &evs[i..j];
-        let identified = run[0].user != 0;
-        let mut minutes = 0.0;
-        if identified {
-            acc.users += 1;
-            acc.sessions += 1;
-        }
-        for (n, e) in run.iter().enumerate() {
-            let prev = n.checked_sub(1).map(|m| &run[m]);
-            let within = prev.is_some_and(|q| e.ts - q.ts <= gap_us);
-            if identified && prev.is_some() && !within {
+        evs.sort_by_key(|e| (e.kommun, e.system, e.user, e.ts));
+        let gap_us = (p.session_gap_minutes * 60e6) as i64;
+        let mut groups: Vec<((u32, u32), Acc)> = Vec::new();
+        let slow_of: Vec<f64> = s_names
+            .iter()
+            .map(|n| {
+                n.and_then(|id| catalog.by_id(id))
+                    .map_or(p.slow_ms, |s| s.slow_ms)
+            })
+            .collect();
+        let mut i = 0;
+        while i < evs.len() {
+            let key = (evs[i].kommun, evs[i].system);
+            if groups.last().is_none_or(|(k, _)| *k != key) {
+                groups.push((key, Acc::default()));
+            }
+            let slow_ms = slow_of[key.1 as usize];
+            let acc = &mut groups.last_mut().expect("pushed above").1;
+            // One user's run of events within this kommun and system.
+            let mut j = i;
+            while j < evs.len()
+                && (evs[j].kommun, evs[j].system, evs[j].user) == (key.0, key.1, evs[i].user)
+            {
+                j += 1;
+            }
+            let run = &evs[i..j];
+            let identified = run[0].user != 0;
+            let mut minutes = 0.0;
+            if identified {
+                acc.users += 1;
                 acc.sessions += 1;
             }
-            acc.events += 1;
-            if let Some(l) = e.latency {
-                acc.latencies.push(l);
+            for (n, e) in run.iter().enumerate() {
+                let prev = n.checked_sub(1).map(|m| &run[m]);
+                let within = prev.is_some_and(|q| e.ts - q.ts <= gap_us);
+                if identified && prev.is_some() && !within {
+                    acc.sessions += 1;
+                }
+                acc.events += 1;
+                if !e.latency.is_nan() {
+                    acc.latencies.push(e.latency);
+                }
+                minutes += match e.kind {
+                    EventType::LoginFailed => {
+                        acc.failed_logins += 1;
+                        p.failed_login_minutes
+                    }
+                    EventType::Error => {
+                        acc.errors += 1;
+                        p.error_minutes
+                    }
+                    EventType::Timeout => {
+                        acc.timeouts += 1;
+                        p.timeout_minutes + latency_or_zero(e.latency) / 60_000.0
+                    }
+                    EventType::SlowResponse => {
+                        acc.slow += 1;
+                        (latency_or_zero(e.latency) - slow_ms).max(0.0) / 60_000.0
+                    }
+                    EventType::Crash => {
+                        acc.crashes += 1;
+                        p.crash_minutes
+                    }
+                    EventType::SessionLost => {
+                        acc.relogins += 1;
+                        p.relogin_minutes
+                    }
+                    // Signing in again mid-session means the session was lost, unless the line
+                    // before already said so or was itself part of signing in.
+                    EventType::LoginOk
+                        if identified
+                            && within
+                            && prev.is_some_and(|q| {
+                                !matches!(
+                                    q.kind,
+                                    EventType::LoginOk
+                                        | EventType::LoginFailed
+                                        | EventType::SessionLost
+                                )
+                            }) =>
+                    {
+                        acc.relogins += 1;
+                        p.relogin_minutes
+                    }
+                    EventType::LoginOk | EventType::Request => 0.0,
+                };
             }
-            minutes += match e.kind {
-                EventType::LoginFailed => {
-                    acc.failed_logins += 1;
-                    p.failed_login_minutes
-                }
-                EventType::Error => {
-                    acc.errors += 1;
-                    p.error_minutes
-                }
-                EventType::Timeout => {
-                    acc.timeouts += 1;
-                    p.timeout_minutes + e.latency.unwrap_or(0.0) / 60_000.0
-                }
-                EventType::SlowResponse => {
-                    acc.slow += 1;
-                    (e.latency.unwrap_or(0.0) - slow_ms).max(0.0) / 60_000.0
-                }
-                EventType::Crash => {
-                    acc.crashes += 1;
-                    p.crash_minutes
-                }
-                EventType::SessionLost => {
-                    acc.relogins += 1;
-                    p.relogin_minutes
-                }
-                // Signing in again mid-session means the session was lost, unless the line
-                // before already said so or was itself part of signing in.
-                EventType::LoginOk
-                    if identified
-                        && within
-                        && prev.is_some_and(|q| {
-                            !matches!(
-                                q.kind,
-                                EventType::LoginOk
-                                    | EventType::LoginFailed
-                                    | EventType::SessionLost
-                            )
-                        }) =>
-                {
-                    acc.relogins += 1;
-                    p.relogin_minutes
-                }
-                EventType::LoginOk | EventType::Request => 0.0,
-            };
+            if identified {
+                acc.minutes += minutes.min(p.max_minutes_per_user_day);
+            }
+            i = j;
         }
-        if identified {
-            acc.minutes += minutes.min(p.max_minutes_per_user_day);
+        let n = groups.len();
+        let days = (day - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
+        let mut k = Vec::with_capacity(n);
+        let mut s = Vec::with_capacity(n);
+        let mut ints: [Vec<i64>; 9] = Default::default();
+        let (mut p50, mut p95, mut total, mut per_user) = (vec![], vec![], vec![], vec![]);
+        for ((kommun, system), mut a) in groups {
+            k.push(k_names[kommun as usize]);
+            s.push(s_names[system as usize]);
+            for (v, x) in ints.iter_mut().zip([
+                a.users,
+                a.sessions,
+                a.events,
+                a.errors,
+                a.failed_logins,
+                a.timeouts,
+                a.slow,
+                a.crashes,
+                a.relogins,
+            ]) {
+                v.push(x);
+            }
+            a.latencies.sort_by(f64::total_cmp);
+            p50.push(quantile(&a.latencies, 0.5));
+            p95.push(quantile(&a.latencies, 0.95));
+            total.push((a.users > 0).then_some(a.minutes));
+            per_user.push((a.users > 0).then(|| a.minutes / a.users as f64));
         }
-        i = j;
-    }
-    let n = groups.len();
-    let days = (day - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
-    let mut k = Vec::with_capacity(n);
-    let mut s = Vec::with_capacity(n);
-    let mut ints: [Vec<i64>; 9] = Default::default();
-    let (mut p50, mut p95, mut total, mut per_user) = (vec![], vec![], vec![], vec![]);
-    for ((kommun, system), mut a) in groups {
-        k.push(k_names[kommun as usize]);
-        s.push(s_names[system as usize]);
-        for (v, x) in ints.iter_mut().zip([
-            a.users,
-            a.sessions,
-            a.events,
-            a.errors,
-            a.failed_logins,
-            a.timeouts,
-            a.slow,
-            a.crashes,
-            a.relogins,
-        ]) {
-            v.push(x);
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(Date32Array::from(vec![days; n])),
+            Arc::new(StringArray::from(k)),
+            Arc::new(StringArray::from(s)),
+        ];
+        for v in ints {
+            cols.push(Arc::new(Int64Array::from(v)));
         }
-        a.latencies.sort_by(f64::total_cmp);
-        p50.push(quantile(&a.latencies, 0.5));
-        p95.push(quantile(&a.latencies, 0.95));
-        total.push((a.users > 0).then_some(a.minutes));
-        per_user.push((a.users > 0).then(|| a.minutes / a.users as f64));
+        cols.push(Arc::new(Float64Array::from(p50)));
+        cols.push(Arc::new(Float64Array::from(p95)));
+        cols.push(Arc::new(Float64Array::from(total)));
+        cols.push(Arc::new(Float64Array::from(per_user)));
+        RecordBatch::try_new(LakeTable::ItFrictionDaily.def().file_schema(), cols)
+            .map_err(|e| LogError::Model(e.to_string()))
     }
-    let mut cols: Vec<ArrayRef> = vec![
-        Arc::new(Date32Array::from(vec![days; n])),
-        Arc::new(StringArray::from(k)),
-        Arc::new(StringArray::from(s)),
-    ];
-    for v in ints {
-        cols.push(Arc::new(Int64Array::from(v)));
-    }
-    cols.push(Arc::new(Float64Array::from(p50)));
-    cols.push(Arc::new(Float64Array::from(p95)));
-    cols.push(Arc::new(Float64Array::from(total)));
-    cols.push(Arc::new(Float64Array::from(per_user)));
-    RecordBatch::try_new(LakeTable::ItFrictionDaily.def().file_schema(), cols)
-        .map_err(|e| LogError::Model(e.to_string()))
+}
+
+fn latency_or_zero(l: f64) -> f64 {
+    if l.is_nan() { 0.0 } else { l }
 }
 
 /// The q-quantile of sorted values by linear interpolation between order statistics (R's

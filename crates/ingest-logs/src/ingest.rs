@@ -69,6 +69,8 @@ struct Parsed {
     rejected: i64,
     nulled: i64,
     without_system: i64,
+    /// Rejected lines beyond the per-piece cap: counted, not listed.
+    unlisted: i64,
 }
 
 /// Reads one log file into the sink. Line problems are quarantined; Err only when the file
@@ -142,7 +144,9 @@ pub fn ingest(
             )));
         }
     }
-    let workers = rayon::current_num_threads().max(1);
+    // Plain threads rather than rayon's pool: pieces stream through in order with bounded
+    // memory, which a fork-join over groups of chunks cannot do without a barrier per group.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let locals: Mutex<Vec<Local<'_>>> = Mutex::new(Vec::new());
     let mut dropped = 0i64;
     // Pieces in flight at most: reading runs ahead of writing by this much and no more, which
@@ -204,6 +208,7 @@ pub fn ingest(
                 out.lines_rejected += r.rejected;
                 out.values_nulled += r.nulled;
                 out.events_without_system += r.without_system;
+                dropped += r.unlisted;
                 out.days.extend(r.by_day.keys().copied());
                 for q in r.quarantine {
                     if out.quarantine.len() < QUARANTINE_CAP {
@@ -244,7 +249,9 @@ pub fn ingest(
             None,
             None,
             None,
-            format!("{dropped} more rejected lines are counted but not listed (at most {QUARANTINE_CAP} are)"),
+            format!(
+                "{dropped} more quarantine records (rejected lines or nulled values) are counted but not listed (at most {QUARANTINE_CAP} are)"
+            ),
             Action::RowRejected,
         ));
     }
@@ -365,6 +372,11 @@ pub fn sample(b: &[u8]) -> String {
 
 fn reject(out: &mut Parsed, line: i64, raw: &[u8], reason: impl Into<String>) {
     out.rejected += 1;
+    // A piece of nothing but short bad lines must not hold millions of records either.
+    if out.quarantine.len() >= QUARANTINE_CAP {
+        out.unlisted += 1;
+        return;
+    }
     out.quarantine.push(QuarantineRow::new(
         Some(line),
         None,
@@ -389,6 +401,7 @@ fn parse_piece<'n>(
         rejected: 0,
         nulled: 0,
         without_system: 0,
+        unlisted: 0,
     };
     let (bytes, first_line) = match p {
         Piece::Chunk { bytes, first_line } => (bytes, *first_line),
@@ -509,10 +522,14 @@ fn parse_piece<'n>(
             }
         };
         let b = builders.entry(day).or_default();
-        let had_system = norm.push(&mut local, b, &ev, ts, this_line);
+        let kommun_ok = norm.push(&mut local, b, &ev, ts, this_line);
         out.events += 1;
-        if let Err(raw_kommun) = had_system {
+        if let Err(raw_kommun) = kommun_ok {
             out.nulled += 1;
+            if out.quarantine.len() >= QUARANTINE_CAP {
+                out.unlisted += 1;
+                continue;
+            }
             out.quarantine.push(QuarantineRow::new(
                 Some(this_line),
                 Some("kommun_kod"),

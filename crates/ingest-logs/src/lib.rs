@@ -3,8 +3,9 @@
 //! Sources → transforms → sink, as in Vector: [`input`] reads (gzip and zstd transparently)
 //! and cuts the bytes into chunks at line boundaries; [`formats`] turns lines into
 //! [`event::RawEvent`]s; [`normalise`] resolves the system and kommun ([`catalog`]), the
-//! event type ([`classify`]), pseudonymises users and redacts text; [`ingest`] runs chunks in
-//! parallel on rayon and hands each day's Arrow batches, in input order, to an [`EventSink`].
+//! event type ([`classify`]), pseudonymises users and redacts text; [`ingest`] has one reader
+//! thread cut the input, one worker per core parse pieces as they come, and hands each day's
+//! Arrow batches, put back in input order, to an [`EventSink`].
 //! The crate knows nothing of the lake: the caller's sink writes the batches.
 //!
 //! [`friction`] is the model that turns a day of events into friction measures.

@@ -79,14 +79,18 @@ pub struct Local<'c> {
     resolver: Resolver<'c>,
     /// Raw user name as written → pseudonym: no allocation on a hit.
     users: FxMap<String, Arc<str>>,
+    sessions: FxMap<String, [u8; 32]>,
     kommun: FxMap<String, Option<Arc<str>>>,
 }
+
+const SESSION_CACHE_MAX: usize = 1 << 16;
 
 impl<'a> Normaliser<'a> {
     pub fn local(&self) -> Local<'a> {
         Local {
             resolver: Resolver::new(self.catalog),
             users: FxMap::default(),
+            sessions: FxMap::default(),
             kommun: FxMap::default(),
         }
     }
@@ -103,11 +107,18 @@ impl<'a> Normaliser<'a> {
         v
     }
 
-    /// Sessions are not cached: at national scale a session's next event is usually in
-    /// another chunk, and a lookup in a table of every session, a cache miss, costs about
-    /// what the HMAC does.
-    fn session_pseudonym(&self, raw: &str) -> [u8; 32] {
-        self.pseudonymiser.pseudonym_hex("session", raw.trim())
+    /// Sessions live minutes to hours, so a small cache of recent ones catches most repeats;
+    /// emptying it when full keeps it small enough to stay in the CPU's caches.
+    fn session_pseudonym(&self, local: &mut Local<'_>, raw: &str) -> [u8; 32] {
+        if let Some(v) = local.sessions.get(raw) {
+            return *v;
+        }
+        let v = self.pseudonymiser.pseudonym_hex("session", raw.trim());
+        if local.sessions.len() >= SESSION_CACHE_MAX {
+            local.sessions.clear();
+        }
+        local.sessions.insert(raw.to_string(), v);
+        v
     }
 
     /// A kommun code or name as the reference knows it; Err with the raw text when not.
@@ -167,7 +178,7 @@ impl<'a> Normaliser<'a> {
         }
         match ev.session.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(s) => {
-                let hex = self.session_pseudonym(s);
+                let hex = self.session_pseudonym(local, s);
                 b.session_id
                     .append_value(std::str::from_utf8(&hex).expect("hex is ASCII"))
             }

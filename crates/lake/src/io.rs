@@ -178,8 +178,22 @@ pub fn read_dir(
 
 /// Reads only the named columns of the given files (partition columns are not in files).
 pub fn read_columns(files: &[PathBuf], columns: &[&str]) -> Result<Vec<RecordBatch>> {
-    use parquet::arrow::ProjectionMask;
     let mut out = Vec::new();
+    for_each_batch(files, columns, |b| {
+        out.push(b);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each batch of the named columns of the given files, in order, holding one
+/// batch at a time.
+pub fn for_each_batch(
+    files: &[PathBuf],
+    columns: &[&str],
+    mut each: impl FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    use parquet::arrow::ProjectionMask;
     for path in files {
         let f = File::open(path).map_err(|e| LakeError::io(path, e))?;
         let builder =
@@ -207,10 +221,10 @@ pub fn read_columns(files: &[PathBuf], columns: &[&str]) -> Result<Vec<RecordBat
                 .iter()
                 .map(|c| b.schema().index_of(c).expect("projected"))
                 .collect();
-            out.push(b.project(&idx).map_err(|e| LakeError::arrow(path, e))?);
+            each(b.project(&idx).map_err(|e| LakeError::arrow(path, e))?)?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads every file below `dir` as it is.
