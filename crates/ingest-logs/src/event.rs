@@ -25,6 +25,9 @@ pub struct RawEvent<'a> {
     /// An event type the source states itself (`"event": "login"`).
     pub event: Option<Cow<'a, str>>,
     pub kommun_kod: Option<Cow<'a, str>>,
+    /// How many times the event happened: syslog daemons fold repeats into one line
+    /// ("message repeated 5 times: [ … ]"). 0 means once, like 1.
+    pub repeat: u32,
 }
 
 /// A level name (`ERROR`, `warn`, `fatal`, …) as a syslog severity.

@@ -522,8 +522,12 @@ fn parse_piece<'n>(
             }
         };
         let b = builders.entry(day).or_default();
-        let kommun_ok = norm.push(&mut local, b, &ev, ts, this_line);
-        out.events += 1;
+        let mut kommun_ok = Ok(());
+        // A folded repeat is as many events, all with this line's lineage.
+        for _ in 0..ev.repeat.max(1) {
+            kommun_ok = norm.push(&mut local, b, &ev, ts, this_line);
+            out.events += 1;
+        }
         if let Err(raw_kommun) = kommun_ok {
             out.nulled += 1;
             if out.quarantine.len() >= QUARANTINE_CAP {

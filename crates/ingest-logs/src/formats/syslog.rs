@@ -74,6 +74,14 @@ impl SyslogParser {
             ..RawEvent::default()
         };
         if let Some(m) = message {
+            let m = match repeated(m) {
+                Some((n, inner)) => {
+                    ev.repeat = n;
+                    ev.message = Some(Cow::Borrowed(inner));
+                    inner
+                }
+                None => m,
+            };
             logfmt(m, &mut ev);
             if ev.user.is_none() {
                 ev.user = user_in_message(m).map(Cow::Borrowed);
@@ -102,6 +110,19 @@ impl SyslogParser {
             )),
         }
     }
+}
+
+/// Repeats are counted, up to this many per line: a corrupt count must not flood the lake.
+pub const MAX_REPEAT: u32 = 10_000;
+
+/// rsyslog's and syslog-ng's folded repeats: `message repeated 5 times: [ Failed password …]`
+/// (and `last message repeated 5 times`, which has no text to repeat and is left as it is).
+fn repeated(m: &str) -> Option<(u32, &str)> {
+    let rest = m.strip_prefix("message repeated ")?;
+    let (n, rest) = rest.split_once(" times: [")?;
+    let n: u32 = n.parse().ok()?;
+    let inner = rest.strip_suffix(']')?.trim();
+    Some((n.clamp(1, MAX_REPEAT), inner))
 }
 
 /// Fields of a logfmt message (`user=anna status=504 duration_ms=30000 msg="…"`), which many
@@ -330,6 +351,23 @@ mod tests {
                 .parse("<14>1 2003-10-11T22:14:15Z h a - - [x")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn folded_repeats_count_as_many_events() {
+        let e = parser()
+            .parse("Dec 10 07:13:56 LabSZ sshd[24227]: message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]")
+            .unwrap();
+        assert_eq!(e.repeat, 5);
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Failed password for root from 5.36.59.76 port 42393 ssh2")
+        );
+        assert_eq!(e.user.as_deref(), Some("root"));
+        let e = parser()
+            .parse("Dec 10 07:13:56 h sshd[1]: message repeated 99999999 times: [ x]")
+            .unwrap();
+        assert_eq!(e.repeat, MAX_REPEAT);
     }
 
     #[test]

@@ -235,3 +235,40 @@ fn stockholm_days_follow_dst() {
         "the first 02:30 is summer time"
     );
 }
+
+#[test]
+fn debian_auth_log_with_folded_repeats() {
+    let spec: LogSpec =
+        toml::from_str("files = 'x'\nsyslog_ends = '2026-10-31'\nkommun_kod = '0180'").unwrap();
+    let (out, rows) = ingest(&fixture("auth.log"), &spec);
+    assert_eq!(out.format.map(|f| f.name()), Some("syslog"));
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    assert_eq!(out.lines_read, 8);
+    // "message repeated 2 times" is two more failed sign-ins, with that line's lineage.
+    assert_eq!(rows.len(), 9);
+    let failed: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.event_type == "login_failed")
+        .map(|r| r.source_line)
+        .collect();
+    assert_eq!(failed, [3, 4, 4]);
+    let admin = rows[2].user_key.clone();
+    assert!(admin.is_some());
+    assert!(
+        rows.iter()
+            .filter(|r| r.source_line == 4)
+            .all(|r| r.user_key == admin)
+    );
+    let logins: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.event_type == "login_ok")
+        .map(|r| r.source_line)
+        .collect();
+    assert_eq!(logins, [1, 5, 6]);
+    assert_eq!(
+        rows[5].user_key, rows[6].user_key,
+        "publickey and PAM name the same account"
+    );
+    assert_eq!(rows[8].event_type, "crash", "a service killed by SIGSEGV");
+    assert_eq!(rows[0].ts, utc("2026-10-26T06:58:01Z"));
+}
