@@ -187,7 +187,12 @@ pub fn ingest(
                 loop {
                     let job = work_rx.lock().expect("not poisoned").recv();
                     let Ok((seq, p, st)) = job else { break };
-                    let r = parse_piece(&p, st, parser, norm, locals);
+                    // A bug must not stall the pipeline (the writer waits for every piece in
+                    // order): a piece whose parsing panics is quarantined whole.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        parse_piece(&p, st, parser, norm, locals)
+                    }))
+                    .unwrap_or_else(|e| panicked_piece(&p, e.as_ref()));
                     drop(p);
                     if done_tx.send((seq, r)).is_err() {
                         break;
@@ -236,14 +241,12 @@ pub fn ingest(
         reader.join().expect("the reader does not panic")
     });
     let mut chunker = chunker;
-    let result: Result<(), LogError> = match failed {
-        Some(problem) => Err(LogError::Sink {
+    if let Some(problem) = failed {
+        return Err(LogError::Sink {
             file: source_file.to_string(),
             problem,
-        }),
-        None => Ok(()),
-    };
-    result?;
+        });
+    }
     if dropped > 0 {
         out.quarantine.push(QuarantineRow::new(
             None,
@@ -368,6 +371,41 @@ pub fn sample(b: &[u8]) -> String {
             }
         })
         .collect()
+}
+
+/// What a piece gives when parsing it panicked: every line rejected, with one record saying so.
+fn panicked_piece(p: &Piece, e: &(dyn std::any::Any + Send)) -> Parsed {
+    let msg = e
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let (first, lines) = match p {
+        Piece::Chunk { bytes, first_line } => (
+            *first_line,
+            memchr::memchr_iter(b'\n', bytes).count().max(1) as i64,
+        ),
+        Piece::LongLine { line, .. } | Piece::CutLine { line, .. } => (*line, 1),
+    };
+    Parsed {
+        by_day: BTreeMap::new(),
+        quarantine: vec![QuarantineRow::new(
+            Some(first),
+            None,
+            None,
+            format!(
+                "internal error (a bug in friktion, please report it) while reading lines {first}–{}: {msg}; these lines are not loaded",
+                first + lines - 1
+            ),
+            Action::RowRejected,
+        )],
+        lines,
+        events: 0,
+        rejected: lines,
+        nulled: 0,
+        without_system: 0,
+        unlisted: 0,
+    }
 }
 
 fn reject(out: &mut Parsed, line: i64, raw: &[u8], reason: impl Into<String>) {
@@ -552,4 +590,28 @@ fn parse_piece<'n>(
         out.by_day.insert(day, batch);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_piece_is_quarantined_whole_not_lost() {
+        let p = Piece::Chunk {
+            bytes: b"a\nb\nc\n".to_vec(),
+            first_line: 10,
+        };
+        let payload: Box<dyn std::any::Any + Send> = Box::new("index out of bounds");
+        let r = panicked_piece(&p, payload.as_ref());
+        assert_eq!((r.lines, r.rejected, r.events), (3, 3, 0));
+        assert_eq!(r.quarantine.len(), 1);
+        let q = &r.quarantine[0];
+        assert_eq!(q.source_line, Some(10));
+        assert!(
+            q.reason.contains("lines 10–12") && q.reason.contains("index out of bounds"),
+            "{}",
+            q.reason
+        );
+    }
 }
