@@ -5,6 +5,7 @@ the row count and column names each reader saw, and a checksum of its numeric co
 Partition columns are declared as strings, as the lake contract says.
 """
 
+import datetime
 import json
 import sys
 
@@ -54,9 +55,19 @@ def main():
             if nums
             else 0.0
         )
+        # Rows as Python objects, as a researcher's script gets them: DuckDB needs pytz for
+        # timestamps with a zone, which is why python/requirements.txt lists it.
+        d_fetched = con.execute(f"SELECT * FROM ({rel}) LIMIT 3").fetchall()
+        p_fetched = lf.head(3).collect().rows()
+        d_ts = p_ts = None
+        if "ts" in d_cols:
+            # Compared as UTC instants: each reader shows its session's zone.
+            utc = datetime.timezone.utc
+            d_ts = con.execute(f"SELECT min(ts) FROM ({rel})").fetchall()[0][0].astimezone(utc).isoformat()
+            p_ts = lf.select(pl.col("ts").min()).collect().item().astimezone(utc).isoformat()
         out[t["name"]] = {
-            "duckdb": {"rows": d_rows, "columns": d_cols, "numeric_sum": d_sum},
-            "polars": {"rows": p_rows, "columns": schema.names(), "numeric_sum": p_sum},
+            "duckdb": {"rows": d_rows, "columns": d_cols, "numeric_sum": d_sum, "fetched": len(d_fetched), "ts_min": d_ts},
+            "polars": {"rows": p_rows, "columns": schema.names(), "numeric_sum": p_sum, "fetched": len(p_fetched), "ts_min": p_ts},
         }
     json.dump(out, sys.stdout, indent=1)
 

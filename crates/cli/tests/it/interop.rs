@@ -81,6 +81,21 @@ fn duckdb_and_polars_read_every_table_as_friktion_wrote_it() {
             let r = &theirs[name][reader];
             assert_eq!(r["rows"], t["rows"], "{reader} row count of {name}");
             assert_eq!(r["columns"], t["columns"], "{reader} columns of {name}");
+            let rows = t["rows"].as_i64().unwrap();
+            assert_eq!(
+                r["fetched"].as_i64().unwrap(),
+                rows.min(3),
+                "{reader} fetch of {name}"
+            );
+        }
+        assert_eq!(
+            theirs[name]["duckdb"]["ts_min"], theirs[name]["polars"]["ts_min"],
+            "{name}: the earliest ts, as each reader gives it"
+        );
+        if name == "it_event" {
+            // The bundled logs start at 07:06:45 Stockholm time on 26 October 2026 (CET).
+            let ts = theirs[name]["polars"]["ts_min"].as_str().unwrap();
+            assert!(ts.starts_with("2026-10-26T06:0"), "{ts}");
         }
         let (d, p) = (
             theirs[name]["duckdb"]["numeric_sum"].as_f64().unwrap(),
