@@ -149,3 +149,110 @@ fn quarantine_is_bounded_but_counts_everything() {
         out.quarantine.last().unwrap().reason
     );
 }
+
+/// Seeded random lines built from the characters and fragments that matter to the parsers:
+/// none may panic, whatever the format, and every line is either an event or quarantined.
+#[test]
+fn random_lines_never_panic_in_any_format() {
+    const FRAGMENTS: [&str; 28] = [
+        "<",
+        ">",
+        "<38>",
+        "<165>1 ",
+        "[",
+        "]",
+        "\"",
+        "\\",
+        "\\x22",
+        "{",
+        "}",
+        ":",
+        "=",
+        ",",
+        ";",
+        "#Fields: date time cs-uri-stem sc-status",
+        "Oct 26 07:06:45 ",
+        "2026-10-26T07:06:45+01:00",
+        "26/Oct/2026:07:06:45 +0100",
+        " - - ",
+        "user=",
+        "message repeated 3 times: [",
+        "é",
+        "ÅÄÖ",
+        "\u{feff}",
+        "9999999999999999999999",
+        "-",
+        " ",
+    ];
+    let mut x: u64 = 0x5eed;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as usize
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Mostly garbage defeats detection, so each file says its format.
+    let heads = [
+        (
+            "ndjson",
+            "{\"@timestamp\":\"2026-10-26T07:06:45Z\",\"user\":\"a\"}\n",
+        ),
+        ("syslog", "<38>Oct 26 07:06:45 h app[1]: ok\n"),
+        (
+            "w3c",
+            "#Fields: date time cs-uri-stem sc-status time-taken\n",
+        ),
+        (
+            "clf",
+            "10.0.0.1 - a [26/Oct/2026:07:06:45 +0100] \"GET / HTTP/1.1\" 200 1\n",
+        ),
+        ("csv", "time;user;status\n2026-10-26 07:06:45;a;200\n"),
+    ];
+    for (n, (format, head)) in heads.iter().enumerate() {
+        let mut text = head.repeat(3);
+        let lines = 20_000;
+        for _ in 0..lines {
+            for _ in 0..next() % 12 {
+                text.push_str(FRAGMENTS[next() % FRAGMENTS.len()]);
+            }
+            text.push('\n');
+        }
+        let f = dir.path().join(format!("random-{n}.log"));
+        std::fs::write(&f, &text).unwrap();
+        let spec: LogSpec = toml::from_str(&format!(
+            "files = 'x'\nformat = '{format}'\nsyslog_ends = '2026-10-31'"
+        ))
+        .unwrap();
+        let cat = catalog();
+        let reference = reference();
+        let p = pseudonymiser();
+        let cache = PseudonymCache::default();
+        let ctx = Context {
+            catalog: &cat,
+            reference: &reference,
+            pseudonymiser: &p,
+            cache: &cache,
+            progress: None,
+        };
+        let mut sink = MemorySink::default();
+        let out = friktion_ingest_logs::ingest(&f, "random.log", &spec, &ctx, &mut sink)
+            .unwrap_or_else(|e| panic!("head {n}: {e}"));
+        let loaded: usize = sink.batches.iter().map(|(_, b)| b.num_rows()).sum();
+        assert_eq!(loaded as i64, out.events, "head {n}");
+        assert!(
+            out.lines_rejected > 0,
+            "head {n}: random lines are mostly bad"
+        );
+        // Internal errors (caught panics) would show up as quarantine reasons.
+        assert!(
+            !out.quarantine
+                .iter()
+                .any(|q| q.reason.contains("internal error")),
+            "head {n}: {:?}",
+            out.quarantine
+                .iter()
+                .find(|q| q.reason.contains("internal error"))
+        );
+    }
+}
