@@ -116,12 +116,7 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
     {
         entry.action = "skipped".into();
         let mut txn = c.lake.begin()?;
-        txn.write_table(
-            &LakeTable::Ledger.def(),
-            &[],
-            &ledger_stem,
-            &[ledger::to_batch(&[entry.clone()])],
-        )?;
+        write_ledger(&mut txn, &ledger_stem, &entry)?;
         txn.commit()?;
         return Ok(LogFile {
             line: crate::run::line(&entry),
@@ -199,12 +194,7 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
     entry.rows_read = out.events + out.lines_rejected;
     entry.rows_written = out.events;
     entry.rows_quarantined = out.lines_rejected;
-    txn.write_table(
-        &LakeTable::Ledger.def(),
-        &[],
-        &ledger_stem,
-        &[ledger::to_batch(&[entry.clone()])],
-    )?;
+    write_ledger(&mut txn, &ledger_stem, &entry)?;
     txn.commit()?;
     if !c.quiet && out.events_without_system > 0 {
         eprintln!(
@@ -219,6 +209,16 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
         },
         problem: out.truncated,
     })
+}
+
+fn write_ledger(txn: &mut Txn<'_>, stem: &str, entry: &LedgerEntry) -> Result<()> {
+    txn.write_table(
+        &LakeTable::Ledger.def(),
+        &[],
+        stem,
+        &[ledger::to_batch(std::slice::from_ref(entry))],
+    )?;
+    Ok(())
 }
 
 fn mtime(p: &Path) -> Option<SystemTime> {

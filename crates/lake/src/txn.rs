@@ -77,16 +77,7 @@ impl<'a> Txn<'a> {
         batches: &[RecordBatch],
     ) -> Result<u64> {
         let schema = def.file_schema();
-        if partition.len() != def.partition_cols.len() {
-            return Err(LakeError::Contract {
-                table: def.name.into(),
-                problem: format!(
-                    "{} partition values given for columns {:?}",
-                    partition.len(),
-                    def.partition_cols
-                ),
-            });
-        }
+        check_partition(def, partition)?;
         for b in batches {
             if b.schema().fields() != schema.fields() {
                 return Err(LakeError::Contract {
@@ -103,16 +94,7 @@ impl<'a> Txn<'a> {
     /// hold in memory. It becomes part of the commit only through [`Txn::close_file`]: a file
     /// dropped unfinished is never renamed into place.
     pub fn create_file(&self, def: &TableDef, partition: &[&str], stem: &str) -> Result<TableFile> {
-        if partition.len() != def.partition_cols.len() {
-            return Err(LakeError::Contract {
-                table: def.name.into(),
-                problem: format!(
-                    "{} partition values given for columns {:?}",
-                    partition.len(),
-                    def.partition_cols
-                ),
-            });
-        }
+        check_partition(def, partition)?;
         let rel = table_rel(def, partition, stem);
         let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
         let path = self.lake.root.join(&staged_rel);
@@ -227,6 +209,20 @@ impl Drop for Txn<'_> {
             let _ = std::fs::remove_dir_all(self.staging());
         }
     }
+}
+
+fn check_partition(def: &TableDef, partition: &[&str]) -> Result<()> {
+    if partition.len() == def.partition_cols.len() {
+        return Ok(());
+    }
+    Err(LakeError::Contract {
+        table: def.name.into(),
+        problem: format!(
+            "{} partition values given for columns {:?}",
+            partition.len(),
+            def.partition_cols
+        ),
+    })
 }
 
 /// `<table>/<col>=<value>/…/part-<stem>.parquet`, relative to the lake root.

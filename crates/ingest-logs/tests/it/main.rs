@@ -11,7 +11,9 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use chrono::NaiveDate;
 use friktion_core::{KeyOrigin, PseudoKey, Pseudonymiser, Reference};
-use friktion_ingest_logs::{Catalog, Context, EventSink, LogOutcome, LogSpec, PseudonymCache};
+use friktion_ingest_logs::{
+    Catalog, Context, EventSink, LogError, LogOutcome, LogSpec, PseudonymCache,
+};
 
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -157,8 +159,8 @@ pub fn pseudonymiser() -> Pseudonymiser {
     )
 }
 
-/// Ingests a file with the test catalogue; returns the outcome and the rows.
-pub fn ingest(path: &Path, spec: &LogSpec) -> (LogOutcome, Vec<Row>) {
+/// Ingests a file with the test catalogue into a memory sink.
+pub fn try_ingest(path: &Path, spec: &LogSpec) -> (Result<LogOutcome, LogError>, MemorySink) {
     let cat = catalog();
     let reference = reference();
     let p = pseudonymiser();
@@ -171,9 +173,14 @@ pub fn ingest(path: &Path, spec: &LogSpec) -> (LogOutcome, Vec<Row>) {
         progress: None,
     };
     let mut sink = MemorySink::default();
-    let out = friktion_ingest_logs::ingest(path, "test/source.log", spec, &ctx, &mut sink).unwrap();
-    let rows = rows(&sink);
-    (out, rows)
+    let out = friktion_ingest_logs::ingest(path, "test/source.log", spec, &ctx, &mut sink);
+    (out, sink)
+}
+
+/// Ingests a file that must be readable; returns the outcome and the rows.
+pub fn ingest(path: &Path, spec: &LogSpec) -> (LogOutcome, Vec<Row>) {
+    let (out, sink) = try_ingest(path, spec);
+    (out.unwrap(), rows(&sink))
 }
 
 pub fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {

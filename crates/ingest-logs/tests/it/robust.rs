@@ -31,20 +31,8 @@ fn binary_garbage_is_refused_as_a_whole_file() {
         bytes.push((x >> 16) as u8);
     }
     std::fs::write(&f, &bytes).unwrap();
-    let cat = catalog();
-    let reference = reference();
-    let p = pseudonymiser();
-    let cache = PseudonymCache::default();
-    let ctx = Context {
-        catalog: &cat,
-        reference: &reference,
-        pseudonymiser: &p,
-        cache: &cache,
-        progress: None,
-    };
-    let mut sink = MemorySink::default();
-    let e =
-        friktion_ingest_logs::ingest(&f, "garbage.log", &spec("x"), &ctx, &mut sink).unwrap_err();
+    let (out, sink) = try_ingest(&f, &spec("x"));
+    let e = out.unwrap_err();
     assert!(e.to_string().contains("not in a log format"), "{e}");
     assert!(sink.batches.is_empty());
 }
@@ -224,20 +212,8 @@ fn random_lines_never_panic_in_any_format() {
             "files = 'x'\nformat = '{format}'\nsyslog_ends = '2026-10-31'"
         ))
         .unwrap();
-        let cat = catalog();
-        let reference = reference();
-        let p = pseudonymiser();
-        let cache = PseudonymCache::default();
-        let ctx = Context {
-            catalog: &cat,
-            reference: &reference,
-            pseudonymiser: &p,
-            cache: &cache,
-            progress: None,
-        };
-        let mut sink = MemorySink::default();
-        let out = friktion_ingest_logs::ingest(&f, "random.log", &spec, &ctx, &mut sink)
-            .unwrap_or_else(|e| panic!("head {n}: {e}"));
+        let (out, sink) = try_ingest(&f, &spec);
+        let out = out.unwrap_or_else(|e| panic!("head {n}: {e}"));
         let loaded: usize = sink.batches.iter().map(|(_, b)| b.num_rows()).sum();
         assert_eq!(loaded as i64, out.events, "head {n}");
         assert!(
