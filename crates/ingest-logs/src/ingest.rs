@@ -331,7 +331,7 @@ fn choose_format(
     let format = match spec.format {
         Format::Auto => formats::detect(&lines, opts).ok_or_else(|| {
             format!(
-                "is not in a log format friktion reads (NDJSON, syslog, W3C/IIS, access log, CSV); {}",
+                "is not in a log format friktion reads (NDJSON, syslog, W3C/IIS, access log, error log, CSV); {}",
                 describe_start(head)
             )
         })?,

@@ -1,6 +1,7 @@
 //! From a parsed line to an it_event row: system and kommun from the catalogue, the event
 //! type, pseudonymised user and session, redacted message and path.
 
+use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
 use arrow::array::{
@@ -51,6 +52,23 @@ impl PseudonymCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+pub const IP_MARK: &str = "[ip]";
+
+static IPV4: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b")
+        .expect("valid regex")
+});
+
+/// IPv4 addresses in free text (sshd's `from 203.0.113.7`, nginx's `client: …`) are personal
+/// data under GDPR and say nothing about friction: they are replaced by a marker.
+pub fn redact_ip(text: &str) -> Cow<'_, str> {
+    // Most messages have fewer than three dots: skip the regex then.
+    if text.bytes().filter(|&b| b == b'.').count() < 3 {
+        return Cow::Borrowed(text);
+    }
+    IPV4.replace_all(text, IP_MARK)
 }
 
 /// A user name as accounts are compared: case does not matter, and `DOMAIN\anna` is `anna`.
@@ -192,6 +210,7 @@ impl<'a> Normaliser<'a> {
         match ev.message.as_deref() {
             Some(m) => {
                 let m = redact(m);
+                let m = redact_ip(&m);
                 match m.char_indices().nth(MESSAGE_MAX_CHARS) {
                     Some((cut, _)) => b.message.append_value(format!("{}…", &m[..cut])),
                     None => b.message.append_value(m),

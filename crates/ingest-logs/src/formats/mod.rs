@@ -2,6 +2,7 @@
 
 pub mod clf;
 pub mod csv;
+pub mod errorlog;
 pub mod ndjson;
 pub mod syslog;
 pub mod w3c;
@@ -22,6 +23,8 @@ pub enum Format {
     W3c,
     Clf,
     Csv,
+    /// Apache and nginx error logs.
+    ErrorLog,
 }
 
 impl Format {
@@ -33,6 +36,7 @@ impl Format {
             Format::W3c => "w3c",
             Format::Clf => "clf",
             Format::Csv => "csv",
+            Format::ErrorLog => "errorlog",
         }
     }
 }
@@ -66,7 +70,12 @@ pub fn detect(lines: &[&str], opts: &ParseOptions) -> Option<Format> {
         return Some(Format::W3c);
     }
     let mut best = (0, Format::Auto);
-    for f in [Format::Ndjson, Format::Clf, Format::Syslog] {
+    for f in [
+        Format::Ndjson,
+        Format::Clf,
+        Format::Syslog,
+        Format::ErrorLog,
+    ] {
         let Ok(p) = LineParser::new(f, opts, None) else {
             continue;
         };
@@ -102,6 +111,7 @@ pub enum LineParser {
     W3c(w3c::W3cParser),
     Clf(clf::ClfParser),
     Csv(csv::CsvParser, String),
+    ErrorLog(errorlog::ErrorLogParser),
 }
 
 /// What a line's meaning depends on besides the line: W3C's `#Fields:` in force.
@@ -131,6 +141,7 @@ impl LineParser {
                     h.trim_start_matches('\u{feff}').to_string(),
                 )
             }
+            Format::ErrorLog => Self::ErrorLog(errorlog::ErrorLogParser),
             Format::Auto => return Err("format must be detected first".into()),
         })
     }
@@ -149,6 +160,7 @@ impl LineParser {
             Self::Syslog(p) => p.parse(line).map(Some),
             Self::W3c(p) => p.parse(line, &mut st.w3c),
             Self::Clf(p) => p.parse(line).map(Some),
+            Self::ErrorLog(p) => p.parse(line).map(Some),
             Self::Csv(p, header) => {
                 if line.trim_start_matches('\u{feff}') == header {
                     Ok(None)

@@ -272,3 +272,37 @@ fn debian_auth_log_with_folded_repeats() {
     assert_eq!(rows[8].event_type, "crash", "a service killed by SIGSEGV");
     assert_eq!(rows[0].ts, utc("2026-10-26T06:58:01Z"));
 }
+
+#[test]
+fn nginx_error_log_detected_with_request_host_and_ips_redacted() {
+    let (out, rows) = ingest(&fixture("error.log"), &spec("x"));
+    assert_eq!(out.format.map(|f| f.name()), Some("errorlog"));
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0].event_type, "timeout");
+    assert_eq!(rows[0].system_id.as_deref(), Some("lifecare"));
+    assert_eq!(rows[0].kommun_kod.as_deref(), Some("0180"));
+    assert_eq!(rows[0].path.as_deref(), Some("/lifecare/journal/open"));
+    assert_eq!(rows[0].ts, utc("2026-10-26T06:06:45Z"), "local time, CET");
+    let m = rows[0].message.as_deref().unwrap();
+    assert!(m.contains("client: [ip]") && !m.contains("10.0.0.1"), "{m}");
+    assert!(!m.contains("191212121212"), "{m}");
+    assert_eq!(
+        rows[1].event_type, "request",
+        "a warning about buffering is no friction"
+    );
+    // The message ("connect() … failed") outweighs the level: users got an error page.
+    assert_eq!(rows[2].event_type, "error");
+    assert_eq!(rows[3].event_type, "request");
+}
+
+#[test]
+fn ip_addresses_leave_syslog_messages() {
+    let spec: LogSpec = toml::from_str("files = 'x'\nsyslog_ends = '2026-10-31'").unwrap();
+    let (_, rows) = ingest(&fixture("auth.log"), &spec);
+    let m = rows[2].message.as_deref().unwrap();
+    assert_eq!(
+        m,
+        "Failed password for invalid user admin from [ip] port 51532 ssh2"
+    );
+}
