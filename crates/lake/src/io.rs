@@ -30,6 +30,8 @@ pub fn writer_properties() -> WriterProperties {
         "path",
         "host",
         "respondent_key",
+        "source_file",
+        "source_format",
     ] {
         b = b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::None);
     }

@@ -91,9 +91,9 @@ impl ErrorLogParser {
         let severity =
             severity_of_level(level).ok_or_else(|| format!("[{level}] is not a log level"))?;
         // `1234#1234: *5 ` (pid#tid: *connection) before the message.
-        let msg =
-            msg.split_once(": ")
-                .map_or(msg, |(head, m)| if head.contains('#') { m } else { msg });
+        let msg = msg
+            .split_once(": ")
+            .map_or(msg, |(head, m)| if head.contains('#') { m } else { msg });
         let msg = msg
             .strip_prefix('*')
             .map_or(msg, |m| m.split_once(' ').map_or(m, |(_, rest)| rest));

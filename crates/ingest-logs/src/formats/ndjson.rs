@@ -132,6 +132,40 @@ impl Selector {
     }
 }
 
+thread_local! {
+    /// The top-level keys of the last line this thread parsed, by position, with what each
+    /// is: a producer writes the same keys in the same order line after line, so comparing a
+    /// key with the one at its position last time is usually enough, with no hashing.
+    static LAST_KEYS: std::cell::RefCell<(usize, Vec<(Box<str>, Option<Entry>)>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+impl Selector {
+    fn top_level(&self, position: usize, key: &str) -> Option<Entry> {
+        LAST_KEYS.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let (owner, keys) = &mut *cell;
+            let me = self as *const Selector as usize;
+            if *owner != me {
+                *owner = me;
+                keys.clear();
+            }
+            if let Some((k, e)) = keys.get(position) {
+                if **k == *key {
+                    return *e;
+                }
+            }
+            let e = self.entries.get(key).copied();
+            if position < keys.len() {
+                keys[position] = (key.into(), e);
+            } else if position == keys.len() && position < 64 {
+                keys.push((key.into(), e));
+            }
+            e
+        })
+    }
+}
+
 const ORDER: [Field; FIELDS] = [
     Field::Ts,
     Field::Host,
@@ -226,13 +260,19 @@ impl<'de, 's, 'o> Visitor<'de> for ObjSeed<'s, 'o, 'de> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut position = 0;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let full: Cow<str> = if self.prefix.is_empty() {
                 Cow::Borrowed(&key)
             } else {
                 Cow::Owned(format!("{}.{}", self.prefix, key))
             };
-            let entry = self.sel.entries.get(full.as_ref()).copied();
+            let entry = if self.prefix.is_empty() {
+                self.sel.top_level(position, &full)
+            } else {
+                self.sel.entries.get(full.as_ref()).copied()
+            };
+            position += 1;
             match entry {
                 Some(Entry { prefix: true, fill }) => {
                     // `event` may be a string here and an object with `event.duration` there.
