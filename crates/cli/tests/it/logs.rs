@@ -208,3 +208,22 @@ fn friction_days_follow_their_events_when_a_log_changes() {
     // rows of the later days do.
     assert!(rows(&p, LakeTable::ItFrictionDaily) < days);
 }
+
+#[test]
+fn a_day_whose_friction_rows_are_missing_is_caught_up() {
+    // As after a run killed between committing events and running the model.
+    let p = Project::new();
+    assert_ok(&p.run());
+    let before = sum_i64(&p, LakeTable::ItFrictionDaily, "events");
+    let day = p.lake().join("it_friction_daily/part-2026-10-28.parquet");
+    std::fs::remove_file(&day).unwrap();
+    let o = p.run();
+    assert_ok(&o);
+    assert!(
+        text(&o.stdout).contains("it_friction_daily recomputed for 1 day(s)"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(day.exists());
+    assert_eq!(sum_i64(&p, LakeTable::ItFrictionDaily, "events"), before);
+}
