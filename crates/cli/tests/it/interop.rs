@@ -9,7 +9,7 @@ use crate::{Project, assert_ok, text, workspace};
 
 /// The venv's python: FRIKTION_PYTHON if set (CI sets it), else `.venv` in the workspace,
 /// created on first use from python/requirements.txt.
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("FRIKTION_PYTHON") {
         return PathBuf::from(p);
     }

@@ -5,6 +5,7 @@ mod instrument;
 mod interop;
 mod logs;
 mod sources;
+mod survival;
 mod weighted;
 
 use std::path::{Path, PathBuf};
