@@ -145,32 +145,41 @@ impl Catalog {
         path: Option<&str>,
     ) -> Resolved<'_> {
         for s in &self.systems {
-            let mut host_kommun = None;
-            if let Some(re) = &s.host {
-                let Some(c) = host.and_then(|h| re.captures(h)) else {
-                    continue;
-                };
-                host_kommun = c.name("kommun_kod").map(|m| Arc::from(m.as_str()));
+            if let Some(host_kommun) = s.host_app_match(host, app) {
+                if s.path_match(path) {
+                    return Resolved {
+                        system: Some(s),
+                        host_kommun,
+                    };
+                }
             }
-            if !s.app.is_empty()
-                && !app.is_some_and(|a| s.app.iter().any(|x| x.eq_ignore_ascii_case(a)))
-            {
-                continue;
-            }
-            if !s.path_prefix.is_empty()
-                && !path.is_some_and(|p| s.path_prefix.iter().any(|x| p.starts_with(x.as_str())))
-            {
-                continue;
-            }
-            return Resolved {
-                system: Some(s),
-                host_kommun,
-            };
         }
         Resolved {
             system: None,
             host_kommun: None,
         }
+    }
+}
+
+impl System {
+    /// Whether the host and app matchers pass (Some), with the kommun the host name gives.
+    fn host_app_match(&self, host: Option<&str>, app: Option<&str>) -> Option<Option<Arc<str>>> {
+        let mut kommun = None;
+        if let Some(re) = &self.host {
+            let c = host.and_then(|h| re.captures(h))?;
+            kommun = c.name("kommun_kod").map(|m| Arc::from(m.as_str()));
+        }
+        if !self.app.is_empty()
+            && !app.is_some_and(|a| self.app.iter().any(|x| x.eq_ignore_ascii_case(a)))
+        {
+            return None;
+        }
+        Some(kommun)
+    }
+
+    fn path_match(&self, path: Option<&str>) -> bool {
+        self.path_prefix.is_empty()
+            || path.is_some_and(|p| self.path_prefix.iter().any(|x| p.starts_with(x.as_str())))
     }
 }
 
@@ -199,56 +208,43 @@ impl<'c> Resolver<'c> {
     ) -> Resolved<'c> {
         let cat = self.catalog;
         let (h, a) = (host.unwrap_or(""), app.unwrap_or(""));
-        if !self.by_host_app.get(h).is_some_and(|m| m.contains_key(a)) {
-            let found = Self::candidates(cat, host, app);
-            self.by_host_app
-                .entry(h.to_string())
-                .or_default()
-                .insert(a.to_string(), found);
+        // One lookup on the hot path; the catalogue is consulted once per new host and app.
+        if let Some(cands) = self.by_host_app.get(h).and_then(|m| m.get(a)) {
+            return pick(cat, cands, path);
         }
-        let cands = &self.by_host_app[h][a];
-        for (i, k) in cands.iter() {
-            let s = &cat.systems[*i];
-            if s.path_prefix.is_empty()
-                || path.is_some_and(|p| s.path_prefix.iter().any(|x| p.starts_with(x.as_str())))
-            {
-                return Resolved {
-                    system: Some(s),
-                    host_kommun: k.clone(),
-                };
-            }
-        }
-        Resolved {
-            system: None,
-            host_kommun: None,
+        let found: Vec<(usize, Option<Arc<str>>)> = cat
+            .systems
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.host_app_match(host, app).map(|k| (i, k)))
+            .collect();
+        let r = pick(cat, &found, path);
+        self.by_host_app
+            .entry(h.to_string())
+            .or_default()
+            .insert(a.to_string(), found);
+        r
+    }
+}
+
+/// The first candidate whose path prefixes admit `path`.
+fn pick<'c>(
+    cat: &'c Catalog,
+    cands: &[(usize, Option<Arc<str>>)],
+    path: Option<&str>,
+) -> Resolved<'c> {
+    for (i, k) in cands {
+        let s = &cat.systems[*i];
+        if s.path_match(path) {
+            return Resolved {
+                system: Some(s),
+                host_kommun: k.clone(),
+            };
         }
     }
-
-    /// Systems whose host and app matchers pass: only the path is left to check per line.
-    fn candidates(
-        cat: &Catalog,
-        host: Option<&str>,
-        app: Option<&str>,
-    ) -> Vec<(usize, Option<Arc<str>>)> {
-        {
-            cat.systems
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| {
-                    let mut k = None;
-                    if let Some(re) = &s.host {
-                        let c = host.and_then(|h| re.captures(h))?;
-                        k = c.name("kommun_kod").map(|m| Arc::from(m.as_str()));
-                    }
-                    if !s.app.is_empty()
-                        && !app.is_some_and(|a| s.app.iter().any(|x| x.eq_ignore_ascii_case(a)))
-                    {
-                        return None;
-                    }
-                    Some((i, k))
-                })
-                .collect()
-        }
+    Resolved {
+        system: None,
+        host_kommun: None,
     }
 }
 
