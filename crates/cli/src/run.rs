@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::Utc;
-use friktion_core::quarantine::{self, Action, QuarantineRow};
+use friktion_core::quarantine::{self, Action};
 use friktion_core::{KeyOrigin, LakeTable, PseudoKey, Pseudonymiser, Reference};
 use friktion_ingest_survey::weights::Population;
 use friktion_ingest_survey::{Instrument, SurveySource, ingest};
@@ -331,20 +331,13 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
         // The whole file is unusable: say why in quarantine, load nothing of it, and replace
         // what an earlier version of it gave, so the lake never mixes versions.
         Err(e) => {
-            let q = vec![QuarantineRow::new(
-                None,
-                None,
-                None,
-                e.to_string(),
-                Action::RowRejected,
-            )];
             let mut txn = c.lake.begin()?;
             replace_survey_source(&mut txn, &key)?;
             txn.write_table(
                 &LakeTable::SurveyQuarantine.def(),
                 &[],
                 &key,
-                &[quarantine::to_batch(name, c.run_id, &q)],
+                &[quarantine::whole_file(name, c.run_id, e.to_string())],
             )?;
             txn.commit()?;
             return Err(anyhow::Error::new(e));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use friktion_core::quarantine::{self, Action, QuarantineRow};
+use friktion_core::quarantine;
 use friktion_core::{LakeTable, PseudoKey, Pseudonymiser, Reference};
 use friktion_ingest_logs::{Catalog, EventSink, LogSpec, PseudonymCache, friction};
 use friktion_lake::{Lake, Ledger, LedgerEntry, PartitionedWriter, Txn, ledger, source_key};
@@ -128,8 +128,7 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
     }
     let mut txn = c.lake.begin()?;
     let event_def = LakeTable::ItEvent.def();
-    txn.replace_source(&event_def, &key)?;
-    txn.replace_source(&LakeTable::LogQuarantine.def(), &key)?;
+    replace_log_source(&mut txn, &key)?;
     let progress = Progress::new(name, c.quiet);
     let cb = |done: u64, total: u64| progress.update(done, total);
     let ctx = friktion_ingest_logs::Context {
@@ -138,6 +137,7 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
         pseudonymiser: c.pseudonymiser,
         cache: c.cache,
         progress: Some(&cb),
+        hash_content: pre_hash.is_none(),
     };
     let mut sink = LakeSink {
         txn: &txn,
@@ -154,20 +154,12 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
             drop(writer);
             drop(txn);
             let mut txn = c.lake.begin()?;
-            txn.replace_source(&event_def, &key)?;
-            txn.replace_source(&LakeTable::LogQuarantine.def(), &key)?;
-            let q = [QuarantineRow::new(
-                None,
-                None,
-                None,
-                e.to_string(),
-                Action::RowRejected,
-            )];
+            replace_log_source(&mut txn, &key)?;
             txn.write_table(
                 &LakeTable::LogQuarantine.def(),
                 &[],
                 &key,
-                &[quarantine::to_batch(name, c.run_id, &q)],
+                &[quarantine::whole_file(name, c.run_id, e.to_string())],
             )?;
             // No ledger row: the next run tries the file again and reports it again.
             txn.commit()?;
@@ -209,6 +201,14 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
         },
         problem: out.truncated,
     })
+}
+
+/// Marks every file a log source gave, in its tables, for replacement.
+fn replace_log_source(txn: &mut Txn<'_>, key: &str) -> Result<()> {
+    for t in [LakeTable::ItEvent, LakeTable::LogQuarantine] {
+        txn.replace_source(&t.def(), key)?;
+    }
+    Ok(())
 }
 
 fn write_ledger(txn: &mut Txn<'_>, stem: &str, entry: &LedgerEntry) -> Result<()> {

@@ -90,6 +90,18 @@ pub fn to_batch(source_file: &str, run_id: &str, rows: &[QuarantineRow]) -> Reco
         .expect("quarantine batch matches the quarantine schema")
 }
 
+/// One record saying a whole file could not be loaded, and why, as a quarantine batch.
+pub fn whole_file(source_file: &str, run_id: &str, reason: String) -> RecordBatch {
+    let q = [QuarantineRow::new(
+        None,
+        None,
+        None,
+        reason,
+        Action::RowRejected,
+    )];
+    to_batch(source_file, run_id, &q)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,9 @@ pub struct Context<'a> {
     pub cache: &'a PseudonymCache,
     /// Called now and then with (bytes of the file consumed, file size).
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Hash the file while reading it (into `content_sha256`); a caller that hashed it already
+    /// says no, so a large file is not hashed twice.
+    pub hash_content: bool,
 }
 
 #[derive(Debug, Default)]
@@ -103,7 +106,7 @@ pub fn ingest(
         },
         syslog_reference: reference,
     };
-    let opened = input::open(path).map_err(|e| LogError::io(path, e))?;
+    let opened = input::open(path, ctx.hash_content).map_err(|e| LogError::io(path, e))?;
     let (size, consumed, hash) = (opened.size, opened.consumed.clone(), opened.hash.clone());
     let mut chunker = Chunker::new(opened.reader, CHUNK_BYTES, MAX_LINE_BYTES);
     let mut out = LogOutcome::default();
@@ -113,8 +116,7 @@ pub fn ingest(
             return Err(src_err(format!("cannot be read: {e}")));
         }
         // An empty file is a file with no events.
-        let h = std::mem::take(&mut *hash.lock().expect("not poisoned"));
-        out.content_sha256 = Some(hex::encode(h.finalize()));
+        out.content_sha256 = hash.map(finish_hash);
         return Ok(out);
     };
     let (format, parser) = choose_format(&first, spec, &opts).map_err(src_err)?;
@@ -261,8 +263,7 @@ pub fn ingest(
     out.bytes = chunker.bytes;
     // Whole only if every byte went through the reader: a decoder may stop before the end.
     if chunker.error.is_none() && consumed.load(Ordering::Relaxed) == size {
-        let h = std::mem::take(&mut *hash.lock().expect("not poisoned"));
-        out.content_sha256 = Some(hex::encode(h.finalize()));
+        out.content_sha256 = hash.map(finish_hash);
     }
     if let Some(e) = chunker.error.take() {
         let msg = format!(
@@ -282,6 +283,11 @@ pub fn ingest(
         cb(size, size);
     }
     Ok(out)
+}
+
+fn finish_hash(h: std::sync::Arc<Mutex<sha2::Sha256>>) -> String {
+    let h = std::mem::take(&mut *h.lock().expect("not poisoned"));
+    hex::encode(h.finalize())
 }
 
 /// The time year-less syslog stamps must not pass: configured, or the file's mtime.

@@ -21,14 +21,16 @@ pub enum Compression {
 struct Counting<R> {
     inner: R,
     read: Arc<AtomicU64>,
-    hash: Arc<Mutex<Sha256>>,
+    hash: Option<Arc<Mutex<Sha256>>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
-        self.hash.lock().expect("not poisoned").update(&buf[..n]);
+        if let Some(h) = &self.hash {
+            h.lock().expect("not poisoned").update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -40,13 +42,14 @@ pub struct Opened {
     pub size: u64,
     /// Bytes of the file consumed so far.
     pub consumed: Arc<AtomicU64>,
-    /// SHA-256 of the bytes consumed so far: of the whole file once it has been read to its end.
-    pub hash: Arc<Mutex<Sha256>>,
+    /// SHA-256 of the bytes consumed so far, when asked for: of the whole file once it has
+    /// been read to its end.
+    pub hash: Option<Arc<Mutex<Sha256>>>,
 }
 
 /// Opens a file, decompressing by its first bytes (not its name: rotated logs are often
 /// misnamed).
-pub fn open(path: &Path) -> io::Result<Opened> {
+pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
     let mut f = File::open(path)?;
     let size = f.metadata()?.len();
     let mut magic = [0u8; 4];
@@ -59,7 +62,7 @@ pub fn open(path: &Path) -> io::Result<Opened> {
     }
     let f = File::open(path)?;
     let consumed = Arc::new(AtomicU64::new(0));
-    let hash = Arc::new(Mutex::new(Sha256::new()));
+    let hash = hash.then(|| Arc::new(Mutex::new(Sha256::new())));
     let counting = BufReader::with_capacity(
         1 << 20,
         Counting {

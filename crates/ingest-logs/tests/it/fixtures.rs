@@ -306,3 +306,13 @@ fn ip_addresses_leave_syslog_messages() {
         "Failed password for invalid user admin from [ip] port 51532 ssh2"
     );
 }
+
+#[test]
+fn the_content_hash_taken_while_reading_is_the_files_sha256() {
+    use sha2::{Digest, Sha256};
+    let f = fixture("access.log");
+    let want = hex::encode(Sha256::digest(std::fs::read(&f).unwrap()));
+    let spec: LogSpec = toml::from_str("files = 'x'\nkommun_kod = '0180'").unwrap();
+    let (out, _) = ingest(&f, &spec);
+    assert_eq!(out.content_sha256.as_deref(), Some(want.as_str()));
+}

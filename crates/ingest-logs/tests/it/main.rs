@@ -171,6 +171,7 @@ pub fn try_ingest(path: &Path, spec: &LogSpec) -> (Result<LogOutcome, LogError>,
         pseudonymiser: &p,
         cache: &cache,
         progress: None,
+        hash_content: true,
     };
     let mut sink = MemorySink::default();
     let out = friktion_ingest_logs::ingest(path, "test/source.log", spec, &ctx, &mut sink);
