@@ -1,6 +1,6 @@
 //! One log file, from bytes to the sink: chunks parsed in parallel, results in input order.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
@@ -54,7 +54,6 @@ pub struct LogOutcome {
     /// Events the catalogue could not place in a system.
     pub events_without_system: i64,
     pub quarantine: Vec<QuarantineRow>,
-    pub days: BTreeSet<NaiveDate>,
     /// Bytes after decompression.
     pub bytes: u64,
     /// Set when the input broke off (a truncated or corrupt compressed file): what was read
@@ -216,7 +215,6 @@ pub fn ingest(
                 out.values_nulled += r.nulled;
                 out.events_without_system += r.without_system;
                 dropped += r.unlisted;
-                out.days.extend(r.by_day.keys().copied());
                 for q in r.quarantine {
                     if out.quarantine.len() < QUARANTINE_CAP {
                         out.quarantine.push(q);

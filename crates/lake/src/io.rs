@@ -178,18 +178,8 @@ pub fn read_dir(
     Ok(out)
 }
 
-/// Reads only the named columns of the given files (partition columns are not in files).
-pub fn read_columns(files: &[PathBuf], columns: &[&str]) -> Result<Vec<RecordBatch>> {
-    let mut out = Vec::new();
-    for_each_batch(files, columns, |b| {
-        out.push(b);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-/// Calls `f` with each batch of the named columns of the given files, in order, holding one
-/// batch at a time.
+/// Calls `each` with each batch of the named columns of the given files (partition columns
+/// are not in files), in order, holding one batch at a time.
 pub fn for_each_batch(
     files: &[PathBuf],
     columns: &[&str],
