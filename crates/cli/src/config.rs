@@ -25,6 +25,23 @@ struct Raw {
     systems: Option<PathBuf>,
     #[serde(default)]
     logs: Vec<LogSpec>,
+    /// The key-factor catalogue, relative to this file; required when project mappings name
+    /// factors.
+    key_factors: Option<PathBuf>,
+    #[serde(default)]
+    projects: Vec<ProjectSource>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSource {
+    /// A glob, relative to root.
+    pub files: String,
+    /// The mapping file, relative to the config's directory.
+    pub mapping: PathBuf,
+    /// The date the export describes. Projects not live by then are censored at it, and a
+    /// stage dated later is an error. YYYY-MM-DD; by default the day the file was last modified.
+    pub data_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +96,8 @@ pub struct Config {
     pub survey: Vec<SurveySource>,
     pub systems: Option<PathBuf>,
     pub logs: Vec<LogSpec>,
+    pub key_factors: Option<PathBuf>,
+    pub projects: Vec<ProjectSource>,
     /// The directory of the config file, against which instruments are resolved.
     pub dir: PathBuf,
 }
@@ -125,6 +144,15 @@ impl Config {
             survey: raw.survey,
             systems: raw.systems.map(|s| dir.join(s)),
             logs: raw.logs,
+            key_factors: raw.key_factors.map(|k| dir.join(k)),
+            projects: raw
+                .projects
+                .into_iter()
+                .map(|p| ProjectSource {
+                    mapping: dir.join(&p.mapping),
+                    ..p
+                })
+                .collect(),
             root,
             dir,
         })

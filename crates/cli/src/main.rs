@@ -6,6 +6,7 @@ mod instrument;
 mod reference_tables;
 mod run;
 mod run_logs;
+mod run_projects;
 mod synth;
 
 use std::path::PathBuf;

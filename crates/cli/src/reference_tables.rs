@@ -27,18 +27,14 @@ pub fn load(
         bytes.extend(std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?);
     }
     let name = cfg.source_name(&cfg.reference);
-    let mut entry = LedgerEntry {
-        source_file: name.clone(),
-        source_kind: "reference".into(),
-        content_hash: content_hash(&bytes),
-        config_hash: content_hash(REFERENCE_VERSION.as_bytes()),
-        rows_read: 0,
-        rows_written: 0,
-        rows_quarantined: 0,
-        action: "ingested".into(),
-        run_id: run_id.to_string(),
-        ingested_at: now,
-    };
+    let mut entry = LedgerEntry::new(
+        &name,
+        "reference",
+        content_hash(&bytes),
+        content_hash(REFERENCE_VERSION.as_bytes()),
+        run_id,
+        now,
+    );
     let last = ledger.last_load(&name);
     let unchanged = last.is_some_and(|l| {
         l.content_hash == entry.content_hash && l.config_hash == entry.config_hash

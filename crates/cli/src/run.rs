@@ -19,6 +19,7 @@ use friktion_report::html::{RunInfo, SourceLine};
 use crate::config::Config;
 use crate::reference_tables;
 use crate::run_logs::{self, LogsCtx};
+use crate::run_projects::{self, ProjectsCtx};
 use friktion_ingest_logs::{Catalog, PseudonymCache};
 
 /// Bumped when ingest logic changes in a way that should reload every source.
@@ -192,6 +193,43 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             run_logs::friction_model(&lake, &catalog).context("the log friction model")?;
         lap(&mut s, "log model");
     }
+    let kf = match &cfg.key_factors {
+        Some(path) => {
+            let (kf, e) = run_projects::key_factors(&lake, &ledger, &cfg, path, &s.run_id, now)?;
+            seen.push(e.source_file.clone());
+            s.sources.push(line(&e));
+            Some(kf)
+        }
+        None => None,
+    };
+    let pctx = ProjectsCtx {
+        lake: &lake,
+        ledger: &ledger,
+        reference: &reference,
+        run_id: &s.run_id,
+        quiet: args.quiet,
+        now,
+    };
+    for spec in &cfg.projects {
+        let m = run_projects::mapping(spec, kf.as_ref())?;
+        for file in cfg.glob(&spec.files)? {
+            let name = cfg.source_name(&file);
+            seen.push(name.clone());
+            match run_projects::project_file(&pctx, spec, &m, &file, &name) {
+                Ok(l) => s.sources.push(l),
+                Err(e) => {
+                    let msg = crate::describe(&e);
+                    if !args.quiet {
+                        eprintln!("error: {name}: {msg}");
+                    }
+                    s.failed_sources.push((name, msg));
+                }
+            }
+        }
+    }
+    if kf.is_some() || !cfg.projects.is_empty() {
+        lap(&mut s, "projects");
+    }
     s.vanished = ledger
         .known_sources()
         .into_iter()
@@ -230,7 +268,8 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         sources: s.sources.clone(),
         min_cell: cfg.privacy.min_cell,
     };
-    s.report = Some(friktion_report::write_index(&out, &info, &rows)?);
+    let ttg = friktion_report::outcomes::time_to_go_live(&lake.read_mart("time_to_go_live")?)?;
+    s.report = Some(friktion_report::write_index(&out, &info, &rows, &ttg)?);
     lap(&mut s, "report");
     Ok(s)
 }
@@ -274,18 +313,14 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
         .as_bytes(),
     );
     let last = c.ledger.last_load(name);
-    let mut entry = LedgerEntry {
-        source_file: name.to_string(),
-        source_kind: "survey".into(),
-        content_hash: hash.clone(),
-        config_hash: config_hash.clone(),
-        rows_read: 0,
-        rows_written: 0,
-        rows_quarantined: 0,
-        action: "ingested".into(),
-        run_id: c.run_id.to_string(),
-        ingested_at: c.now,
-    };
+    let mut entry = LedgerEntry::new(
+        name,
+        "survey",
+        hash.clone(),
+        config_hash.clone(),
+        c.run_id,
+        c.now,
+    );
     let key = source_key(name);
     if last.is_some_and(|l| l.content_hash == hash && l.config_hash == config_hash) {
         entry.action = "skipped".into();

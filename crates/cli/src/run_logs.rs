@@ -71,18 +71,7 @@ fn file_hash(path: &Path) -> std::io::Result<String> {
 }
 
 fn ledger_entry(c: &LogsCtx<'_>, name: &str, hash: String, config_hash: String) -> LedgerEntry {
-    LedgerEntry {
-        source_file: name.to_string(),
-        source_kind: "logs".into(),
-        content_hash: hash,
-        config_hash,
-        rows_read: 0,
-        rows_written: 0,
-        rows_quarantined: 0,
-        action: "ingested".into(),
-        run_id: c.run_id.to_string(),
-        ingested_at: c.now,
-    }
+    LedgerEntry::new(name, "logs", hash, config_hash, c.run_id, c.now)
 }
 
 pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Result<LogFile> {

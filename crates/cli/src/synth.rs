@@ -45,7 +45,7 @@ pub struct SynthArgs {
     #[arg(long)]
     log_web_syslog: bool,
     /// Implementation projects per municipality (0: none).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 20)]
     projects: usize,
 }
 

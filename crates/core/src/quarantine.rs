@@ -1,8 +1,9 @@
 //! Quarantine records: every input row or value that did not make it into a table, and why.
 //!
-//! Two actions exist. `RowRejected`: the row is not in the table (say, no respondent id).
+//! Three actions exist. `RowRejected`: the row is not in the table (say, no respondent id).
 //! `ValueNulled`: the row is, with this one value missing (say, an unknown Likert label).
-//! Either way the record names the file, the line, the field and the raw text, so an analyst
+//! `RowFlagged`: the row is, whole, but marked unfit for some measures.
+//! Every record names the file, the line, the field and the raw text, so an analyst
 //! can fix the source. Raw text is redacted and bounded, since rejected input is still input.
 
 use std::sync::Arc;
@@ -19,6 +20,9 @@ pub const RAW_VALUE_MAX_CHARS: usize = 200;
 pub enum Action {
     RowRejected,
     ValueNulled,
+    /// The row is loaded as it is, but marked unfit for some measures (say, a project whose
+    /// stage dates are out of order is left out of time to go-live).
+    RowFlagged,
 }
 
 impl Action {
@@ -26,6 +30,7 @@ impl Action {
         match self {
             Action::RowRejected => "row_rejected",
             Action::ValueNulled => "value_nulled",
+            Action::RowFlagged => "row_flagged",
         }
     }
 }

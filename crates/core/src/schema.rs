@@ -30,6 +30,8 @@ pub enum LakeTable {
     ProjectStage,
     ProjectFactor,
     ProjectQuarantine,
+    KeyFactor,
+    KeyFactorItem,
     Ledger,
 }
 
@@ -65,7 +67,7 @@ impl TableDef {
 }
 
 impl LakeTable {
-    pub const ALL: [LakeTable; 13] = [
+    pub const ALL: [LakeTable; 15] = [
         LakeTable::Municipality,
         LakeTable::County,
         LakeTable::SurveyResponse,
@@ -78,6 +80,8 @@ impl LakeTable {
         LakeTable::ProjectStage,
         LakeTable::ProjectFactor,
         LakeTable::ProjectQuarantine,
+        LakeTable::KeyFactor,
+        LakeTable::KeyFactorItem,
         LakeTable::Ledger,
     ];
 
@@ -173,6 +177,20 @@ impl LakeTable {
                 "one rejected row or value",
                 &[],
                 quarantine_fields,
+            ),
+            KeyFactor => (
+                "key_factor",
+                "The key-factor catalogue (pipelines/key_factors.toml): names and descriptions in Swedish and English.",
+                "one row per key factor",
+                &[],
+                key_factor_fields,
+            ),
+            KeyFactorItem => (
+                "key_factor_item",
+                "Survey items read as evidence on a key factor, from the catalogue.",
+                "key factor × survey item",
+                &[],
+                key_factor_item_fields,
             ),
             Ledger => (
                 "_ledger",
@@ -354,7 +372,13 @@ fn project_fields() -> Vec<Field> {
         f64("cost_actual_sek"),
         i64("users_target"),
         i64("users_reached"),
+        // The stage the export gives as current, in the stage vocabulary.
         utf8("status", true),
+        // The date the records describe: projects not live by then are censored at it.
+        date("data_date", false),
+        // Why the timeline cannot be used for time measures (dates out of order, live without
+        // a decision); null when it can. The project still counts in the funnel and budgets.
+        utf8("timeline_issue", true),
     ];
     f.extend(lineage());
     f
@@ -380,6 +404,25 @@ fn project_factor_fields() -> Vec<Field> {
     ];
     f.extend(lineage());
     f
+}
+
+fn key_factor_fields() -> Vec<Field> {
+    vec![
+        utf8("factor_id", false),
+        Field::new("position", DataType::Int32, false),
+        utf8("name_sv", false),
+        utf8("name_en", false),
+        utf8("description_sv", false),
+        utf8("description_en", false),
+        utf8("enabling_sv", true),
+        utf8("restricting_sv", true),
+        utf8("enabling_en", true),
+        utf8("restricting_en", true),
+    ]
+}
+
+fn key_factor_item_fields() -> Vec<Field> {
+    vec![utf8("factor_id", false), utf8("item_id", false)]
 }
 
 fn ledger_fields() -> Vec<Field> {

@@ -74,33 +74,7 @@ pub struct Item {
     pub values: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceFormat {
-    /// "auto", ";", ",", "tab".
-    #[serde(default = "auto")]
-    pub delimiter: String,
-    /// "auto" (UTF-8, else Windows-1252), "utf-8", "windows-1252", "latin-1".
-    #[serde(default = "auto")]
-    pub encoding: String,
-    /// 1-based row of the header.
-    #[serde(default = "one")]
-    pub header_row: usize,
-    #[serde(default = "stockholm")]
-    pub timezone: String,
-    /// For workbooks: the sheet to read (default: the first).
-    pub sheet: Option<String>,
-}
-
-fn auto() -> String {
-    "auto".into()
-}
-fn one() -> usize {
-    1
-}
-fn stockholm() -> String {
-    "Europe/Stockholm".into()
-}
+pub use friktion_tabular::SourceFormat;
 
 /// A band of minutes as answered: its bounds and the value that stands for it.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]

@@ -7,10 +7,11 @@
 pub mod check;
 pub mod ingest;
 pub mod instrument;
-pub mod read;
-pub mod sheet;
 pub mod values;
 pub mod weights;
+
+// Table reading lives in friktion-tabular; these paths are kept for callers of this crate.
+pub use friktion_tabular::{read, sheet};
 
 pub use ingest::{Context, SurveyError, SurveyOutput, SurveySource, ingest};
 pub use instrument::{Instrument, InstrumentError};

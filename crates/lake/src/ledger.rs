@@ -30,6 +30,32 @@ pub struct LedgerEntry {
     pub ingested_at: DateTime<Utc>,
 }
 
+impl LedgerEntry {
+    /// A source about to be loaded: action "ingested" and no rows yet; the caller fills in
+    /// the counts, or marks it "replaced" or "skipped".
+    pub fn new(
+        source_file: &str,
+        source_kind: &str,
+        content_hash: String,
+        config_hash: String,
+        run_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            source_file: source_file.to_string(),
+            source_kind: source_kind.to_string(),
+            content_hash,
+            config_hash,
+            rows_read: 0,
+            rows_written: 0,
+            rows_quarantined: 0,
+            action: "ingested".into(),
+            run_id: run_id.to_string(),
+            ingested_at: now,
+        }
+    }
+}
+
 /// Every ledger row in the lake, with the last load of each source at hand.
 #[derive(Debug, Default)]
 pub struct Ledger {

@@ -5,6 +5,7 @@
 
 pub mod model;
 pub mod session;
+pub mod survival;
 
 pub use model::{Model, ModelError, ModelRun, load_models, run_models};
 pub use session::{LakeSession, SessionOptions};

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 use friktion_lake::Lake;
 
@@ -203,7 +204,13 @@ pub async fn run_models(
         let run = async {
             let df = session.context().sql(&m.sql).await?;
             let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-            let batches = df.collect().await?;
+            let batches = df
+                .collect()
+                .await?
+                .iter()
+                .map(|b| plain_strings(&schema, b))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(datafusion::error::DataFusionError::from)?;
             // One batch, one file: the bytes then depend only on the rows, not on how the
             // engine happened to split them.
             let one = concat_batches(&schema, &batches)
@@ -223,6 +230,28 @@ pub async fn run_models(
         runs.push(run);
     }
     Ok(runs)
+}
+
+/// The batch with string views cast to plain strings, as the schema declares: every mart then
+/// stores Utf8 whatever plan made it (a union of literals and Parquet strings can yield views
+/// under a logical Utf8 type), and readers and later models see one type.
+fn plain_strings(
+    schema: &arrow::datatypes::SchemaRef,
+    b: &RecordBatch,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let cols = b
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            if c.data_type() == f.data_type() {
+                Ok(c.clone())
+            } else {
+                arrow::compute::cast(c, f.data_type())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema.clone(), cols)
 }
 
 #[cfg(test)]

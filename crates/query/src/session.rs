@@ -40,11 +40,20 @@ impl LakeSession {
     pub async fn open(lake: &Lake, opts: &SessionOptions) -> Result<Self, QueryError> {
         let config = SessionConfig::new()
             .with_target_partitions(opts.target_partitions)
-            .with_information_schema(true);
+            .with_information_schema(true)
+            // Marts read back as plain Utf8, as the lake tables are declared: a model that
+            // unions a mart's strings with literals would otherwise mix Utf8View and Utf8.
+            .set_bool(
+                "datafusion.execution.parquet.schema_force_view_types",
+                false,
+            );
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(opts.memory_limit_bytes, 1.0)
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
+        for f in crate::survival::aggregates() {
+            ctx.register_udaf(f);
+        }
         let mut s = Self {
             ctx,
             lake: lake.clone(),
@@ -61,6 +70,12 @@ impl LakeSession {
                     .collect();
                 s.register(def.name, &dir, parts, Some(def.file_schema()))
                     .await?;
+            } else {
+                // A table no source has filled yet is empty, not missing: a model over it
+                // gives no rows instead of failing a run that has no projects (or no logs).
+                let empty = datafusion::datasource::MemTable::try_new(def.schema(), vec![vec![]])?;
+                s.ctx.register_table(def.name, Arc::new(empty))?;
+                s.tables.push(def.name.to_string());
             }
         }
         for m in lake.marts()? {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::chart::{Bar, bars_with_intervals};
 use crate::format::{SUPPRESSED, esc, sv_number, sv_opt};
+use crate::outcomes::TimeToGoLive;
 use crate::{KommunFriction, ReportError, write_file};
 
 /// What the run did, for the page's colophon.
@@ -53,6 +54,7 @@ pub fn write_index(
     dir: &Path,
     run: &RunInfo,
     rows: &[KommunFriction],
+    time_to_go_live: &[TimeToGoLive],
 ) -> Result<PathBuf, ReportError> {
     let mut by_wave: BTreeMap<&str, Vec<&KommunFriction>> = BTreeMap::new();
     for r in rows {
@@ -69,6 +71,7 @@ pub fn write_index(
     for (wave, rows) in by_wave.iter().rev() {
         body.push_str(&wave_section(wave, rows, run.min_cell)?);
     }
+    body.push_str(&crate::outcomes::section(time_to_go_live, run.min_cell));
     body.push_str(&colophon(run));
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n\

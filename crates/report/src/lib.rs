@@ -6,6 +6,7 @@
 pub mod chart;
 pub mod format;
 pub mod html;
+pub mod outcomes;
 
 use std::path::{Path, PathBuf};
 
@@ -50,15 +51,19 @@ pub struct KommunFriction {
 pub fn kommun_friction(batches: &[RecordBatch]) -> Result<Vec<KommunFriction>, ReportError> {
     let mut out = Vec::new();
     for b in batches {
-        let s = |c: &str| string_values(b, c);
+        let m = Mart {
+            name: "friction_by_kommun",
+            batch: b,
+        };
+        let s = |c: &str| m.strings(c);
         let (waves, codes, names, lans) = (
             s("wave_id")?,
             s("kommun_kod")?,
             s("kommun_name")?,
             s("lan_name")?,
         );
-        let n = int_values(b, "n")?;
-        let f = |c: &str| float_values(b, c);
+        let n = m.ints("n")?;
+        let f = |c: &str| m.floats(c);
         let (mean, lo, hi, n_eff) = (f("mean_minutes")?, f("ci_low")?, f("ci_high")?, f("n_eff")?);
         for i in 0..b.num_rows() {
             out.push(KommunFriction {
@@ -77,52 +82,53 @@ pub fn kommun_friction(batches: &[RecordBatch]) -> Result<Vec<KommunFriction>, R
     Ok(out)
 }
 
-fn col_err(column: &str, expected: &'static str) -> ReportError {
-    ReportError::Column {
-        mart: "friction_by_kommun".into(),
-        column: column.into(),
-        expected,
+/// A mart's batch, read column by column; a missing or mistyped column names the mart.
+pub(crate) struct Mart<'a> {
+    pub name: &'static str,
+    pub batch: &'a RecordBatch,
+}
+
+impl Mart<'_> {
+    fn err(&self, column: &str, expected: &'static str) -> ReportError {
+        ReportError::Column {
+            mart: self.name.into(),
+            column: column.into(),
+            expected,
+        }
     }
-}
 
-fn string_values(b: &RecordBatch, c: &str) -> Result<Vec<Option<String>>, ReportError> {
-    let a = b.column_by_name(c).ok_or_else(|| col_err(c, "a string"))?;
-    let v: Vec<Option<String>> = match a.data_type() {
-        DataType::Utf8 => a
-            .as_string::<i32>()
+    pub(crate) fn strings(&self, c: &str) -> Result<Vec<Option<String>>, ReportError> {
+        let a = self
+            .batch
+            .column_by_name(c)
+            .ok_or_else(|| self.err(c, "a string"))?;
+        let a = arrow::compute::cast(a, &DataType::Utf8).map_err(|_| self.err(c, "a string"))?;
+        Ok(a.as_string::<i32>()
             .iter()
             .map(|s| s.map(String::from))
-            .collect(),
-        DataType::LargeUtf8 => a
-            .as_string::<i64>()
-            .iter()
-            .map(|s| s.map(String::from))
-            .collect(),
-        DataType::Utf8View => a
-            .as_string_view()
-            .iter()
-            .map(|s| s.map(String::from))
-            .collect(),
-        _ => return Err(col_err(c, "a string")),
-    };
-    Ok(v)
-}
+            .collect())
+    }
 
-fn int_values(b: &RecordBatch, c: &str) -> Result<Vec<Option<i64>>, ReportError> {
-    let a = b
-        .column_by_name(c)
-        .ok_or_else(|| col_err(c, "an integer"))?;
-    let a = arrow::compute::cast(a, &DataType::Int64).map_err(|_| col_err(c, "an integer"))?;
-    Ok(a.as_primitive::<Int64Type>().iter().collect())
-}
+    pub(crate) fn ints(&self, c: &str) -> Result<Vec<Option<i64>>, ReportError> {
+        let a = self
+            .batch
+            .column_by_name(c)
+            .ok_or_else(|| self.err(c, "an integer"))?;
+        let a = arrow::compute::cast(a, &DataType::Int64).map_err(|_| self.err(c, "an integer"))?;
+        Ok(a.as_primitive::<Int64Type>().iter().collect())
+    }
 
-fn float_values(b: &RecordBatch, c: &str) -> Result<Vec<Option<f64>>, ReportError> {
-    let a = b.column_by_name(c).ok_or_else(|| col_err(c, "a number"))?;
-    let a = arrow::compute::cast(a, &DataType::Float64).map_err(|_| col_err(c, "a number"))?;
-    let a = a.as_primitive::<Float64Type>();
-    Ok((0..a.len())
-        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
-        .collect())
+    pub(crate) fn floats(&self, c: &str) -> Result<Vec<Option<f64>>, ReportError> {
+        let a = self
+            .batch
+            .column_by_name(c)
+            .ok_or_else(|| self.err(c, "a number"))?;
+        let a = arrow::compute::cast(a, &DataType::Float64).map_err(|_| self.err(c, "a number"))?;
+        let a = a.as_primitive::<Float64Type>();
+        Ok((0..a.len())
+            .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+            .collect())
+    }
 }
 
 pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {

@@ -115,6 +115,15 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         .iter()
         .map(|b| b.num_rows() as i64)
         .sum::<i64>();
+    let project_rejected = strings(
+        &lake
+            .read_table(&LakeTable::ProjectQuarantine.def())
+            .unwrap(),
+        "action",
+    )
+    .iter()
+    .filter(|a| a.as_deref() == Some("row_rejected"))
+    .count() as i64;
     assert!(counts["it_event"] > 5000, "{counts:?}");
     assert_eq!(
         rows_in,
@@ -124,6 +133,9 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
             + rejected
             + counts["it_event"]
             + log_rejected
+            + counts["key_factor"]
+            + counts["project"]
+            + project_rejected
     );
     assert!(rejected > 0, "the bundled sample has realistic defects");
     // Both instruments' files are in the lake: the Vision CSVs and the staff-survey workbooks.

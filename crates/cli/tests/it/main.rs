@@ -4,6 +4,7 @@ mod e2e;
 mod instrument;
 mod interop;
 mod logs;
+mod outcomes;
 mod sources;
 mod survival;
 mod weighted;
@@ -34,6 +35,7 @@ impl Project {
             "sample-data/survey",
             "sample-data/population",
             "sample-data/logs",
+            "sample-data/projects",
         ] {
             copy_dir(&ws.join(d), &dir.path().join(d));
         }

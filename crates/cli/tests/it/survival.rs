@@ -1,9 +1,10 @@
 //! friktion's Kaplan–Meier and log-rank against lifelines (PyPI) on the same data: the curves,
-//! medians, quartiles and test statistics must agree to 1e-6.
+//! medians, quartiles, test statistics and Cox hazard ratios must agree to 1e-6.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use friktion_outcomes::cox;
 use friktion_outcomes::survival::{KaplanMeier, log_rank};
 
 use crate::interop::python;
@@ -35,10 +36,17 @@ fn opt(v: &serde_json::Value) -> Option<f64> {
     v.as_f64()
 }
 
-#[test]
-fn kaplan_meier_and_log_rank_agree_with_lifelines() {
-    let (da, oa) = group(7, 180, 400.0);
-    let (db, ob) = group(11, 140, 600.0);
+/// A JSON array of numbers.
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+/// lifelines' answers (python/survival_check.py) for two groups.
+pub fn lifelines(da: &[f64], oa: &[bool], db: &[f64], ob: &[bool]) -> serde_json::Value {
     let input = serde_json::json!({
         "a": {"durations": da, "observed": oa},
         "b": {"durations": db, "observed": ob},
@@ -62,23 +70,19 @@ fn kaplan_meier_and_log_rank_agree_with_lifelines() {
         "survival_check.py failed:\n{}",
         text(&out.stderr)
     );
-    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn kaplan_meier_log_rank_and_cox_agree_with_lifelines() {
+    let (da, oa) = group(7, 180, 400.0);
+    let (db, ob) = group(11, 140, 600.0);
+    let theirs = lifelines(&da, &oa, &db, &ob);
 
     for (name, d, o) in [("a", &da, &oa), ("b", &db, &ob)] {
         let km = KaplanMeier::fit(d, o).unwrap();
         let t = &theirs[name];
-        let times: Vec<f64> = t["times"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        let surv: Vec<f64> = t["survival"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
+        let (times, surv) = (floats(&t["times"]), floats(&t["survival"]));
         assert_eq!(km.times, times, "{name}: the curve's times");
         for (i, (s, l)) in km.survival.iter().zip(&surv).enumerate() {
             close(*s, *l, &format!("{name}: S(t) at {}", times[i]));
@@ -105,4 +109,27 @@ fn kaplan_meier_and_log_rank_agree_with_lifelines() {
     );
     // The groups were drawn with different scales: the test must see it.
     assert!(r.p_value < 0.05, "{r:?}");
+    let x: Vec<f64> = da
+        .iter()
+        .map(|_| 1.0)
+        .chain(db.iter().map(|_| 0.0))
+        .collect();
+    let times: Vec<f64> = da.iter().chain(&db).copied().collect();
+    let observed: Vec<bool> = oa.iter().chain(&ob).copied().collect();
+    let c = cox::fit(&times, &observed, &x).unwrap();
+    let t = &theirs["cox"];
+    for (ours, key) in [
+        (c.hazard_ratio, "hazard_ratio"),
+        (c.lower, "lower"),
+        (c.upper, "upper"),
+        (c.p_value, "p_value"),
+    ] {
+        let l = t[key].as_f64().unwrap();
+        assert!(
+            (ours - l).abs() <= 1e-6 * l.abs().max(1.0),
+            "Cox {key}: friktion {ours}, lifelines {l}"
+        );
+    }
+    // Group a goes live faster (a smaller scale): its hazard of going live is higher.
+    assert!(c.hazard_ratio > 1.0, "{c:?}");
 }

@@ -1,6 +1,6 @@
 //! From bytes to header and records: encoding, delimiter, and the header row.
 
-use crate::instrument::SourceFormat;
+use crate::SourceFormat;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
