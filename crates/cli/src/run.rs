@@ -193,41 +193,16 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             run_logs::friction_model(&lake, &catalog).context("the log friction model")?;
         lap(&mut s, "log model");
     }
-    let kf = match &cfg.key_factors {
-        Some(path) => {
-            let (kf, e) = run_projects::key_factors(&lake, &ledger, &cfg, path, &s.run_id, now)?;
-            seen.push(e.source_file.clone());
-            s.sources.push(line(&e));
-            Some(kf)
-        }
-        None => None,
-    };
+    let run_id = s.run_id.clone();
     let pctx = ProjectsCtx {
         lake: &lake,
         ledger: &ledger,
         reference: &reference,
-        run_id: &s.run_id,
+        run_id: &run_id,
         quiet: args.quiet,
         now,
     };
-    for spec in &cfg.projects {
-        let m = run_projects::mapping(spec, kf.as_ref())?;
-        for file in cfg.glob(&spec.files)? {
-            let name = cfg.source_name(&file);
-            seen.push(name.clone());
-            match run_projects::project_file(&pctx, spec, &m, &file, &name) {
-                Ok(l) => s.sources.push(l),
-                Err(e) => {
-                    let msg = crate::describe(&e);
-                    if !args.quiet {
-                        eprintln!("error: {name}: {msg}");
-                    }
-                    s.failed_sources.push((name, msg));
-                }
-            }
-        }
-    }
-    if kf.is_some() || !cfg.projects.is_empty() {
+    if run_projects::all(&pctx, &cfg, &mut s, &mut seen)? {
         lap(&mut s, "projects");
     }
     s.vanished = ledger

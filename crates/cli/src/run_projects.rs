@@ -15,6 +15,7 @@ use friktion_outcomes::factors::KeyFactors;
 use friktion_report::html::SourceLine;
 
 use crate::config::{self, Config};
+use crate::run::{Summary, line};
 
 /// Bumped when project ingest changes in a way that should reload every export.
 const PROJECT_INGEST_VERSION: &str = "project-ingest-1";
@@ -238,4 +239,60 @@ pub fn project_file(
         values_nulled: out.values_nulled,
         ..crate::run::line(&e)
     })
+}
+
+/// Loads the catalogue and every [[projects]] export. A bad catalogue, mapping or file fails
+/// alone (reported, exit status 2) and the run goes on. True when there was anything to do.
+pub fn all(
+    c: &ProjectsCtx<'_>,
+    cfg: &Config,
+    s: &mut Summary,
+    seen: &mut Vec<String>,
+) -> Result<bool> {
+    let fail = |s: &mut Summary, name: String, e: &anyhow::Error| {
+        let msg = crate::describe(e);
+        if !c.quiet {
+            eprintln!("error: {name}: {msg}");
+        }
+        s.failed_sources.push((name, msg));
+    };
+    let kf = match &cfg.key_factors {
+        Some(path) => {
+            seen.push(cfg.source_name(path));
+            match key_factors(c.lake, c.ledger, cfg, path, c.run_id, c.now) {
+                Ok((kf, e)) => {
+                    s.sources.push(line(&e));
+                    Some(kf)
+                }
+                Err(e) => {
+                    fail(s, cfg.source_name(path), &e);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    for spec in &cfg.projects {
+        let files = cfg.glob(&spec.files)?;
+        let names: Vec<String> = files.iter().map(|f| cfg.source_name(f)).collect();
+        seen.extend(names.iter().cloned());
+        let m = match mapping(spec, kf.as_ref()) {
+            Ok(m) => m,
+            Err(e) => {
+                // Without its mapping no file of the source can be read; what they gave
+                // before stays in the lake until the mapping is fixed.
+                for name in names {
+                    fail(s, name, &e);
+                }
+                continue;
+            }
+        };
+        for (file, name) in files.iter().zip(names) {
+            match project_file(c, spec, &m, file, &name) {
+                Ok(l) => s.sources.push(l),
+                Err(e) => fail(s, name, &e),
+            }
+        }
+    }
+    Ok(cfg.key_factors.is_some() || !cfg.projects.is_empty())
 }

@@ -443,3 +443,30 @@ fn bad_dates_and_unknown_labels_are_quarantined_and_the_run_goes_on() {
             .any(|r| r["project_id"] == "D-2" || r["project_id"] == "D-3")
     );
 }
+
+#[test]
+fn a_broken_mapping_fails_its_source_alone_and_keeps_the_last_good_load() {
+    let p = Project::new();
+    assert_ok(&p.run());
+    let before = table(&p, LakeTable::Project).len();
+    let mapping = p.path().join("pipelines/projects/portfolio.toml");
+    let text_before = std::fs::read_to_string(&mapping).unwrap();
+    std::fs::write(
+        &mapping,
+        text_before.replace("\"NF01\" = \"ledarskap\"", "\"NF01\" = \"ledarskapp\""),
+    )
+    .unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("sample-data/projects/projects.csv")
+            && err.contains("'ledarskapp': no such factor in the key-factor catalogue"),
+        "{err}"
+    );
+    // The rest of the run happened: marts and report were rebuilt from what the lake holds.
+    assert_eq!(table(&p, LakeTable::Project).len(), before);
+    assert!(text(&o.stdout).contains("time_to_go_live"));
+    std::fs::write(&mapping, text_before).unwrap();
+    assert_ok(&p.run());
+}
