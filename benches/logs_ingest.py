@@ -48,7 +48,8 @@ def ensure_readers():
         pass
     venv = os.path.join(ROOT, ".venv")
     py = os.path.join(venv, "bin", "python")
-    if os.path.realpath(sys.executable) == os.path.realpath(py):
+    # The venv's python links to the system's, so compare prefixes, not executables.
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         sys.exit("duckdb/polars are missing from .venv: pip install -r python/requirements.txt")
     if not os.path.exists(py):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)

@@ -35,8 +35,39 @@ pub enum ProjectError {
 #[derive(Debug, Clone, Default)]
 pub struct RawRecord {
     pub line: i64,
-    pub fields: HashMap<String, String>,
+    /// Column name, as written and lower-cased → index in `values`; shared by every record of
+    /// a table.
+    pub names: Arc<HashMap<String, usize>>,
+    pub values: Vec<String>,
     pub stages: Vec<StageCell>,
+}
+
+impl RawRecord {
+    /// A record with its own column names (a JSON object's keys).
+    pub fn from_pairs(line: i64, pairs: Vec<(String, String)>) -> Self {
+        let mut names = HashMap::with_capacity(pairs.len());
+        let mut values = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            names.entry(k.to_lowercase()).or_insert(values.len());
+            names.entry(k).or_insert(values.len());
+            values.push(v);
+        }
+        Self {
+            line,
+            names: Arc::new(names),
+            values,
+            stages: vec![],
+        }
+    }
+
+    /// The value of a column, named in any case.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        let i = match self.names.get(column) {
+            Some(i) => *i,
+            None => *self.names.get(&column.to_lowercase())?,
+        };
+        self.values.get(i).map(String::as_str)
+    }
 }
 
 /// A stage date as the export has it: the field it sits in, the stage label, the raw date.
@@ -116,19 +147,34 @@ fn read(bytes: &[u8], m: &Mapping) -> Result<(Vec<RawRecord>, &'static str), Pro
         let text = std::str::from_utf8(bytes)
             .map_err(|e| ReadError::NotUtf8(e.valid_up_to()))?
             .trim_start_matches('\u{feff}');
-        return Ok((json::records(text, &m.json)?, "json"));
+        let mut records = json::records(text, &m.json)?;
+        // Stage dates may also be plain fields ("beslut": "2021-03-04"), as in a table.
+        for r in &mut records {
+            for col in &m.columns.stage_dates {
+                if let Some(date) = r.get(col).map(str::to_string) {
+                    r.stages.push(StageCell {
+                        field: col.clone(),
+                        label: col.clone(),
+                        date,
+                    });
+                }
+            }
+        }
+        return Ok((records, "json"));
     }
     let loaded = friktion_tabular::load(bytes, &m.source)?;
-    let idx: HashMap<String, usize> = loaded
-        .header
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, h)| (h.to_lowercase(), i))
-        .collect();
+    let names: Arc<HashMap<String, usize>> = Arc::new(
+        loaded
+            .header
+            .iter()
+            .enumerate()
+            .rev()
+            .flat_map(|(i, h)| [(h.to_lowercase(), i), (h.clone(), i)])
+            .collect(),
+    );
     let c = &m.columns;
     for (field, column) in [("project_id", &c.project_id), ("kommun", &c.kommun)] {
-        if !idx.contains_key(&column.to_lowercase()) {
+        if !names.contains_key(&column.to_lowercase()) {
             return Err(ProjectError::MissingColumn {
                 field,
                 column: column.clone(),
@@ -141,25 +187,22 @@ fn read(bytes: &[u8], m: &Mapping) -> Result<(Vec<RawRecord>, &'static str), Pro
         .records
         .into_iter()
         .map(|r| {
-            let get = |col: &str| {
-                idx.get(&col.to_lowercase())
-                    .and_then(|&i| r.fields.get(i))
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            RawRecord {
+            let mut rec = RawRecord {
                 line: r.line,
-                stages: c
-                    .stage_dates
-                    .iter()
-                    .map(|col| StageCell {
-                        field: col.clone(),
-                        label: col.clone(),
-                        date: get(col),
-                    })
-                    .collect(),
-                fields: idx.keys().map(|k| (k.clone(), get(k))).collect(),
-            }
+                names: names.clone(),
+                values: r.fields,
+                stages: vec![],
+            };
+            rec.stages = c
+                .stage_dates
+                .iter()
+                .map(|col| StageCell {
+                    field: col.clone(),
+                    label: col.clone(),
+                    date: rec.get(col).unwrap_or_default().to_string(),
+                })
+                .collect();
+            rec
         })
         .collect();
     Ok((records, loaded.format))
@@ -189,25 +232,13 @@ pub fn ingest(src: &ProjectSource<'_>, ctx: &Context<'_>) -> Result<ProjectOutpu
     let mut seen: HashSet<String> = HashSet::new();
     let mut rejected = 0i64;
     let mut flagged = 0i64;
-    let col = |name: &Option<String>| name.as_ref().map(|n| n.to_lowercase());
     let c = &m.columns;
-    let (id_col, kommun_col) = (c.project_id.to_lowercase(), c.kommun.to_lowercase());
     for rec in &records {
-        // JSON keys keep their case; CSV headers were folded when read.
-        let get = |column: &str| -> Option<&str> {
-            rec.fields
-                .get(column)
-                .or_else(|| {
-                    rec.fields
-                        .iter()
-                        .find(|(k, _)| k.to_lowercase() == column)
-                        .map(|(_, v)| v)
-                })
-                .map(String::as_str)
-        };
+        let get = |column: &str| rec.get(column);
         let text = |column: &Option<String>| {
-            col(column)
-                .and_then(|c| get(&c).map(str::trim).filter(|v| !v.is_empty()))
+            column
+                .as_deref()
+                .and_then(|c| get(c).map(str::trim).filter(|v| !v.is_empty()))
                 .map(str::to_string)
         };
         let line = rec.line;
@@ -220,7 +251,7 @@ pub fn ingest(src: &ProjectSource<'_>, ctx: &Context<'_>) -> Result<ProjectOutpu
                 Action::RowRejected,
             ));
         };
-        let id = get(&id_col).map(str::trim).unwrap_or("");
+        let id = get(&c.project_id).map(str::trim).unwrap_or("");
         if id.is_empty() {
             reject(&c.project_id, None, "no project id".into());
             rejected += 1;
@@ -235,7 +266,7 @@ pub fn ingest(src: &ProjectSource<'_>, ctx: &Context<'_>) -> Result<ProjectOutpu
             rejected += 1;
             continue;
         }
-        let raw_kommun = get(&kommun_col).unwrap_or("");
+        let raw_kommun = get(&c.kommun).unwrap_or("");
         let kommun = match ctx.reference.resolve(raw_kommun) {
             Ok(k) => k,
             Err(e) => {
@@ -357,10 +388,7 @@ pub fn ingest(src: &ProjectSource<'_>, ctx: &Context<'_>) -> Result<ProjectOutpu
         let target = amount(&c.users_target, "a number of users").map(|v| v.round() as i64);
         let reached = amount(&c.users_reached, "a number of users").map(|v| v.round() as i64);
         for (column, factor) in &m.factors {
-            let Some(raw) = get(&column.to_lowercase())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-            else {
+            let Some(raw) = get(column).map(str::trim).filter(|v| !v.is_empty()) else {
                 continue;
             };
             let (score, direction) = match number(raw) {

@@ -43,25 +43,20 @@ pub fn records(text: &str, shape: &JsonShape) -> Result<Vec<RawRecord>, JsonErro
         let line = lines.get(i).copied().unwrap_or(0);
         let Some(obj) = v.as_object() else {
             // Kept as a record without fields: ingest rejects it for want of an id, with the line.
-            out.push(RawRecord {
-                line,
-                fields: Default::default(),
-                stages: vec![],
-            });
+            out.push(RawRecord::from_pairs(line, vec![]));
             continue;
         };
-        let mut rec = RawRecord {
-            line,
-            fields: Default::default(),
-            stages: vec![],
-        };
+        let mut pairs = Vec::new();
+        let mut stages = Vec::new();
         for (k, v) in obj {
             if shape.stage_list.as_deref() == Some(k.as_str()) {
-                stage_cells(k, v, shape, &mut rec.stages);
+                stage_cells(k, v, shape, &mut stages);
             } else {
-                flatten(k, v, &mut rec.fields);
+                flatten(k, v, &mut pairs);
             }
         }
+        let mut rec = RawRecord::from_pairs(line, pairs);
+        rec.stages = stages;
         out.push(rec);
     }
     Ok(out)
@@ -75,7 +70,7 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-fn flatten(prefix: &str, v: &Value, out: &mut std::collections::HashMap<String, String>) {
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(o) => {
             for (k, v) in o {
@@ -83,7 +78,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut std::collections::HashMap<String, 
             }
         }
         other => {
-            out.insert(prefix.to_string(), scalar(other));
+            out.push((prefix.to_string(), scalar(other)));
         }
     }
 }
@@ -204,12 +199,12 @@ mod tests {
         let r = records(text, &shape).unwrap();
         assert_eq!(r.len(), 3);
         assert_eq!(r.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 5, 6]);
-        assert_eq!(r[0].fields["budget"], "1250000");
-        assert_eq!(r[0].fields["faktorer.NF01"], "4");
+        assert_eq!(r[0].get("budget"), Some("1250000"));
+        assert_eq!(r[0].get("Faktorer.NF01"), Some("4"));
         assert_eq!(r[0].stages[1].label, "Klar?");
         assert_eq!(r[0].stages[1].field, "faser[1]");
-        assert_eq!(r[1].fields["faktorer.NF01"], "");
-        assert!(r[2].fields.is_empty());
+        assert_eq!(r[1].get("faktorer.NF01"), Some(""));
+        assert!(r[2].values.is_empty());
     }
 
     #[test]

@@ -21,11 +21,22 @@ pub struct Cox {
     pub p_value: f64,
 }
 
-/// Log partial likelihood, score and information at `beta`.
-fn efron(times: &[f64], observed: &[bool], x: &[f64], beta: f64) -> (f64, f64, f64) {
-    let (mut ll, mut score, mut info) = (0.0, 0.0, 0.0);
+/// Indices by time, longest first.
+fn descending(times: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..times.len()).collect();
     order.sort_by(|&a, &b| times[b].total_cmp(&times[a]));
+    order
+}
+
+/// Log partial likelihood, score and information at `beta`; `order` from [`descending`].
+fn efron(
+    times: &[f64],
+    observed: &[bool],
+    x: &[f64],
+    order: &[usize],
+    beta: f64,
+) -> (f64, f64, f64) {
+    let (mut ll, mut score, mut info) = (0.0, 0.0, 0.0);
     // Walk from the longest time down, so the risk set only grows.
     let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
     let mut i = 0;
@@ -74,22 +85,23 @@ pub fn fit(times: &[f64], observed: &[bool], x: &[f64]) -> Option<Cox> {
     if x.iter().all(|v| *v == first) || times.iter().chain(x).any(|v| !v.is_finite()) {
         return None;
     }
+    let order = descending(times);
     let mut beta = 0.0;
-    let (mut ll, _, _) = efron(times, observed, x, beta);
+    let (mut ll, _, _) = efron(times, observed, x, &order, beta);
     for _ in 0..100 {
-        let (_, score, info) = efron(times, observed, x, beta);
+        let (_, score, info) = efron(times, observed, x, &order, beta);
         if info <= 0.0 || !info.is_finite() {
             return None;
         }
         let mut step = score / info;
         // Halve a step that lowers the likelihood (Newton can overshoot far from the optimum).
         let mut next = beta + step;
-        let mut next_ll = efron(times, observed, x, next).0;
+        let mut next_ll = efron(times, observed, x, &order, next).0;
         let mut halvings = 0;
         while (next_ll.is_nan() || next_ll < ll - 1e-12) && halvings < 30 {
             step /= 2.0;
             next = beta + step;
-            next_ll = efron(times, observed, x, next).0;
+            next_ll = efron(times, observed, x, &order, next).0;
             halvings += 1;
         }
         beta = next;
@@ -98,7 +110,7 @@ pub fn fit(times: &[f64], observed: &[bool], x: &[f64]) -> Option<Cox> {
             return None;
         }
         if step.abs() < 1e-12 {
-            let (_, _, info) = efron(times, observed, x, beta);
+            let (_, _, info) = efron(times, observed, x, &order, beta);
             let se = 1.0 / info.sqrt();
             let z = 1.959_963_984_540_054;
             return Some(Cox {
@@ -131,7 +143,12 @@ mod tests {
         let c = fit(&times, &observed, &x).unwrap();
         assert!(c.hazard_ratio > 1.0 && c.lower < c.hazard_ratio && c.hazard_ratio < c.upper);
         // At the maximum the score is zero.
-        assert!(efron(&times, &observed, &x, c.coef).1.abs() < 1e-9);
+        assert!(
+            efron(&times, &observed, &x, &descending(&times), c.coef)
+                .1
+                .abs()
+                < 1e-9
+        );
     }
 
     #[test]

@@ -190,3 +190,27 @@ fn personal_data_in_a_rejected_value_is_redacted() {
     let raw = out.quarantine[0].raw_value.clone().unwrap();
     assert!(!raw.contains("anna.svensson"), "{raw}");
 }
+
+#[test]
+fn json_with_stage_dates_as_plain_fields_reads_them_like_columns() {
+    let m = mapping(
+        r#"
+[columns]
+project_id = "id"
+kommun = "kommun"
+stage_dates = ["beslut", "driftsatt"]
+[stages]
+beslut = "decision"
+driftsatt = "go_live"
+"#,
+    );
+    let text = r#"[{"id": "P-1", "kommun": "Göteborg", "beslut": "2021-03-04", "driftsatt": "2021-03-01"}]"#;
+    let out = load_with(text.as_bytes(), &m).unwrap();
+    assert_eq!(column(&out.stages, "stage"), ["decision", "go_live"]);
+    // Go-live three days before the decision: loaded, and flagged with the reason.
+    assert_eq!(out.timelines_flagged, 1);
+    assert!(
+        column(&out.projects, "timeline_issue")[0]
+            .contains("go_live (2021-03-01) is dated before decision (2021-03-04)")
+    );
+}
