@@ -7,6 +7,7 @@ mod reference_tables;
 mod run;
 mod run_logs;
 mod run_projects;
+mod sql;
 mod synth;
 
 use std::path::PathBuf;
@@ -50,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: InstrumentCommand,
     },
+    /// Query every lake table and mart with SQL: an interactive shell, or one-shot with -e or -f.
+    ///
+    /// Only queries run: CREATE, INSERT, COPY, SET and reading files outside the lake are
+    /// refused. Each query has a memory limit and a timeout.
+    Sql(sql::SqlArgs),
     /// Inspect the lake.
     Lake {
         #[command(subcommand)]
@@ -111,6 +117,7 @@ fn main() -> ExitCode {
             }
         }),
         Command::Synth(args) => synth::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Sql(args) => sql::run(args).map(|()| ExitCode::SUCCESS),
         Command::Instrument {
             command:
                 InstrumentCommand::Check {

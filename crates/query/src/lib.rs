@@ -3,10 +3,14 @@
 //!
 //! This is the only crate (with those built on it) that links DataFusion.
 
+pub mod guard;
 pub mod model;
 pub mod session;
 pub mod survival;
 
+/// A parsed SQL statement, as `LakeSession::parse` gives it.
+pub use datafusion::sql::parser::Statement;
+pub use guard::Refusal;
 pub use model::{Model, ModelError, ModelRun, load_models, run_models};
 pub use session::{LakeSession, SessionOptions};
 
@@ -18,4 +22,14 @@ pub enum QueryError {
     Lake(#[from] friktion_lake::LakeError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Refused(Refusal),
+    #[error(
+        "the query needs more than its memory limit of {limit_mib} MiB (raise it with --memory-mb, or narrow the query): {detail}"
+    )]
+    Memory { limit_mib: usize, detail: String },
+    #[error("the query ran longer than {0} s and was stopped (--timeout)")]
+    Timeout(u64),
+    #[error("cannot start the query runtime: {0}")]
+    Runtime(String),
 }

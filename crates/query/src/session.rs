@@ -34,6 +34,7 @@ pub struct LakeSession {
     ctx: SessionContext,
     lake: Lake,
     tables: Vec<String>,
+    memory_limit_bytes: usize,
 }
 
 impl LakeSession {
@@ -58,6 +59,7 @@ impl LakeSession {
             ctx,
             lake: lake.clone(),
             tables: vec![],
+            memory_limit_bytes: opts.memory_limit_bytes,
         };
         for t in LakeTable::ALL {
             let def = t.def();
@@ -122,6 +124,17 @@ impl LakeSession {
     /// The registered table names.
     pub fn tables(&self) -> &[String] {
         &self.tables
+    }
+
+    /// A query's error, with running out of the memory limit said as such.
+    pub fn query_error(&self, e: datafusion::error::DataFusionError) -> QueryError {
+        match e.find_root() {
+            datafusion::error::DataFusionError::ResourcesExhausted(_) => QueryError::Memory {
+                limit_mib: self.memory_limit_bytes >> 20,
+                detail: e.to_string(),
+            },
+            _ => QueryError::from(e),
+        }
     }
 
     /// Runs one query and collects its result.

@@ -6,6 +6,7 @@ mod interop;
 mod logs;
 mod outcomes;
 mod sources;
+mod sql;
 mod survival;
 mod weighted;
 
