@@ -142,6 +142,9 @@ pub struct LogRank {
     pub p_value: f64,
     pub observed_a: f64,
     pub expected_a: f64,
+    /// Variance of observed − expected; 0 when no event time had both groups at risk, and
+    /// then the test says nothing (the statistic is reported as 0).
+    pub variance: f64,
 }
 
 pub fn log_rank(
@@ -192,6 +195,7 @@ pub fn log_rank(
         p_value: crate::special::chi2_sf(statistic, 1.0),
         observed_a: o,
         expected_a: e,
+        variance: v,
     })
 }
 

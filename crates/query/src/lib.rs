@@ -11,8 +11,8 @@ pub mod survival;
 /// A parsed SQL statement, as `LakeSession::parse` gives it.
 pub use datafusion::sql::parser::Statement;
 pub use guard::Refusal;
-pub use model::{Model, ModelError, ModelRun, load_models, run_models};
-pub use session::{LakeSession, SessionOptions};
+pub use model::{Model, ModelError, ModelRun, evaluate, load_models, run_models};
+pub use session::{LakeSession, SessionOptions, config, register_functions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {

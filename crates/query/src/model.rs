@@ -188,6 +188,24 @@ pub fn load_models(dir: &Path) -> Result<Vec<Model>, ModelError> {
     Ok(order.into_iter().map(|n| models[&n].clone()).collect())
 }
 
+/// A model's rows as one batch, strings plain (see [`plain_strings`]). One batch, one file:
+/// a mart's bytes then depend only on its rows, not on how the engine split them.
+pub async fn evaluate(
+    ctx: &datafusion::prelude::SessionContext,
+    m: &Model,
+) -> Result<RecordBatch, QueryError> {
+    let df = ctx.sql(&m.sql).await?;
+    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+    let batches = df
+        .collect()
+        .await?
+        .iter()
+        .map(|b| plain_strings(&schema, b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(datafusion::error::DataFusionError::from)?;
+    Ok(concat_batches(&schema, &batches).map_err(datafusion::error::DataFusionError::from)?)
+}
+
 /// Runs the models in order, committing each mart before the next model reads it.
 pub async fn run_models(
     session: &mut LakeSession,
@@ -202,19 +220,8 @@ pub async fn run_models(
             source: Box::new(source),
         };
         let run = async {
-            let df = session.context().sql(&m.sql).await?;
-            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-            let batches = df
-                .collect()
-                .await?
-                .iter()
-                .map(|b| plain_strings(&schema, b))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(datafusion::error::DataFusionError::from)?;
-            // One batch, one file: the bytes then depend only on the rows, not on how the
-            // engine happened to split them.
-            let one = concat_batches(&schema, &batches)
-                .map_err(datafusion::error::DataFusionError::from)?;
+            let one = evaluate(session.context(), m).await?;
+            let schema = one.schema();
             let mut txn = lake.begin()?;
             txn.write_mart(&m.name, &schema, &[one.clone()])?;
             txn.commit()?;

@@ -29,6 +29,26 @@ impl Default for SessionOptions {
     }
 }
 
+/// The settings every friktion session shares (the model tests' too).
+pub fn config(target_partitions: usize) -> SessionConfig {
+    SessionConfig::new()
+        .with_target_partitions(target_partitions)
+        .with_information_schema(true)
+        // Marts read back as plain Utf8, as the lake tables are declared: a model that unions a
+        // mart's strings with literals would otherwise mix Utf8View and Utf8.
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        )
+}
+
+/// friktion's SQL functions: the survival aggregates.
+pub fn register_functions(ctx: &SessionContext) {
+    for f in crate::survival::aggregates() {
+        ctx.register_udaf(f);
+    }
+}
+
 /// A session in which every table present in the lake, and every mart, is a SQL table.
 pub struct LakeSession {
     ctx: SessionContext,
@@ -39,22 +59,11 @@ pub struct LakeSession {
 
 impl LakeSession {
     pub async fn open(lake: &Lake, opts: &SessionOptions) -> Result<Self, QueryError> {
-        let config = SessionConfig::new()
-            .with_target_partitions(opts.target_partitions)
-            .with_information_schema(true)
-            // Marts read back as plain Utf8, as the lake tables are declared: a model that
-            // unions a mart's strings with literals would otherwise mix Utf8View and Utf8.
-            .set_bool(
-                "datafusion.execution.parquet.schema_force_view_types",
-                false,
-            );
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(opts.memory_limit_bytes, 1.0)
             .build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
-        for f in crate::survival::aggregates() {
-            ctx.register_udaf(f);
-        }
+        let ctx = SessionContext::new_with_config_rt(config(opts.target_partitions), runtime);
+        register_functions(&ctx);
         let mut s = Self {
             ctx,
             lake: lake.clone(),

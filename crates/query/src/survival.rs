@@ -177,9 +177,11 @@ impl Acc {
         let lr = || -> Option<survival::LogRank> {
             let (da, oa) = self.group(true);
             let (db, ob) = self.group(false);
+            // A test without information (no go-live with both groups at risk) is no answer.
             (!da.is_empty() && !db.is_empty())
                 .then(|| log_rank(&da, &oa, &db, &ob).ok())
                 .flatten()
+                .filter(|r| r.variance > 0.0)
         };
         let cx = || cox::fit(&self.days, &self.observed, &self.x);
         match self.kind {
