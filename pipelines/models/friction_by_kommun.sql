@@ -1,39 +1,12 @@
 -- name: friction_by_kommun
--- description: Mean minutes lost per working day to IT friction, by survey wave and municipality: weighted mean, Kish effective n and a 95 % interval (mean ± 1.96 standard errors). Duplicate answers, answers without minutes and respondents that could not be weighted (weight 0) are left out.
+-- description: Mean minutes lost per working day to IT friction, by survey wave and municipality: weighted mean, Kish effective n and a 95 % interval (mean ± 1.96 standard errors). Respondents as survey_respondent counts them (once per wave, weighted); answers without minutes are left out.
 -- unit: minutes per working day
 -- grain: wave_id × kommun_kod
-WITH repeated AS (
-    -- A respondent counts once per wave, also when the wave spans several files (ingest
-    -- flags repeats within a file; this catches them across files): the earliest answer wins.
-    -- Repeats are rare, so only they are ranked; a window over every row costs seconds.
-    SELECT wave_id, respondent_key
-    FROM survey_response
-    GROUP BY wave_id, respondent_key
-    HAVING COUNT(*) > 1
-),
-later AS (
-    SELECT wave_id, source_file, source_line
-    FROM (
-        SELECT s.wave_id, s.source_file, s.source_line,
-               ROW_NUMBER() OVER (
-                   PARTITION BY s.wave_id, s.respondent_key
-                   ORDER BY s.submitted_at NULLS LAST, s.source_file, s.source_line
-               ) AS nth
-        FROM survey_response s
-        JOIN repeated d ON s.wave_id = d.wave_id AND s.respondent_key = d.respondent_key
-    ) ranked
-    WHERE nth > 1
-),
-r AS (
-    SELECT s.wave_id, s.kommun_kod, s.weight AS w, s.minutes_lost AS x
-    FROM survey_response s
-    LEFT JOIN later l
-      ON s.wave_id = l.wave_id AND s.source_file = l.source_file AND s.source_line = l.source_line
-    WHERE l.source_line IS NULL
-      AND NOT s.is_duplicate
-      AND s.weight > 0
-      AND s.kommun_kod IS NOT NULL
-      AND s.minutes_lost IS NOT NULL
+WITH r AS (
+    SELECT wave_id, kommun_kod, weight AS w, minutes_lost AS x
+    FROM survey_respondent
+    WHERE kommun_kod IS NOT NULL
+      AND minutes_lost IS NOT NULL
 ),
 m AS (
     SELECT wave_id, kommun_kod,

@@ -30,6 +30,11 @@ struct Raw {
     key_factors: Option<PathBuf>,
     #[serde(default)]
     projects: Vec<ProjectSource>,
+    /// Data tests on the lake's tables (freshness and the like), relative to this file. Tests
+    /// of a model sit beside it as models/<model>.toml.
+    sources: Option<PathBuf>,
+    /// The cost model's assumptions, relative to this file.
+    assumptions: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +103,8 @@ pub struct Config {
     pub logs: Vec<LogSpec>,
     pub key_factors: Option<PathBuf>,
     pub projects: Vec<ProjectSource>,
+    pub sources: Option<PathBuf>,
+    pub assumptions: Option<PathBuf>,
     /// The directory of the config file, against which instruments are resolved.
     pub dir: PathBuf,
 }
@@ -145,6 +152,8 @@ impl Config {
             systems: raw.systems.map(|s| dir.join(s)),
             logs: raw.logs,
             key_factors: raw.key_factors.map(|k| dir.join(k)),
+            sources: raw.sources.map(|k| dir.join(k)),
+            assumptions: raw.assumptions.map(|k| dir.join(k)),
             projects: raw
                 .projects
                 .into_iter()

@@ -1,12 +1,15 @@
 //! `friktion`: the command line of the IT-friction and implementation-outcome pipeline.
 
+mod assumptions;
 mod config;
 mod describe;
 mod instrument;
+mod models;
 mod reference_tables;
 mod run;
 mod run_logs;
 mod run_projects;
+mod run_tests;
 mod sql;
 mod synth;
 
@@ -29,7 +32,8 @@ enum Command {
     /// Ingest new or changed sources, rebuild the marts and write the report (the nightly job).
     ///
     /// Exit status: 0 when everything ran; 2 when the run finished but some source files could
-    /// not be loaded (see the messages and the *_quarantine tables); 1 when the run failed.
+    /// not be loaded (see the messages and the *_quarantine tables) or an error-level data test
+    /// failed (see lake/_tests); 1 when the run failed.
     Run {
         /// The pipeline config.
         #[arg(long, short, default_value = "pipelines/nightly.toml")]
@@ -50,6 +54,11 @@ enum Command {
     Instrument {
         #[command(subcommand)]
         command: InstrumentCommand,
+    },
+    /// The SQL models in pipelines/models/: list them, run them alone, or document them.
+    Models {
+        #[command(subcommand)]
+        command: models::ModelsCommand,
     },
     /// Query every lake table and mart with SQL: an interactive shell, or one-shot with -e or -f.
     ///
@@ -110,7 +119,7 @@ fn main() -> ExitCode {
             if !quiet {
                 print_summary(&s);
             }
-            if s.failed_sources.is_empty() {
+            if s.failed_sources.is_empty() && !s.tests.iter().any(|t| t.is_error()) {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(2)
@@ -118,6 +127,7 @@ fn main() -> ExitCode {
         }),
         Command::Synth(args) => synth::run(args).map(|()| ExitCode::SUCCESS),
         Command::Sql(args) => sql::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Models { command } => models::run(command).map(|()| ExitCode::SUCCESS),
         Command::Instrument {
             command:
                 InstrumentCommand::Check {
@@ -184,6 +194,23 @@ fn print_summary(s: &run::Summary) {
         println!(
             "  vanished    {v} (loaded before, no longer among the sources; its rows are kept)"
         );
+    }
+    if !s.tests.is_empty() {
+        let passed = s.tests.iter().filter(|t| t.status == "pass").count();
+        let failed = s.tests.iter().filter(|t| t.is_error()).count();
+        println!(
+            "  data tests  {passed} passed, {} warned, {failed} failed (details in lake/_tests)",
+            s.tests.len() - passed - failed
+        );
+        for t in s.tests.iter().filter(|t| t.status != "pass") {
+            let word = if t.is_error() { "FAIL" } else { "warn" };
+            println!(
+                "    {word} {} {}: {}",
+                t.target,
+                t.test,
+                t.message.as_deref().unwrap_or("")
+            );
+        }
     }
     for (f, e) in &s.failed_sources {
         println!("  failed      {f}: {e}");

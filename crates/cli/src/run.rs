@@ -42,6 +42,8 @@ pub struct Summary {
     pub marts: Vec<(String, usize)>,
     /// Days of it_friction_daily recomputed (or removed) by the friction model.
     pub friction_days: usize,
+    /// Every data test's result.
+    pub tests: Vec<friktion_query::TestResult>,
     /// Wall time of each stage, in order.
     pub timings: Vec<(&'static str, std::time::Duration)>,
     pub report: Option<PathBuf>,
@@ -99,6 +101,11 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     let entry = reference_tables::load(&lake, &ledger, &cfg, &reference, &s.run_id, now)?;
     seen.push(entry.source_file.clone());
     s.sources.push(line(&entry));
+    if let Some(path) = &cfg.assumptions {
+        let e = crate::assumptions::load(&lake, &ledger, &cfg, path, &s.run_id, now)?;
+        seen.push(e.source_file.clone());
+        s.sources.push(line(&e));
+    }
     let pseudonymiser = Pseudonymiser::new(&key);
     for src in &cfg.survey {
         let ins_path = cfg.dir.join(&src.instrument);
@@ -218,13 +225,19 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         .build()
         .context("starting the query runtime")?;
     let models = load_models(&cfg.models)?;
-    let runs = rt.block_on(async {
+    let (runs, session) = rt.block_on(async {
         let mut session = LakeSession::open(&lake, &SessionOptions::default()).await?;
-        run_models(&mut session, &lake, &models).await
+        let runs = run_models(&mut session, &lake, &models).await?;
+        Ok::<_, friktion_query::QueryError>((runs, session))
     })?;
     s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
-
     lap(&mut s, "sql models");
+    s.tests = rt.block_on(crate::run_tests::run(
+        &session, &lake, &cfg, &models, &s.run_id, now,
+    ))?;
+    if !s.tests.is_empty() {
+        lap(&mut s, "data tests");
+    }
     s.tables = lake
         .table_stats()?
         .into_iter()

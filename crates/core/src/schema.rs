@@ -32,7 +32,9 @@ pub enum LakeTable {
     ProjectQuarantine,
     KeyFactor,
     KeyFactorItem,
+    CostAssumption,
     Ledger,
+    TestResult,
 }
 
 /// What a table is, where it lives under the lake root and how it is laid out.
@@ -67,7 +69,7 @@ impl TableDef {
 }
 
 impl LakeTable {
-    pub const ALL: [LakeTable; 15] = [
+    pub const ALL: [LakeTable; 17] = [
         LakeTable::Municipality,
         LakeTable::County,
         LakeTable::SurveyResponse,
@@ -82,7 +84,9 @@ impl LakeTable {
         LakeTable::ProjectQuarantine,
         LakeTable::KeyFactor,
         LakeTable::KeyFactorItem,
+        LakeTable::CostAssumption,
         LakeTable::Ledger,
+        LakeTable::TestResult,
     ];
 
     pub fn def(self) -> TableDef {
@@ -192,12 +196,26 @@ impl LakeTable {
                 &[],
                 key_factor_item_fields,
             ),
+            CostAssumption => (
+                "cost_assumption",
+                "The cost model's assumptions (pipelines/assumptions.toml), each set versioned: employees, working days, hours, salary, payroll overhead, source.",
+                "assumption set × version",
+                &[],
+                cost_assumption_fields,
+            ),
             Ledger => (
                 "_ledger",
                 "One row per source file and run: what was read, written, quarantined or skipped.",
                 "source file × run",
                 &[],
                 ledger_fields,
+            ),
+            TestResult => (
+                "_tests",
+                "One row per data test and run: what was checked, how it went, and the failing rows.",
+                "data test × run",
+                &[],
+                test_result_fields,
             ),
         };
         TableDef {
@@ -423,6 +441,42 @@ fn key_factor_fields() -> Vec<Field> {
 
 fn key_factor_item_fields() -> Vec<Field> {
     vec![utf8("factor_id", false), utf8("item_id", false)]
+}
+
+fn cost_assumption_fields() -> Vec<Field> {
+    vec![
+        utf8("assumption_set", false),
+        i64("version"),
+        utf8("description", false),
+        f64("employees"),
+        f64("working_days_per_year"),
+        f64("hours_per_month"),
+        f64("monthly_salary_sek"),
+        f64("payroll_overhead"),
+        utf8("source", false),
+        // What a published figure said, where the set reproduces one.
+        f64("published_minutes_per_day"),
+        f64("published_cost_sek"),
+    ]
+}
+
+fn test_result_fields() -> Vec<Field> {
+    vec![
+        utf8("run_id", false),
+        ts("checked_at", false),
+        // The model or lake table tested.
+        utf8("target", false),
+        // "not_null(kommun_kod)", "row_count_change", "freshness(ts)", …
+        utf8("test", false),
+        // "error" or "warn": whether a failure fails the run.
+        utf8("severity", false),
+        // "pass", "fail", or "error" (the test itself could not run).
+        utf8("status", false),
+        i64("failing_rows"),
+        // What was measured, where a number says it: rows, days since the newest row.
+        f64("observed"),
+        utf8("message", true),
+    ]
 }
 
 fn ledger_fields() -> Vec<Field> {

@@ -3,6 +3,7 @@
 //!
 //! This is the only crate (with those built on it) that links DataFusion.
 
+pub mod datatest;
 pub mod guard;
 pub mod model;
 pub mod session;
@@ -10,6 +11,7 @@ pub mod survival;
 
 /// A parsed SQL statement, as `LakeSession::parse` gives it.
 pub use datafusion::sql::parser::Statement;
+pub use datatest::{DataTest, TestFileError, TestResult, load_tests, run_tests};
 pub use guard::Refusal;
 pub use model::{Model, ModelError, ModelRun, evaluate, load_models, run_models};
 pub use session::{LakeSession, SessionOptions, config, register_functions};
@@ -24,6 +26,8 @@ pub enum QueryError {
     Model(#[from] ModelError),
     #[error(transparent)]
     Refused(Refusal),
+    #[error(transparent)]
+    TestFile(#[from] TestFileError),
     #[error(
         "the query needs more than its memory limit of {limit_mib} MiB (raise it with --memory-mb, or narrow the query): {detail}"
     )]

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
+mod datatests;
 mod e2e;
 mod instrument;
 mod interop;

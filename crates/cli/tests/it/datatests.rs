@@ -1,0 +1,185 @@
+//! Data tests: declared next to the models, run by `friktion run`, kept in lake/_tests, and
+//! failing the run's exit status when an error-level test fails.
+
+use crate::{Project, assert_ok, text};
+
+/// (test, status, failing_rows) of the last run's results for a target, via `friktion sql`.
+fn results(p: &Project, target: &str) -> Vec<(String, String, Option<i64>)> {
+    let o = p.friktion(&[
+        "sql",
+        "--lake",
+        p.lake().to_str().unwrap(),
+        "--format",
+        "json",
+        "-e",
+        &format!(
+            "SELECT test, status, failing_rows FROM _tests WHERE target = '{target}' \
+             AND run_id = (SELECT MAX(run_id) FROM _tests) ORDER BY test"
+        ),
+    ]);
+    assert_ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["test"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+                r["failing_rows"].as_i64(),
+            )
+        })
+        .collect()
+}
+
+fn count(p: &Project, sql: &str) -> i64 {
+    let o = p.friktion(&[
+        "sql",
+        "--lake",
+        p.lake().to_str().unwrap(),
+        "--format",
+        "csv",
+        "-e",
+        sql,
+    ]);
+    assert_ok(&o);
+    text(&o.stdout).lines().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_shipped_tests_pass_on_the_sample() {
+    let p = Project::new();
+    let o = p.run();
+    assert_ok(&o);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("data tests  ") && out.contains(", 0 failed"),
+        "{out}"
+    );
+    let r = results(&p, "friction_by_kommun");
+    assert!(
+        r.iter()
+            .any(|(t, s, n)| t == "unique(wave_id, kommun_kod)" && s == "pass" && *n == Some(0)),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn each_kind_of_test_counts_the_rows_that_break_it_and_an_error_fails_the_run() {
+    let p = Project::new();
+    std::fs::write(
+        p.path().join("pipelines/models/time_to_go_live.toml"),
+        r#"
+[[test]]
+not_null = ["median_days"]
+[[test]]
+unique = ["dimension"]
+[[test]]
+accepted_values = { column = "dimension", values = ["all", "track"] }
+[[test]]
+relationships = { column = "grp", to = "municipality", field = "kommun_kod" }
+[[test]]
+range = { column = "n_projects", max = 20 }
+[[test]]
+not_null = ["dimension"]
+[[test]]
+range = { column = "median_days", min = 0 }
+severity = "warn"
+"#,
+    )
+    .unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("FAIL time_to_go_live unique(dimension): 4 row(s) fail"),
+        "{out}"
+    );
+    let want = |sql: &str| Some(count(&p, sql));
+    let r = results(&p, "time_to_go_live");
+    let get = |name: &str| {
+        r.iter()
+            .find(|(t, _, _)| t == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {r:?}"))
+    };
+    assert_eq!(
+        get("not_null(median_days)").2,
+        want("SELECT COUNT(*) FROM time_to_go_live WHERE median_days IS NULL")
+    );
+    assert_eq!(
+        get("unique(dimension)").2,
+        want(
+            "SELECT COUNT(*) FROM (SELECT dimension FROM time_to_go_live GROUP BY dimension HAVING COUNT(*) > 1)"
+        )
+    );
+    assert_eq!(
+        get("accepted_values(dimension)").2,
+        want("SELECT COUNT(*) FROM time_to_go_live WHERE dimension NOT IN ('all', 'track')")
+    );
+    assert_eq!(
+        get("relationships(grp → municipality.kommun_kod)").2,
+        want("SELECT COUNT(*) FROM time_to_go_live WHERE dimension <> 'kommun'")
+    );
+    assert_eq!(
+        get("range(n_projects)").2,
+        want("SELECT COUNT(*) FROM time_to_go_live WHERE n_projects > 20")
+    );
+    for name in [
+        "unique(dimension)",
+        "accepted_values(dimension)",
+        "range(n_projects)",
+    ] {
+        let (_, status, n) = get(name);
+        assert!(status == "fail" && n.unwrap() > 0, "{name}: {status} {n:?}");
+    }
+    assert_eq!(
+        get("not_null(dimension)"),
+        ("not_null(dimension)".into(), "pass".into(), Some(0))
+    );
+}
+
+#[test]
+fn a_mart_that_shrinks_past_its_limit_since_the_last_run_fails_its_row_count_test() {
+    let p = Project::new();
+    std::fs::write(
+        p.path()
+            .join("pipelines/models/project_time_to_go_live.toml"),
+        "[[test]]\nrow_count_change = { max_percent = 20 }\n",
+    )
+    .unwrap();
+    assert_ok(&p.run());
+    let before = count(&p, "SELECT COUNT(*) FROM project_time_to_go_live");
+    // The next export has the first 60 projects only.
+    let f = p.path().join("sample-data/projects/projects.csv");
+    let text_before = std::fs::read_to_string(&f).unwrap();
+    let kept: Vec<&str> = text_before.lines().take(61).collect();
+    std::fs::write(&f, kept.join("\r\n") + "\r\n").unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let after = count(&p, "SELECT COUNT(*) FROM project_time_to_go_live");
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!("FAIL project_time_to_go_live row_count_change: {after} rows against {before} in the last run")),
+        "{out}"
+    );
+    // A third run on the same input: the count is stable again.
+    assert_ok(&p.run());
+}
+
+#[test]
+fn a_test_file_with_a_mistake_names_the_file_and_the_problem() {
+    let p = Project::new();
+    std::fs::write(
+        p.path().join("pipelines/models/project_funnel.toml"),
+        "[[test]]\nunique = ['track; DROP TABLE x']\n",
+    )
+    .unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("project_funnel.toml") && err.contains("is not a column or table name"),
+        "{err}"
+    );
+}
