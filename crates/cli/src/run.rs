@@ -257,7 +257,15 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         min_cell: cfg.privacy.min_cell,
     };
     let ttg = friktion_report::outcomes::time_to_go_live(&lake.read_mart("time_to_go_live")?)?;
-    s.report = Some(friktion_report::write_index(&out, &info, &rows, &ttg)?);
+    let published = match lake.mart_dir("published_figure_check").is_dir() {
+        true => friktion_report::published::published_checks(
+            &lake.read_mart("published_figure_check")?,
+        )?,
+        false => vec![],
+    };
+    s.report = Some(friktion_report::write_index(
+        &out, &info, &rows, &ttg, &published,
+    )?);
     lap(&mut s, "report");
     Ok(s)
 }

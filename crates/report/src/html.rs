@@ -55,6 +55,7 @@ pub fn write_index(
     run: &RunInfo,
     rows: &[KommunFriction],
     time_to_go_live: &[TimeToGoLive],
+    published: &[crate::published::PublishedCheck],
 ) -> Result<PathBuf, ReportError> {
     let mut by_wave: BTreeMap<&str, Vec<&KommunFriction>> = BTreeMap::new();
     for r in rows {
@@ -72,6 +73,7 @@ pub fn write_index(
         body.push_str(&wave_section(wave, rows, run.min_cell)?);
     }
     body.push_str(&crate::outcomes::section(time_to_go_live, run.min_cell));
+    body.push_str(&crate::published::section(published));
     body.push_str(&colophon(run));
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n\

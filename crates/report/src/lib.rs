@@ -7,6 +7,7 @@ pub mod chart;
 pub mod format;
 pub mod html;
 pub mod outcomes;
+pub mod published;
 
 use std::path::{Path, PathBuf};
 
