@@ -30,8 +30,8 @@ SELECT s.project_id,
        s.stage_order,
        s.entered_on,
        n.next_on,
-       CAST(CAST(COALESCE(n.next_on, g.abandoned_on, p.data_date) AS INT)
-            - CAST(s.entered_on AS INT) AS DOUBLE) AS days,
+       (date_part('epoch', COALESCE(n.next_on, g.abandoned_on, p.data_date))
+        - date_part('epoch', s.entered_on)) / 86400.0 AS days,
        n.next_on IS NOT NULL AS observed
 FROM s
 JOIN project p ON p.project_id = s.project_id
