@@ -98,26 +98,26 @@ def km_stats(con, src):
 
 def time_to_go_live(con):
     dims = """
-        SELECT 'all' AS dimension, 'Sverige' AS grp, days, observed, outcome FROM project_time_to_go_live
-        UNION ALL SELECT 'solution', solution, days, observed, outcome FROM project_time_to_go_live
-        UNION ALL SELECT 'track', track, days, observed, outcome FROM project_time_to_go_live
-        UNION ALL SELECT 'peer_group', peer_group, days, observed, outcome FROM project_time_to_go_live
-        UNION ALL SELECT 'kommun', kommun_kod, days, observed, outcome FROM project_time_to_go_live
+        SELECT 'all' AS dimension, 'Sverige' AS grp, days, observed, outcome, data_date FROM project_time_to_go_live
+        UNION ALL SELECT 'solution', solution, days, observed, outcome, data_date FROM project_time_to_go_live
+        UNION ALL SELECT 'track', track, days, observed, outcome, data_date FROM project_time_to_go_live
+        UNION ALL SELECT 'peer_group', peer_group, days, observed, outcome, data_date FROM project_time_to_go_live
+        UNION ALL SELECT 'kommun', kommun_kod, days, observed, outcome, data_date FROM project_time_to_go_live
     """
     counts = con.sql(f"""
         SELECT dimension, grp, COUNT(*), SUM(CASE WHEN outcome = 'live' THEN 1 ELSE 0 END),
                SUM(CASE WHEN outcome = 'abandoned' THEN 1 ELSE 0 END),
                SUM(CASE WHEN outcome = 'running' THEN 1 ELSE 0 END),
-               median(CASE WHEN observed THEN days END)
+               median(CASE WHEN observed THEN days END), MAX(data_date)
         FROM ({dims}) GROUP BY dimension, grp""").fetchall()
     km = km_stats(con, f"SELECT dimension || '|' || grp AS g, days, observed FROM ({dims})")
     rows = []
-    for dim, grp, n, live, gave_up, running, naive in counts:
+    for dim, grp, n, live, gave_up, running, naive, data_date in counts:
         q1, med, q3, s1, s2 = km[f"{dim}|{grp}"]
         rows.append({"dimension": dim, "grp": grp, "n_projects": n, "n_live": live, "n_abandoned": gave_up,
                      "n_running": running, "q1_days": q1, "median_days": med, "q3_days": q3,
                      "share_live_within_1y": 1.0 - s1, "share_live_within_2y": 1.0 - s2,
-                     "naive_median_days": naive})
+                     "naive_median_days": naive, "data_date": data_date})
     return rows
 
 

@@ -2,6 +2,7 @@
 -- description: Mean minutes lost per working day to IT friction, by survey wave and municipality: weighted mean, Kish effective n and a 95 % interval (mean ± 1.96 standard errors). Respondents as survey_respondent counts them (once per wave, weighted); answers without minutes are left out.
 -- unit: minutes per working day
 -- grain: wave_id × kommun_kod
+-- kolada: kpi=FRIKTION_MINUTER_DAG value=mean_minutes n=n kommun=kommun_kod period=wave_id
 WITH r AS (
     SELECT wave_id, kommun_kod, weight AS w, minutes_lost AS x
     FROM survey_respondent

@@ -2,6 +2,7 @@
 -- description: Each kommun's mean minutes lost per day against its peer group and the country, per survey wave: the peer group is the SKR kommungrupp where configured, else the county. Peer-group and national means are weighted means over their respondents (not means of kommun means). Rank 1 is the least friction; percentile is the share of the other kommuner with less friction (0 least, 100 most), in the country and in the peer group.
 -- unit: minutes per working day; rank; percentile
 -- grain: wave_id × kommun_kod
+-- kolada: kpi=FRIKTION_PERCENTIL_RIKET value=percentile_national n=n kommun=kommun_kod period=wave_id
 WITH k AS (
     SELECT f.wave_id, f.kommun_kod, f.kommun_name, f.n, f.mean_minutes,
            COALESCE(m.peer_group, m.lan_name) AS peer_group

@@ -2,16 +2,18 @@
 -- description: Days from decision to go-live estimated with Kaplan–Meier, nationally and by solution, track, peer group and kommun: median and quartiles, with projects still running censored at the data date and abandoned ones censored at abandonment (never dropped). A quantile is null when too few projects have gone live for the curve to reach it. naive_median_days is the median of finished projects only, shown to make the censoring bias visible; abandonment is counted as its own outcome.
 -- unit: days
 -- grain: dimension × grp
+-- kolada: kpi=INFORANDE_MEDIAN_DAGAR value=median_days n=n_projects kommun=grp period=data_date where=dimension = 'kommun'
+-- kolada: kpi=INFORANDE_MEDIAN_DAGAR value=median_days n=n_projects period=data_date where=dimension = 'all'
 WITH t AS (
-    SELECT 'all' AS dimension, 'Sverige' AS grp, days, observed, outcome FROM project_time_to_go_live
+    SELECT 'all' AS dimension, 'Sverige' AS grp, days, observed, outcome, data_date FROM project_time_to_go_live
     UNION ALL
-    SELECT 'solution', solution, days, observed, outcome FROM project_time_to_go_live
+    SELECT 'solution', solution, days, observed, outcome, data_date FROM project_time_to_go_live
     UNION ALL
-    SELECT 'track', track, days, observed, outcome FROM project_time_to_go_live
+    SELECT 'track', track, days, observed, outcome, data_date FROM project_time_to_go_live
     UNION ALL
-    SELECT 'peer_group', peer_group, days, observed, outcome FROM project_time_to_go_live
+    SELECT 'peer_group', peer_group, days, observed, outcome, data_date FROM project_time_to_go_live
     UNION ALL
-    SELECT 'kommun', kommun_kod, days, observed, outcome FROM project_time_to_go_live
+    SELECT 'kommun', kommun_kod, days, observed, outcome, data_date FROM project_time_to_go_live
 )
 SELECT dimension,
        grp,
@@ -24,7 +26,9 @@ SELECT dimension,
        km_quantile(days, observed, 0.75) AS q3_days,
        1.0 - km_survival(days, observed, 365.0) AS share_live_within_1y,
        1.0 - km_survival(days, observed, 730.0) AS share_live_within_2y,
-       median(CASE WHEN observed THEN days END) AS naive_median_days
+       median(CASE WHEN observed THEN days END) AS naive_median_days,
+       -- The newest export's date: the period the estimates describe.
+       MAX(data_date) AS data_date
 FROM t
 GROUP BY dimension, grp
 ORDER BY dimension, grp

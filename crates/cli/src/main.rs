@@ -4,6 +4,7 @@ mod assumptions;
 mod config;
 mod describe;
 mod instrument;
+mod kolada;
 mod models;
 mod reference_tables;
 mod run;
@@ -214,6 +215,9 @@ fn print_summary(s: &run::Summary) {
     }
     for (f, e) in &s.failed_sources {
         println!("  failed      {f}: {e}");
+    }
+    if let Some(k) = &s.kolada {
+        println!("  kolada      {}", k.display());
     }
     if let Some(r) = &s.report {
         println!("  report      {}", r.display());

@@ -47,6 +47,8 @@ pub struct Summary {
     /// Wall time of each stage, in order.
     pub timings: Vec<(&'static str, std::time::Duration)>,
     pub report: Option<PathBuf>,
+    /// The Kolada-shaped export of the marts (CSV; Parquet beside it).
+    pub kolada: Option<PathBuf>,
 }
 
 impl Summary {
@@ -235,6 +237,11 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     s.tests = rt.block_on(crate::run_tests::run(
         &session, &lake, &cfg, &models, &s.run_id, now,
     ))?;
+    let kolada = rt.block_on(friktion_query::kolada::export(
+        &session,
+        &models,
+        cfg.privacy.min_cell,
+    ))?;
     if !s.tests.is_empty() {
         lap(&mut s, "data tests");
     }
@@ -266,6 +273,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     s.report = Some(friktion_report::write_index(
         &out, &info, &rows, &ttg, &published,
     )?);
+    s.kolada = crate::kolada::write(&out, &kolada)?;
     lap(&mut s, "report");
     Ok(s)
 }

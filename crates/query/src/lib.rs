@@ -5,6 +5,7 @@
 
 pub mod datatest;
 pub mod guard;
+pub mod kolada;
 pub mod model;
 pub mod session;
 pub mod survival;
@@ -34,6 +35,8 @@ pub enum QueryError {
     Memory { limit_mib: usize, detail: String },
     #[error("the query ran longer than {0} s and was stopped (--timeout)")]
     Timeout(u64),
+    #[error("Kolada export: {0}")]
+    Kolada(String),
     #[error("cannot start the query runtime: {0}")]
     Runtime(String),
 }

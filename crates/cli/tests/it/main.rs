@@ -5,6 +5,7 @@ mod duckdb_marts;
 mod e2e;
 mod instrument;
 mod interop;
+mod kolada;
 mod logs;
 mod outcomes;
 mod sources;

@@ -1,0 +1,175 @@
+//! The marts in Kolada's shape: kpi_id, kommun_kod, period, gender, value, n, status.
+//!
+//! A model says which of its columns are a KPI in a header line (one line per KPI):
+//!
+//! ```sql
+//! -- kolada: kpi=FRIKTION_MIN value=mean_minutes n=n kommun=kommun_kod period=wave_id
+//! -- kolada: kpi=FRIKTION_MIN value=mean_minutes n=n period=wave_id where=dimension = 'all'
+//! ```
+//!
+//! `kommun` is the column with the municipality code; without it the value is the country's
+//! and gets Kolada's code for the whole of Sweden, 0000. `period` is a column (or a literal in
+//! quotes) whose last year-like number (19xx or 20xx) is the period: vision-2019 → 2019,
+//! medarbetarenkat-0163-2025 → 2025, 2026-11-01 → 2026. `n` is the count behind the value: a
+//! value with n below the minimum cell is published as ".." with no value. Gender is T (total):
+//! no mart splits by gender yet. Marts at the grain of a person or a project are not KPIs and
+//! have no such lines.
+
+use arrow::array::RecordBatch;
+
+use crate::{LakeSession, Model, QueryError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    pub kpi_id: String,
+    pub value: String,
+    pub n: Option<String>,
+    pub kommun: Option<String>,
+    pub period: String,
+    pub filter: Option<String>,
+}
+
+/// The KPI lines of a model's header; an error names the line.
+pub fn kpis(m: &Model) -> Result<Vec<Kpi>, QueryError> {
+    let mut out = Vec::new();
+    for line in m
+        .sql
+        .lines()
+        .take_while(|l| l.trim_start().starts_with("--") || l.trim().is_empty())
+    {
+        let Some(spec) = line
+            .trim_start()
+            .trim_start_matches("--")
+            .trim()
+            .strip_prefix("kolada:")
+        else {
+            continue;
+        };
+        let bad = |why: &str| {
+            QueryError::Kolada(format!("{}: '-- kolada:{spec}': {why}", m.path.display()))
+        };
+        // `where=` takes the rest of the line: it is SQL and may hold spaces.
+        let (spec_main, filter) = match spec.split_once("where=") {
+            Some((a, b)) => (a, Some(b.trim().to_string())),
+            None => (spec, None),
+        };
+        let mut k = Kpi {
+            kpi_id: String::new(),
+            value: String::new(),
+            n: None,
+            kommun: None,
+            period: String::new(),
+            filter,
+        };
+        for part in spec_main.split_whitespace() {
+            let (key, v) = part
+                .split_once('=')
+                .ok_or_else(|| bad("each part is key=value"))?;
+            let ident =
+                v.starts_with('\'') || v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !ident {
+                return Err(bad(&format!("'{v}' is not a column name")));
+            }
+            match key {
+                "kpi" => k.kpi_id = v.to_string(),
+                "value" => k.value = v.to_string(),
+                "n" => k.n = Some(v.to_string()),
+                "kommun" => k.kommun = Some(v.to_string()),
+                "period" => k.period = v.to_string(),
+                other => return Err(bad(&format!("unknown key '{other}'"))),
+            }
+        }
+        if k.kpi_id.is_empty() || k.value.is_empty() || k.period.is_empty() {
+            return Err(bad("kpi, value and period are required"));
+        }
+        out.push(k);
+    }
+    Ok(out)
+}
+
+fn select(mart: &str, k: &Kpi, min_cell: i64) -> String {
+    let n =
+        k.n.as_deref()
+            .map_or("CAST(NULL AS BIGINT)".to_string(), |n| {
+                format!("CAST({n} AS BIGINT)")
+            });
+    let shown = match &k.n {
+        Some(n) => format!("{n} >= {min_cell}"),
+        None => "TRUE".into(),
+    };
+    format!(
+        "SELECT '{kpi}' AS kpi_id, {kommun} AS kommun_kod, \
+         CAST(regexp_replace(CAST({period} AS VARCHAR), '^.*((19|20)[0-9]{{2}}).*$', '\\1') AS VARCHAR) AS period, \
+         'T' AS gender, \
+         CASE WHEN {shown} THEN CAST({value} AS DOUBLE) END AS value, \
+         {n} AS n, \
+         CASE WHEN {shown} THEN '' ELSE '..' END AS status \
+         FROM {mart}{filter}",
+        kpi = k.kpi_id,
+        kommun = k
+            .kommun
+            .as_deref()
+            .map_or("'0000'".to_string(), |c| format!("CAST({c} AS VARCHAR)")),
+        period = k.period,
+        value = k.value,
+        filter = k
+            .filter
+            .as_deref()
+            .map_or(String::new(), |f| format!(" WHERE {f}")),
+    )
+}
+
+/// Every KPI of every model, one row per KPI × kommun × period, sorted.
+pub async fn export(
+    session: &LakeSession,
+    models: &[Model],
+    min_cell: i64,
+) -> Result<Vec<RecordBatch>, QueryError> {
+    let mut parts = Vec::new();
+    for m in models {
+        for k in kpis(m)? {
+            parts.push(select(&m.name, &k, min_cell));
+        }
+    }
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT * FROM ({}) k ORDER BY kpi_id, kommun_kod, period",
+        parts.join(" UNION ALL ")
+    );
+    session.query(&sql).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(header: &str) -> Model {
+        Model {
+            name: "m".into(),
+            description: String::new(),
+            unit: String::new(),
+            grain: String::new(),
+            sql: format!("{header}\nSELECT 1"),
+            path: "m.sql".into(),
+            depends_on: vec![],
+        }
+    }
+
+    #[test]
+    fn kpi_lines_are_read_and_mistakes_named() {
+        let k = kpis(&model(
+            "-- kolada: kpi=F1 value=mean_minutes n=n kommun=kommun_kod period=wave_id\n-- kolada: kpi=F1 value=mean_minutes period='2026' where=dimension = 'all'",
+        ))
+        .unwrap();
+        assert_eq!(k.len(), 2);
+        assert_eq!(k[0].kommun.as_deref(), Some("kommun_kod"));
+        assert_eq!(k[1].filter.as_deref(), Some("dimension = 'all'"));
+        assert_eq!(k[1].period, "'2026'");
+        let e = kpis(&model("-- kolada: kpi=F1 value=a;DROP period=p")).unwrap_err();
+        assert!(e.to_string().contains("is not a column name"), "{e}");
+        let e = kpis(&model("-- kolada: kpi=F1 period=p")).unwrap_err();
+        assert!(e.to_string().contains("required"), "{e}");
+    }
+}
