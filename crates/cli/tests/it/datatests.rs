@@ -183,3 +183,49 @@ fn a_test_file_with_a_mistake_names_the_file_and_the_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn models_are_listed_in_run_order_rebuilt_alone_and_documented() {
+    let p = Project::new();
+    assert_ok(&p.run());
+    let cfg = p.config();
+    let list = p.friktion(&["models", "list", "--config", cfg.to_str().unwrap()]);
+    assert_ok(&list);
+    let names: Vec<String> = text(&list.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    let at = |n: &str| {
+        names
+            .iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("{n} not listed"))
+    };
+    // A model comes after the models it reads.
+    assert!(at("survey_respondent") < at("friction_by_kommun"));
+    assert!(at("friction_by_group") < at("friction_cost"));
+    assert!(at("project_time_to_go_live") < at("time_to_go_live"));
+    // Rebuilding alone gives the same marts, byte for byte.
+    let file = p.mart_file("kommun_benchmark");
+    let before = std::fs::read(&file).unwrap();
+    let run = p.friktion(&["models", "run", "--config", cfg.to_str().unwrap()]);
+    assert_ok(&run);
+    assert!(text(&run.stdout).contains("kommun_benchmark"));
+    let after_file = p.mart_file("kommun_benchmark");
+    assert_eq!(std::fs::read(after_file).unwrap(), before);
+    let out = p.path().join("marts.md");
+    let docs = p.friktion(&[
+        "models",
+        "docs",
+        "--config",
+        cfg.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ok(&docs);
+    let md = std::fs::read_to_string(out).unwrap();
+    for n in &names {
+        assert!(md.contains(&format!("\n## {n}\n")), "{n} undocumented");
+    }
+    assert!(md.contains("| percentile_national | Float64 |"), "{md}");
+}

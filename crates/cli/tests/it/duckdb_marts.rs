@@ -45,13 +45,7 @@ fn duckdb_recomputes_every_mart_to_1e_9() {
     assert!(r["values_compared"].as_i64().unwrap() > 20_000, "{r:#}");
 
     // The comparison can fail: shift one mart's means by a millionth of a minute.
-    let mart = p.lake().join("marts/friction_by_kommun");
-    let file = std::fs::read_dir(&mart)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let file = p.mart_file("friction_by_kommun");
     let shifted = p.path().join("shifted.parquet");
     let o = p.friktion(&[
         "sql",

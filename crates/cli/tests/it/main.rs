@@ -58,6 +58,17 @@ impl Project {
         self.path().join("lake")
     }
 
+    /// The one Parquet file of a mart.
+    pub fn mart_file(&self, name: &str) -> PathBuf {
+        let dir = self.lake().join("marts").join(name);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        files.pop().unwrap()
+    }
+
     pub fn run(&self) -> Output {
         self.friktion(&["run", "--config", self.config().to_str().unwrap()])
     }
