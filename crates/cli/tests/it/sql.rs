@@ -203,3 +203,48 @@ fn without_a_lake_it_says_what_to_do() {
             && text(&o.stderr).contains("friktion run")
     );
 }
+
+/// The shell on a terminal (util-linux `script` gives it one): a statement over two lines,
+/// \d NAME, \timing, a refusal that does not end the session, and history kept for next time.
+#[test]
+fn the_interactive_shell_runs_statements_and_backslash_commands_and_keeps_history() {
+    let p = Project::new();
+    assert_ok(&p.run());
+    let lines = [
+        "SELECT COUNT(*) AS n",
+        "FROM project;",
+        "\\d project",
+        "\\timing",
+        "SET x = 1;",
+        "SELECT 41 + 1 AS answer;",
+        "\\q",
+    ];
+    let feed: String = lines
+        .iter()
+        .map(|l| format!("printf '%s\\r' '{l}'; sleep 0.4; "))
+        .collect();
+    let bin = env!("CARGO_BIN_EXE_friktion");
+    let state = p.path().join("state");
+    let cmd = format!(
+        "({feed} sleep 1) | script -qc '{bin} sql --lake {}' /dev/null",
+        p.lake().display()
+    );
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&cmd)
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("| data_date          | Date32    | NO          |"),
+        "{out}"
+    );
+    assert!(out.contains("SET is refused"), "{out}");
+    assert!(
+        out.contains("| 42     |") && out.contains("row(s) in"),
+        "{out}"
+    );
+    let history = std::fs::read_to_string(state.join("friktion/sql_history")).unwrap();
+    assert!(history.contains("SELECT 41 + 1 AS answer;"), "{history}");
+}
