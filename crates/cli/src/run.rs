@@ -270,10 +270,14 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         )?,
         false => vec![],
     };
+    let national = match lake.mart_dir("friction_by_group").is_dir() {
+        true => friktion_report::national_friction(&lake.read_mart("friction_by_group")?)?,
+        false => vec![],
+    };
     s.report = Some(friktion_report::write_index(
-        &out, &info, &rows, &ttg, &published,
+        &out, &info, &rows, &national, &ttg, &published,
     )?);
-    s.kolada = crate::kolada::write(&out, &kolada)?;
+    s.kolada = crate::kolada::write(&out, &kolada, cfg.privacy.min_cell)?;
     lap(&mut s, "report");
     Ok(s)
 }

@@ -5,9 +5,10 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::chart::{Bar, bars_with_intervals};
+use crate::disclosure::{Cell, Suppression, is_suppressed, suppress};
 use crate::format::{SUPPRESSED, esc, sv_number, sv_opt};
 use crate::outcomes::TimeToGoLive;
-use crate::{KommunFriction, ReportError, write_file};
+use crate::{KommunFriction, NationalFriction, ReportError, write_file};
 
 /// What the run did, for the page's colophon.
 #[derive(Debug, Clone)]
@@ -54,6 +55,7 @@ pub fn write_index(
     dir: &Path,
     run: &RunInfo,
     rows: &[KommunFriction],
+    national: &[NationalFriction],
     time_to_go_live: &[TimeToGoLive],
     published: &[crate::published::PublishedCheck],
 ) -> Result<PathBuf, ReportError> {
@@ -69,9 +71,34 @@ pub fn write_index(
          konfidensintervall. Underlag: personalenkäter, {} enkätomgång(ar).</p>\n",
         by_wave.len()
     );
+    let mut log = String::from("table,cell,kind,n,reason\n");
     for (wave, rows) in by_wave.iter().rev() {
-        body.push_str(&wave_section(wave, rows, run.min_cell)?);
+        let total = national.iter().find(|t| t.wave_id == *wave);
+        let cells: Vec<Cell> = rows
+            .iter()
+            .map(|r| Cell {
+                key: r.kommun_kod.clone(),
+                groups: vec!["riket".into()],
+                n: if r.mean_minutes.is_some() { r.n } else { 0 },
+            })
+            .collect();
+        let hidden = suppress(&cells, run.min_cell);
+        for h in &hidden {
+            let n = rows
+                .iter()
+                .find(|r| r.kommun_kod == h.key)
+                .map_or(0, |r| r.n);
+            let _ = writeln!(
+                log,
+                "friction_by_kommun {wave},{},{},{n},\"{}\"",
+                h.key,
+                h.kind,
+                h.reason.replace('"', "'")
+            );
+        }
+        body.push_str(&wave_section(wave, rows, total, &hidden, run.min_cell)?);
     }
+    write_file(&dir.join("disclosure.csv"), &log)?;
     body.push_str(&crate::outcomes::section(time_to_go_live, run.min_cell));
     body.push_str(&crate::published::section(published));
     body.push_str(&colophon(run));
@@ -85,19 +112,21 @@ pub fn write_index(
     Ok(path)
 }
 
-fn shown(r: &KommunFriction, min_cell: i64) -> bool {
-    r.n >= min_cell && r.mean_minutes.is_some()
+fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
+    r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
 }
 
 fn wave_section(
     wave: &str,
     rows: &[&KommunFriction],
+    total: Option<&NationalFriction>,
+    hidden: &[Suppression],
     min_cell: i64,
 ) -> Result<String, ReportError> {
     let mut sorted: Vec<&KommunFriction> = rows.to_vec();
     sorted.sort_by(|a, b| {
         let key = |r: &KommunFriction| {
-            if shown(r, min_cell) {
+            if shown(r, hidden) {
                 r.mean_minutes.unwrap_or(0.0)
             } else {
                 f64::NEG_INFINITY
@@ -109,7 +138,7 @@ fn wave_section(
     });
     let bars: Vec<Bar> = sorted
         .iter()
-        .filter(|r| shown(r, min_cell))
+        .filter(|r| shown(r, hidden))
         .map(|r| Bar {
             label: r.kommun_name.clone(),
             value: r.mean_minutes.unwrap_or(0.0),
@@ -119,7 +148,7 @@ fn wave_section(
         .collect();
     let title = format!("Minuter per dag, {wave}");
     let svg = bars_with_intervals(&title, "minuter per arbetsdag", &bars)?;
-    let suppressed = sorted.iter().filter(|r| !shown(r, min_cell)).count();
+    let suppressed = sorted.iter().filter(|r| !shown(r, hidden)).count();
     let mut s = String::new();
     let _ = write!(
         s,
@@ -130,7 +159,10 @@ fn wave_section(
          {sup}Värdena finns i tabellen nedan.</figcaption>\n</figure>\n",
         w = esc(wave),
         sup = if suppressed > 0 {
-            format!("{suppressed} kommun(er) med färre än {min_cell} svar visas inte. ")
+            format!(
+                "{suppressed} kommun(er) visas inte: färre än {min_cell} svar, eller dolda för att \
+                 de annars kunde räknas fram ur totalen. "
+            )
         } else {
             String::new()
         }
@@ -144,7 +176,7 @@ fn wave_section(
         w = esc(wave)
     );
     for r in &sorted {
-        let (n, n_eff, mean, ci) = if shown(r, min_cell) {
+        let (n, n_eff, mean, ci) = if shown(r, hidden) {
             (
                 sv_number(r.n as f64, 0),
                 sv_opt(r.n_eff, 1),
@@ -168,6 +200,19 @@ fn wave_section(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{n_eff}</td><td class=\"num\">{mean}</td><td class=\"num\">{ci}</td></tr>",
             esc(&r.kommun_name),
             esc(&r.lan_name)
+        );
+    }
+    if let Some(t) = total.filter(|t| t.n >= min_cell) {
+        let ci = match (t.ci_low, t.ci_high) {
+            (Some(l), Some(h)) => format!("{}–{}", sv_number(l, 1), sv_number(h, 1)),
+            _ => SUPPRESSED.to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "<tr class=\"total\"><th scope=\"row\">Alla svarande</th><td></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td></tr>",
+            sv_number(t.n as f64, 0),
+            sv_opt(t.n_eff, 1),
+            sv_opt(t.mean_minutes, 1)
         );
     }
     s.push_str("</tbody>\n</table>\n</section>\n");

@@ -4,6 +4,7 @@
 //! Pages are self-contained (inline CSS and SVG) so they can be mailed, archived and printed.
 
 pub mod chart;
+pub mod disclosure;
 pub mod format;
 pub mod html;
 pub mod outcomes;
@@ -46,6 +47,49 @@ pub struct KommunFriction {
     pub mean_minutes: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+}
+
+/// The wave's total over all respondents (friction_by_group, dimension all).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NationalFriction {
+    pub wave_id: String,
+    pub n: i64,
+    pub n_eff: Option<f64>,
+    pub mean_minutes: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+/// The `all` rows of `friction_by_group`.
+pub fn national_friction(batches: &[RecordBatch]) -> Result<Vec<NationalFriction>, ReportError> {
+    let mut out = Vec::new();
+    for b in batches {
+        let m = Mart {
+            name: "friction_by_group",
+            batch: b,
+        };
+        let (waves, dims) = (m.strings("wave_id")?, m.strings("dimension")?);
+        let n = m.ints("n")?;
+        let (mean, lo, hi, n_eff) = (
+            m.floats("mean_minutes")?,
+            m.floats("ci_low")?,
+            m.floats("ci_high")?,
+            m.floats("n_eff")?,
+        );
+        for i in 0..b.num_rows() {
+            if dims[i].as_deref() == Some("all") {
+                out.push(NationalFriction {
+                    wave_id: waves[i].clone().unwrap_or_default(),
+                    n: n[i].unwrap_or(0),
+                    n_eff: n_eff[i],
+                    mean_minutes: mean[i],
+                    ci_low: lo[i],
+                    ci_high: hi[i],
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Reads the rows of `friction_by_kommun`, whatever batch layout the engine gave.
