@@ -69,13 +69,7 @@ pub fn national_friction(batches: &[RecordBatch]) -> Result<Vec<NationalFriction
             batch: b,
         };
         let (waves, dims) = (m.strings("wave_id")?, m.strings("dimension")?);
-        let n = m.ints("n")?;
-        let (mean, lo, hi, n_eff) = (
-            m.floats("mean_minutes")?,
-            m.floats("ci_low")?,
-            m.floats("ci_high")?,
-            m.floats("n_eff")?,
-        );
+        let (n, n_eff, mean, lo, hi) = m.estimates()?;
         for i in 0..b.num_rows() {
             if dims[i].as_deref() == Some("all") {
                 out.push(NationalFriction {
@@ -107,9 +101,7 @@ pub fn kommun_friction(batches: &[RecordBatch]) -> Result<Vec<KommunFriction>, R
             s("kommun_name")?,
             s("lan_name")?,
         );
-        let n = m.ints("n")?;
-        let f = |c: &str| m.floats(c);
-        let (mean, lo, hi, n_eff) = (f("mean_minutes")?, f("ci_low")?, f("ci_high")?, f("n_eff")?);
+        let (n, n_eff, mean, lo, hi) = m.estimates()?;
         for i in 0..b.num_rows() {
             out.push(KommunFriction {
                 wave_id: waves[i].clone().unwrap_or_default(),
@@ -161,6 +153,29 @@ impl Mart<'_> {
             .ok_or_else(|| self.err(c, "an integer"))?;
         let a = arrow::compute::cast(a, &DataType::Int64).map_err(|_| self.err(c, "an integer"))?;
         Ok(a.as_primitive::<Int64Type>().iter().collect())
+    }
+
+    /// n, n_eff, mean_minutes, ci_low and ci_high: the estimate columns of the friction marts.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn estimates(
+        &self,
+    ) -> Result<
+        (
+            Vec<Option<i64>>,
+            Vec<Option<f64>>,
+            Vec<Option<f64>>,
+            Vec<Option<f64>>,
+            Vec<Option<f64>>,
+        ),
+        ReportError,
+    > {
+        Ok((
+            self.ints("n")?,
+            self.floats("n_eff")?,
+            self.floats("mean_minutes")?,
+            self.floats("ci_low")?,
+            self.floats("ci_high")?,
+        ))
     }
 
     pub(crate) fn floats(&self, c: &str) -> Result<Vec<Option<f64>>, ReportError> {
