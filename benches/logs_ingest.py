@@ -34,27 +34,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchenv import ROOT, ensure_venv, run_measured
 
 
-def ensure_readers():
-    """Re-runs this script in the project's venv (made from python/requirements.txt, as the
-    tests make it) when DuckDB or polars is missing, so one command works on a clean clone."""
-    try:
-        import duckdb  # noqa: F401
-        import polars  # noqa: F401
-        return
-    except ImportError:
-        pass
-    venv = os.path.join(ROOT, ".venv")
-    py = os.path.join(venv, "bin", "python")
-    # The venv's python links to the system's, so compare prefixes, not executables.
-    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
-        sys.exit("duckdb/polars are missing from .venv: pip install -r python/requirements.txt")
-    if not os.path.exists(py):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    subprocess.run([py, "-m", "pip", "install", "--quiet", "-r", os.path.join(ROOT, "python/requirements.txt")], check=True)
-    os.execv(py, [py, *sys.argv])
 KEY = "bench-key-0123456789abcdef"
 PNR = r"(?:19|20)?[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+ ]?[0-9]{4}"
 EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
@@ -67,18 +49,6 @@ SYSTEMS = [
 ]
 
 
-def run_measured(cmd, cwd=None, env=None):
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    out = p.stdout.read().decode()
-    err = p.stderr.read().decode()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"{' '.join(cmd[:3])} failed ({code}):\n{out[-2000:]}\n{err[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, out
 
 
 def sql_case(col_path, pick):
@@ -215,7 +185,7 @@ lf.sink_parquet(pl.PartitionBy({out!r}, key='day', include_key=False), compressi
 
 
 def main():
-    ensure_readers()
+    ensure_venv("duckdb", "polars")
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="release")
     ap.add_argument("--gb", type=float, default=1.0, help="minimum size of each input")

@@ -32,37 +32,11 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchenv import ROOT, ensure_venv, run_measured
 
 
-def ensure_venv():
-    try:
-        import duckdb  # noqa: F401
-        import lifelines  # noqa: F401
-        return
-    except ImportError:
-        pass
-    venv = os.path.join(ROOT, ".venv")
-    py = os.path.join(venv, "bin", "python")
-    # The venv's python links to the system's, so compare prefixes, not executables.
-    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
-        sys.exit("lifelines/duckdb are missing from .venv: pip install -r python/requirements.txt")
-    if not os.path.exists(py):
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    subprocess.run([py, "-m", "pip", "install", "--quiet", "-r", os.path.join(ROOT, "python/requirements.txt")], check=True)
-    os.execv(py, [py, *sys.argv])
 
 
-def run_measured(cmd, env=None):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    out, err = p.stdout.read().decode(), p.stderr.read().decode()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"{' '.join(cmd[:3])} failed ({code}):\n{out[-2000:]}\n{err[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, out
 
 
 LIFELINES = r"""
@@ -96,7 +70,7 @@ print(n)
 
 
 def main():
-    ensure_venv()
+    ensure_venv("duckdb", "lifelines")
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="release")
     ap.add_argument("--per-kommun", type=int, default=100)

@@ -8,10 +8,11 @@ use anyhow::{Context, Result, bail};
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use chrono::{DateTime, Utc};
 use friktion_core::LakeTable;
-use friktion_lake::{Lake, Ledger, LedgerEntry, content_hash, ledger, source_key};
+use friktion_lake::{Lake, Ledger, LedgerEntry};
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::whole_tables::{self, WholeSource};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,33 +102,15 @@ pub fn load(
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = cfg.source_name(path);
-    let mut e = LedgerEntry::new(
-        &name,
-        "assumptions",
-        content_hash(text.as_bytes()),
-        content_hash(b"assumptions-1"),
-        run_id,
-        now,
-    );
-    let last = ledger.last_load(&name);
-    let mut txn = lake.begin()?;
-    if last.is_some_and(|l| l.content_hash == e.content_hash && l.config_hash == e.config_hash) {
-        e.action = "skipped".into();
-    } else {
-        if last.is_some() {
-            e.action = "replaced".into();
-        }
+    let src = WholeSource {
+        name: &name,
+        kind: "assumptions",
+        bytes: text.as_bytes(),
+        version: "assumptions-1",
+        stem: "assumptions",
+    };
+    whole_tables::load(lake, ledger, &src, run_id, now, || {
         let b = batch(path, &text)?;
-        e.rows_read = b.num_rows() as i64;
-        e.rows_written = e.rows_read;
-        txn.write_table(&LakeTable::CostAssumption.def(), &[], "assumptions", &[b])?;
-    }
-    txn.write_table(
-        &LakeTable::Ledger.def(),
-        &[],
-        &format!("{run_id}-{}", source_key(&name)),
-        &[ledger::to_batch(std::slice::from_ref(&e))],
-    )?;
-    txn.commit()?;
-    Ok(e)
+        Ok((b.num_rows() as i64, vec![(LakeTable::CostAssumption, b)]))
+    })
 }

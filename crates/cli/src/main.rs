@@ -13,6 +13,7 @@ mod run_projects;
 mod run_tests;
 mod sql;
 mod synth;
+mod whole_tables;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -7,9 +7,10 @@ use arrow::array::{ArrayRef, BinaryArray, RecordBatch, StringArray};
 use chrono::{DateTime, Utc};
 use friktion_core::reference::{COUNTY_FILE, MUNICIPALITY_FILE};
 use friktion_core::{LakeTable, Reference};
-use friktion_lake::{Lake, Ledger, LedgerEntry, content_hash, ledger};
+use friktion_lake::{Lake, Ledger, LedgerEntry};
 
 use crate::config::Config;
+use crate::whole_tables::{self, WholeSource};
 
 const REFERENCE_VERSION: &str = "reference-1";
 
@@ -27,40 +28,21 @@ pub fn load(
         bytes.extend(std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?);
     }
     let name = cfg.source_name(&cfg.reference);
-    let mut entry = LedgerEntry::new(
-        &name,
-        "reference",
-        content_hash(&bytes),
-        content_hash(REFERENCE_VERSION.as_bytes()),
-        run_id,
-        now,
-    );
-    let last = ledger.last_load(&name);
-    let unchanged = last.is_some_and(|l| {
-        l.content_hash == entry.content_hash && l.config_hash == entry.config_hash
-    });
-    let mut txn = lake.begin()?;
-    if unchanged {
-        entry.action = "skipped".into();
-    } else {
-        if last.is_some() {
-            entry.action = "replaced".into();
-        }
+    let src = WholeSource {
+        name: &name,
+        kind: "reference",
+        bytes: &bytes,
+        version: REFERENCE_VERSION,
+        stem: "scb",
+    };
+    whole_tables::load(lake, ledger, &src, run_id, now, || {
         let (m, c) = batches(reference);
-        entry.rows_read = (m.num_rows() + c.num_rows()) as i64;
-        entry.rows_written = entry.rows_read;
-        txn.write_table(&LakeTable::Municipality.def(), &[], "scb", &[m])?;
-        txn.write_table(&LakeTable::County.def(), &[], "scb", &[c])?;
-    }
-    let key = friktion_lake::source_key(&name);
-    txn.write_table(
-        &LakeTable::Ledger.def(),
-        &[],
-        &format!("{run_id}-{key}"),
-        &[ledger::to_batch(&[entry.clone()])],
-    )?;
-    txn.commit()?;
-    Ok(entry)
+        let records = (m.num_rows() + c.num_rows()) as i64;
+        Ok((
+            records,
+            vec![(LakeTable::Municipality, m), (LakeTable::County, c)],
+        ))
+    })
 }
 
 fn batches(r: &Reference) -> (RecordBatch, RecordBatch) {

@@ -16,6 +16,7 @@ use friktion_report::html::SourceLine;
 
 use crate::config::{self, Config};
 use crate::run::{Summary, line};
+use crate::whole_tables::{self, WholeSource};
 
 /// Bumped when project ingest changes in a way that should reload every export.
 const PROJECT_INGEST_VERSION: &str = "project-ingest-1";
@@ -42,22 +43,14 @@ pub fn key_factors(
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let kf = KeyFactors::load(path)?;
     let name = cfg.source_name(path);
-    let mut e = LedgerEntry::new(
-        &name,
-        "key_factors",
-        content_hash(&bytes),
-        content_hash(PROJECT_INGEST_VERSION.as_bytes()),
-        run_id,
-        now,
-    );
-    let last = ledger.last_load(&name);
-    let mut txn = lake.begin()?;
-    if last.is_some_and(|l| l.content_hash == e.content_hash && l.config_hash == e.config_hash) {
-        e.action = "skipped".into();
-    } else {
-        if last.is_some() {
-            e.action = "replaced".into();
-        }
+    let src = WholeSource {
+        name: &name,
+        kind: "key_factors",
+        bytes: &bytes,
+        version: PROJECT_INGEST_VERSION,
+        stem: "catalogue",
+    };
+    let e = whole_tables::load(lake, ledger, &src, run_id, now, || {
         let f = &kf.factors;
         let s = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
         let factors = RecordBatch::try_new(
@@ -90,13 +83,14 @@ pub fn key_factors(
                 s(pairs.iter().map(|p| Some(p.1)).collect()),
             ],
         )?;
-        e.rows_read = f.len() as i64;
-        e.rows_written = e.rows_read;
-        txn.write_table(&LakeTable::KeyFactor.def(), &[], "catalogue", &[factors])?;
-        txn.write_table(&LakeTable::KeyFactorItem.def(), &[], "catalogue", &[items])?;
-    }
-    write_ledger(&mut txn, run_id, &e)?;
-    txn.commit()?;
+        Ok((
+            f.len() as i64,
+            vec![
+                (LakeTable::KeyFactor, factors),
+                (LakeTable::KeyFactorItem, items),
+            ],
+        ))
+    })?;
     Ok((kf, e))
 }
 

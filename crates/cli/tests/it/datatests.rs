@@ -33,17 +33,7 @@ fn results(p: &Project, target: &str) -> Vec<(String, String, Option<i64>)> {
 }
 
 fn count(p: &Project, sql: &str) -> i64 {
-    let o = p.friktion(&[
-        "sql",
-        "--lake",
-        p.lake().to_str().unwrap(),
-        "--format",
-        "csv",
-        "-e",
-        sql,
-    ]);
-    assert_ok(&o);
-    text(&o.stdout).lines().nth(1).unwrap().parse().unwrap()
+    p.sql_csv(sql).lines().nth(1).unwrap().parse().unwrap()
 }
 
 #[test]

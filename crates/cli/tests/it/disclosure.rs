@@ -58,11 +58,10 @@ fn a_single_small_cell_takes_a_second_with_it_and_neither_can_be_derived() {
 
     // On the page both rows are dotted through, and the total row is there.
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
-    let mart = p.friktion(&[
-        "sql", "--lake", p.lake().to_str().unwrap(), "--format", "csv", "-e",
+    let mart = p.sql_csv(
         "SELECT kommun_kod, kommun_name, n, mean_minutes FROM friction_by_kommun WHERE wave_id = 'vision-2019'",
-    ]);
-    let rows: Vec<Vec<String>> = text(&mart.stdout)
+    );
+    let rows: Vec<Vec<String>> = mart
         .lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_string).collect())

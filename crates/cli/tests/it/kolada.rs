@@ -38,16 +38,9 @@ fn every_kpi_lines_up_with_its_mart_and_small_cells_are_dotted() {
         ]
     );
     // Sollentuna's 2019 value is friction_by_kommun's mean for vision-2019.
-    let sql = p.friktion(&[
-        "sql",
-        "--lake",
-        p.lake().to_str().unwrap(),
-        "--format",
-        "csv",
-        "-e",
+    let mart = p.sql_csv(
         "SELECT mean_minutes, n FROM friction_by_kommun WHERE kommun_kod = '0163' AND wave_id = 'vision-2019'",
-    ]);
-    let mart = text(&sql.stdout);
+    );
     let (mean, n) = mart.lines().nth(1).unwrap().split_once(',').unwrap();
     let row = rows
         .iter()

@@ -59,6 +59,21 @@ impl Project {
         self.path().join("lake")
     }
 
+    /// A query's result as CSV text, through `friktion sql` as a researcher runs it.
+    pub fn sql_csv(&self, sql: &str) -> String {
+        let o = self.friktion(&[
+            "sql",
+            "--lake",
+            self.lake().to_str().unwrap(),
+            "--format",
+            "csv",
+            "-e",
+            sql,
+        ]);
+        assert_ok(&o);
+        text(&o.stdout)
+    }
+
     /// The one Parquet file of a mart.
     pub fn mart_file(&self, name: &str) -> PathBuf {
         let dir = self.lake().join("marts").join(name);

@@ -1,0 +1,43 @@
+"""What the benchmark scripts share: the project's venv and timing a child process."""
+
+import importlib
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def ensure_venv(*modules):
+    """Re-runs the calling script in the project's venv (made from python/requirements.txt, as
+    the tests make it) when one of `modules` is missing, so one command works on a clean clone."""
+    try:
+        for m in modules:
+            importlib.import_module(m)
+        return
+    except ImportError:
+        pass
+    venv = os.path.join(ROOT, ".venv")
+    py = os.path.join(venv, "bin", "python")
+    # The venv's python links to the system's, so compare prefixes, not executables.
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
+        sys.exit(f"{', '.join(modules)} missing from .venv: pip install -r python/requirements.txt")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    subprocess.run([py, "-m", "pip", "install", "--quiet", "-r", os.path.join(ROOT, "python/requirements.txt")], check=True)
+    os.execv(py, [py, *sys.argv])
+
+
+def run_measured(cmd, cwd=None, env=None):
+    """Wall seconds, peak RSS (MiB) and stdout of one child process; exits on failure."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    out = p.stdout.read().decode()
+    err = p.stderr.read().decode()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd[:3])} failed ({code}):\n{out[-2000:]}\n{err[-3000:]}")
+    return wall, usage.ru_maxrss / 1024, out
