@@ -49,6 +49,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// The report's language: sv (Swedish, the default) or en (English).
+        #[arg(long, default_value = "sv", value_parser = ["sv", "en"])]
+        lang: String,
     },
     /// Write realistic, seeded sample inputs (surveys, logs, project records).
     Synth(synth::SynthArgs),
@@ -111,11 +114,13 @@ fn main() -> ExitCode {
             lake,
             reports,
             quiet,
+            lang,
         } => run::run(run::RunArgs {
             config,
             lake,
             reports,
             quiet,
+            lang: friktion_report::i18n::Lang::parse(&lang).unwrap_or_default(),
         })
         .map(|s| {
             if !quiet {

@@ -30,6 +30,8 @@ pub struct RunArgs {
     pub lake: Option<PathBuf>,
     pub reports: Option<PathBuf>,
     pub quiet: bool,
+    /// The report's language.
+    pub lang: friktion_report::i18n::Lang,
 }
 
 #[derive(Debug, Default)]
@@ -262,6 +264,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             .unwrap_or_default(),
         sources: s.sources.clone(),
         min_cell: cfg.privacy.min_cell,
+        lang: args.lang,
     };
     let ttg = friktion_report::outcomes::time_to_go_live(&lake.read_mart("time_to_go_live")?)?;
     let published = match lake.mart_dir("published_figure_check").is_dir() {

@@ -4,7 +4,7 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
 use crate::ReportError;
-use crate::format::sv_number;
+use crate::i18n::{Lang, num};
 
 /// One bar: a label, the estimate and its 95 % interval.
 #[derive(Debug, Clone)]
@@ -24,6 +24,7 @@ pub fn bars_with_intervals(
     title: &str,
     x_label: &str,
     bars: &[Bar],
+    lang: Lang,
 ) -> Result<String, ReportError> {
     let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
     let n = bars.len().max(1);
@@ -55,7 +56,7 @@ pub fn bars_with_intervals(
             .configure_mesh()
             .disable_y_mesh()
             .x_desc(x_label)
-            .x_label_formatter(&|v| sv_number(*v, 0))
+            .x_label_formatter(&|v| num(lang, *v, 0))
             .y_labels(n)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => usize::try_from(n as i32 - 1 - *i)
@@ -98,7 +99,7 @@ pub fn bars_with_intervals(
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 Text::new(
-                    sv_number(b.value, 1),
+                    num(lang, b.value, 1),
                     (
                         b.high.unwrap_or(b.value).max(b.value) + x_max * 0.01,
                         SegmentValue::CenterOf(seg(i)),
@@ -132,7 +133,7 @@ mod tests {
                 high: None,
             },
         ];
-        let svg = bars_with_intervals("Förlorad tid", "minuter per dag", &bars).unwrap();
+        let svg = bars_with_intervals("Förlorad tid", "minuter per dag", &bars, Lang::Sv).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..50]);
         assert!(svg.contains("Göteborg") && svg.contains("Malmö"));
         assert!(svg.contains("36,5") && svg.contains("28,3"));

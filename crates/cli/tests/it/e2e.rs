@@ -400,3 +400,44 @@ fn the_workspace_links_exactly_one_arrow_and_parquet() {
         assert!(versions[0].starts_with(major), "{krate} {}", versions[0]);
     }
 }
+
+/// The English report has every label from the translation table in English: no Swedish label
+/// is left on the page, and numbers are written the English way.
+#[test]
+fn the_report_in_english_has_no_swedish_label_left() {
+    let p = Project::new();
+    let o = p.friktion(&[
+        "run",
+        "--config",
+        p.config().to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    assert_ok(&o);
+    let out = text(&o.stdout);
+    let report = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("report"))
+        .unwrap()
+        .trim();
+    let html = std::fs::read_to_string(report).unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    for (key, sv, en) in friktion_report::i18n::TEXTS {
+        if sv == en {
+            continue;
+        }
+        for fragment in sv
+            .split("{}")
+            .map(str::trim)
+            .filter(|f| f.chars().count() >= 8)
+        {
+            assert!(
+                !html.contains(fragment),
+                "{key}: Swedish '{fragment}' on the English page"
+            );
+        }
+    }
+    assert!(html.contains("All respondents") && html.contains("Time to implementation"));
+    // 1,142 respondents and decimals with a point; no Swedish decimal comma in the tables.
+    assert!(!html.contains("<td class=\"num\">30,9</td>"));
+}

