@@ -5,13 +5,7 @@
 use crate::{Project, assert_ok, text};
 
 fn report_dir(out: &str) -> std::path::PathBuf {
-    let index: std::path::PathBuf = out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("report"))
-        .unwrap()
-        .trim()
-        .into();
-    index.parent().unwrap().to_path_buf()
+    crate::report_path(out).parent().unwrap().to_path_buf()
 }
 
 /// The cells of one row of the page's table for a wave: kommun name → cells.

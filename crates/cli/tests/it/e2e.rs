@@ -62,12 +62,7 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         text(&o.stderr).contains("demo pseudonymisation key"),
         "the demo key must be announced"
     );
-    let report = out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("report"))
-        .unwrap()
-        .trim()
-        .to_string();
+    let report = crate::report_path(&out).to_string_lossy().into_owned();
     assert!(
         report.ends_with("index.html") && report.contains("notebooks-out"),
         "{report}"
@@ -415,12 +410,7 @@ fn the_report_in_english_has_no_swedish_label_left() {
     ]);
     assert_ok(&o);
     let out = text(&o.stdout);
-    let report = out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("report"))
-        .unwrap()
-        .trim();
-    let html = std::fs::read_to_string(report).unwrap();
+    let html = std::fs::read_to_string(crate::report_path(&out)).unwrap();
     assert!(html.contains("<html lang=\"en\">"));
     for (key, sv, en) in friktion_report::i18n::TEXTS {
         if sv == en {

@@ -101,6 +101,16 @@ impl Project {
     }
 }
 
+/// The report's index.html, as the run summary names it.
+pub fn report_path(summary: &str) -> PathBuf {
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("report"))
+        .expect("the summary names the report")
+        .trim()
+        .into()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

@@ -139,12 +139,7 @@ fn the_sample_run_fills_the_outcome_marts_and_the_report_shows_time_to_go_live()
     );
 
     // The report's table shows the national median as Swedish typography prints it.
-    let report = out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("report"))
-        .unwrap()
-        .trim();
-    let html = std::fs::read_to_string(report).unwrap();
+    let html = std::fs::read_to_string(crate::report_path(&out)).unwrap();
     assert!(
         html.contains("<h2>Tid till införande</h2>"),
         "no time-to-implementation section"
