@@ -3,6 +3,7 @@
 //! same primary and complementary suppression as the page, so the export and a published total
 //! together cannot give a hidden cell away.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,8 +13,31 @@ use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use friktion_report::disclosure::{Cell, is_suppressed, suppress};
 
-/// Applies complementary suppression per KPI × period (primary suppression is the query's).
-fn protect(b: &RecordBatch, min_cell: i64) -> Result<RecordBatch> {
+/// The period Kolada files a wave under: its last year-like number (as the export's SQL does).
+fn period_of(wave: &str) -> Option<String> {
+    let b = wave.as_bytes();
+    (0..b.len().saturating_sub(3))
+        .rev()
+        .find(|&i| {
+            b[i..i + 4].iter().all(u8::is_ascii_digit)
+                && (b[i..i + 2] == *b"19" || b[i..i + 2] == *b"20")
+        })
+        .map(|i| wave[i..i + 4].to_string())
+}
+
+/// Applies complementary suppression per KPI × period (primary suppression is the query's), and
+/// hides every friction value the report hid: the two publications must hide the same cells,
+/// or together they would give a hidden one away.
+fn protect(
+    b: &RecordBatch,
+    min_cell: i64,
+    report_hidden: &BTreeMap<String, Vec<String>>,
+) -> Result<RecordBatch> {
+    let also: Vec<(String, String)> = report_hidden
+        .iter()
+        .filter_map(|(wave, ks)| Some((period_of(wave)?, ks)))
+        .flat_map(|(p, ks)| ks.iter().map(move |k| (k.clone(), p.clone())))
+        .collect();
     // Plain strings and the declared number types, whatever the plan produced.
     let types = [
         DataType::Utf8,
@@ -44,12 +68,20 @@ fn protect(b: &RecordBatch, min_cell: i64) -> Result<RecordBatch> {
     let value = b.column(4).as_primitive::<Float64Type>();
     let n = b.column(5).as_primitive::<Int64Type>();
     let status = b.column(6).as_string::<i32>();
+    let by_report = |i: usize| {
+        kpi.value(i).starts_with("FRIKTION_")
+            && also
+                .iter()
+                .any(|(k, p)| k == kommun.value(i) && p == period.value(i))
+    };
+    // Cells the report hid count as hidden from the start (n 0), so complementary suppression
+    // here builds on the report's rather than hiding more.
     let cells: Vec<Cell> = (0..b.num_rows())
         .filter(|&i| kommun.value(i) != "0000" && !n.is_null(i))
         .map(|i| Cell {
             key: i.to_string(),
             groups: vec![format!("{} {}", kpi.value(i), period.value(i))],
-            n: n.value(i),
+            n: if by_report(i) { 0 } else { n.value(i) },
         })
         .collect();
     let hidden = suppress(&cells, min_cell);
@@ -67,11 +99,20 @@ fn protect(b: &RecordBatch, min_cell: i64) -> Result<RecordBatch> {
 }
 
 /// `kolada.csv` and `kolada.parquet` under `dir`; None when no model declares a KPI.
-pub fn write(dir: &Path, batches: &[RecordBatch], min_cell: i64) -> Result<Option<PathBuf>> {
+pub fn write(
+    dir: &Path,
+    batches: &[RecordBatch],
+    min_cell: i64,
+    report_hidden: &BTreeMap<String, Vec<String>>,
+) -> Result<Option<PathBuf>> {
     let Some(first) = batches.first() else {
         return Ok(None);
     };
-    let one = protect(&concat_batches(&first.schema(), batches)?, min_cell)?;
+    let one = protect(
+        &concat_batches(&first.schema(), batches)?,
+        min_cell,
+        report_hidden,
+    )?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let csv = dir.join("kolada.csv");
     let f =
@@ -85,4 +126,17 @@ pub fn write(dir: &Path, batches: &[RecordBatch], min_cell: i64) -> Result<Optio
     w.write(&one)?;
     w.close()?;
     Ok(Some(csv))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_wave_is_filed_under_its_last_year() {
+        assert_eq!(super::period_of("vision-2019").as_deref(), Some("2019"));
+        assert_eq!(
+            super::period_of("medarbetarenkat-0163-2025").as_deref(),
+            Some("2025")
+        );
+        assert_eq!(super::period_of("omgang-a"), None);
+    }
 }

@@ -277,10 +277,23 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         true => friktion_report::national_friction(&lake.read_mart("friction_by_group")?)?,
         false => vec![],
     };
-    s.report = Some(friktion_report::write_index(
-        &out, &info, &rows, &national, &ttg, &published,
-    )?);
-    s.kolada = crate::kolada::write(&out, &kolada, cfg.privacy.min_cell)?;
+    let benchmark = match lake.mart_dir("kommun_benchmark").is_dir() {
+        true => friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?,
+        false => vec![],
+    };
+    let written = friktion_report::write_index(
+        &out,
+        &info,
+        &friktion_report::html::IndexData {
+            friction: &rows,
+            national: &national,
+            benchmark: &benchmark,
+            time_to_go_live: &ttg,
+            published: &published,
+        },
+    )?;
+    s.report = Some(written.index.clone());
+    s.kolada = crate::kolada::write(&out, &kolada, cfg.privacy.min_cell, &written.hidden)?;
     lap(&mut s, "report");
     Ok(s)
 }

@@ -52,15 +52,44 @@ footer { margin-top: 3rem; border-top: 1px solid #c8c8c8; padding-top: .8rem; }
                @page { size: A4; margin: 18mm; } }
 "#;
 
-/// Writes `index.html` under `dir` and returns its path.
+/// The marts the national page and the municipality pages draw on.
+pub struct IndexData<'a> {
+    pub friction: &'a [KommunFriction],
+    pub national: &'a [NationalFriction],
+    pub benchmark: &'a [crate::KommunBenchmark],
+    pub time_to_go_live: &'a [TimeToGoLive],
+    pub published: &'a [crate::published::PublishedCheck],
+}
+
+/// The whole page around a body: self-contained, styled inline.
+pub(crate) fn page(lang: Lang, title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        code = lang.code(),
+    )
+}
+
+/// What the pages published: the index's path, and per wave the kommuner whose values were
+/// hidden (so other publications of the same values hide them too).
+pub struct Written {
+    pub index: PathBuf,
+    pub hidden: BTreeMap<String, Vec<String>>,
+}
+
+/// Writes `index.html` and `kommun/<kommun_kod>.html` under `dir`.
 pub fn write_index(
     dir: &Path,
     run: &RunInfo,
-    rows: &[KommunFriction],
-    national: &[NationalFriction],
-    time_to_go_live: &[TimeToGoLive],
-    published: &[crate::published::PublishedCheck],
-) -> Result<PathBuf, ReportError> {
+    data: &IndexData<'_>,
+) -> Result<Written, ReportError> {
+    let (rows, national, time_to_go_live, published) = (
+        data.friction,
+        data.national,
+        data.time_to_go_live,
+        data.published,
+    );
     let mut by_wave: BTreeMap<&str, Vec<&KommunFriction>> = BTreeMap::new();
     for r in rows {
         by_wave.entry(r.wave_id.as_str()).or_default().push(r);
@@ -74,14 +103,23 @@ pub fn write_index(
         tf(lang, "page.lead", &[&by_wave.len()])
     );
     let mut log = String::from("table,cell,kind,n,reason\n");
+    let mut hidden_by_wave: BTreeMap<String, Vec<Suppression>> = BTreeMap::new();
     for (wave, rows) in by_wave.iter().rev() {
         let total = national.iter().find(|t| t.wave_id == *wave);
+        // Totals published: the country (this page) and each peer group (the kommun pages).
         let cells: Vec<Cell> = rows
             .iter()
-            .map(|r| Cell {
-                key: r.kommun_kod.clone(),
-                groups: vec!["riket".into()],
-                n: if r.mean_minutes.is_some() { r.n } else { 0 },
+            .map(|r| {
+                let peer = data
+                    .benchmark
+                    .iter()
+                    .find(|b| b.wave_id == r.wave_id && b.kommun_kod == r.kommun_kod)
+                    .map_or_else(|| r.lan_name.clone(), |b| b.peer_group.clone());
+                Cell {
+                    key: r.kommun_kod.clone(),
+                    groups: vec!["riket".into(), format!("peer:{peer}")],
+                    n: if r.mean_minutes.is_some() { r.n } else { 0 },
+                }
             })
             .collect();
         let hidden = suppress(&cells, run.min_cell);
@@ -106,7 +144,18 @@ pub fn write_index(
             run.min_cell,
             lang,
         )?);
+        hidden_by_wave.insert(wave.to_string(), hidden);
     }
+    crate::kommun::write_pages(
+        dir,
+        run,
+        &crate::kommun::KommunData {
+            friction: rows,
+            benchmark: data.benchmark,
+            time_to_go_live,
+            hidden: &hidden_by_wave,
+        },
+    )?;
     write_file(&dir.join("disclosure.csv"), &log)?;
     body.push_str(&crate::outcomes::section(
         time_to_go_live,
@@ -115,16 +164,23 @@ pub fn write_index(
     ));
     body.push_str(&crate::published::section(published, lang));
     body.push_str(&colophon(run));
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        code = lang.code(),
-        title = t(lang, "page.title"),
-    );
+    let html = page(lang, t(lang, "page.title"), &body);
     let path = dir.join("index.html");
     write_file(&path, &html)?;
-    Ok(path)
+    Ok(Written {
+        index: path,
+        hidden: hidden_by_wave
+            .into_iter()
+            .map(|(w, h)| {
+                let kommuner = h
+                    .into_iter()
+                    .filter(|x| !x.key.starts_with("total:"))
+                    .map(|x| x.key)
+                    .collect();
+                (w, kommuner)
+            })
+            .collect(),
+    })
 }
 
 fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
@@ -218,7 +274,11 @@ fn wave_section(
         let _ = writeln!(
             s,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{n_eff}</td><td class=\"num\">{mean}</td><td class=\"num\">{ci}</td></tr>",
-            esc(&r.kommun_name),
+            format!(
+                "<a href=\"kommun/{}.html\">{}</a>",
+                esc(&r.kommun_kod),
+                esc(&r.kommun_name)
+            ),
             esc(&r.lan_name)
         );
     }

@@ -189,6 +189,46 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("pub.recomputed", "Omräknad", "Recomputed"),
     ("pub.difference", "Skillnad", "Difference"),
     ("unit.msek", "{}&nbsp;mnkr", "SEK {}&nbsp;m"),
+    ("kommun.back", "← Alla kommuner", "← All municipalities"),
+    (
+        "kommun.lead",
+        "{}, kommunkod {}. Förlorad arbetstid på grund av IT-strul och tid till införande av digitala lösningar.",
+        "{}, municipality code {}. Working time lost to IT that works badly, and time to implement digital solutions.",
+    ),
+    (
+        "kommun.friction_h2",
+        "Förlorad arbetstid",
+        "Working time lost",
+    ),
+    (
+        "kommun.friction_caption",
+        "Minuter per arbetsdag i {}, jämfört med jämförelsegruppen och riket",
+        "Minutes per working day in {}, against the peer group and the country",
+    ),
+    ("kommun.wave", "Enkätomgång", "Survey wave"),
+    ("kommun.peer_group", "Jämförelsegrupp", "Peer group"),
+    (
+        "kommun.peer_mean",
+        "Jämförelsegruppens medel",
+        "Peer group mean",
+    ),
+    ("kommun.rank", "Plats i riket", "Rank in the country"),
+    ("kommun.rank_of", "{} av {}", "{} of {}"),
+    (
+        "kommun.note",
+        "Plats 1 är minst förlorad tid. Jämförelsegruppen är SKR:s kommungrupp där den är angiven, annars länet. Värden med färre än {} svar visas som ”..”, liksom värden som annars kunde räknas fram ur en total.",
+        "Rank 1 is the least time lost. The peer group is SKR's municipality group where configured, otherwise the county. Values with fewer than {} answers are shown as “..”, as are values that could otherwise be worked out from a total.",
+    ),
+    (
+        "kommun.ttg",
+        "{} projekt: {} driftsatta, {} avbrutna, {} pågående. Median från beslut till driftsättning {} dagar (kvartiler {}–{}), skattad med Kaplan–Meier.",
+        "{} projects: {} live, {} abandoned, {} running. Median from decision to go-live {} days (quartiles {}–{}), estimated with Kaplan–Meier.",
+    ),
+    (
+        "kommun.ttg_few",
+        "Färre än {} projekt: ingen skattning visas.",
+        "Fewer than {} projects: no estimate is shown.",
+    ),
 ];
 
 /// A label; a key missing from the table shows itself in brackets (and a test finds it).

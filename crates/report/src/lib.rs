@@ -8,6 +8,7 @@ pub mod disclosure;
 pub mod format;
 pub mod html;
 pub mod i18n;
+pub mod kommun;
 pub mod outcomes;
 pub mod published;
 
@@ -59,6 +60,50 @@ pub struct NationalFriction {
     pub mean_minutes: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+}
+
+/// One row of `kommun_benchmark`: a kommun against its peer group and the country.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KommunBenchmark {
+    pub wave_id: String,
+    pub kommun_kod: String,
+    pub peer_group: String,
+    pub peer_mean_minutes: Option<f64>,
+    pub national_mean_minutes: Option<f64>,
+    pub rank_national: Option<i64>,
+    pub kommuner_national: Option<i64>,
+}
+
+pub fn kommun_benchmark(batches: &[RecordBatch]) -> Result<Vec<KommunBenchmark>, ReportError> {
+    let mut out = Vec::new();
+    for b in batches {
+        let m = Mart {
+            name: "kommun_benchmark",
+            batch: b,
+        };
+        let (waves, codes, peers) = (
+            m.strings("wave_id")?,
+            m.strings("kommun_kod")?,
+            m.strings("peer_group")?,
+        );
+        let (pm, nm) = (
+            m.floats("peer_mean_minutes")?,
+            m.floats("national_mean_minutes")?,
+        );
+        let (rank, of) = (m.ints("rank_national")?, m.ints("kommuner_national")?);
+        for i in 0..b.num_rows() {
+            out.push(KommunBenchmark {
+                wave_id: waves[i].clone().unwrap_or_default(),
+                kommun_kod: codes[i].clone().unwrap_or_default(),
+                peer_group: peers[i].clone().unwrap_or_default(),
+                peer_mean_minutes: pm[i],
+                national_mean_minutes: nm[i],
+                rank_national: rank[i],
+                kommuner_national: of[i],
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The `all` rows of `friction_by_group`.

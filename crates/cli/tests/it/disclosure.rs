@@ -16,7 +16,10 @@ fn row<'a>(html: &'a str, wave: &str, kommun: &str) -> &'a str {
         .unwrap();
     section
         .lines()
-        .find(|l| l.starts_with(&format!("<tr><th scope=\"row\">{kommun}</th>")))
+        .find(|l| {
+            l.starts_with("<tr><th scope=\"row\"><a href=")
+                && l.contains(&format!(">{kommun}</a></th>"))
+        })
         .unwrap_or_else(|| panic!("no row for {kommun} in {wave}"))
 }
 
@@ -83,7 +86,18 @@ fn a_single_small_cell_takes_a_second_with_it_and_neither_can_be_derived() {
         .collect();
     assert_eq!(shown_rows.len(), rows.len() - 2);
 
-    // The Kolada export hides the same two cells.
+    // Each hidden kommun's own page hides its value and its rank in that wave too.
+    for h in &hidden {
+        let page =
+            std::fs::read_to_string(dir.join("kommun").join(format!("{}.html", h[1]))).unwrap();
+        let line = page
+            .lines()
+            .find(|l| l.starts_with("<tr><th scope=\"row\">vision-2019</th>"))
+            .unwrap();
+        assert_eq!(line.matches(">..<").count(), 4, "{line}");
+    }
+
+    // The Kolada export hides the same two cells, and no more in that KPI and year.
     let k = std::fs::read_to_string(dir.join("kolada.csv")).unwrap();
     for h in &hidden {
         let line = k
@@ -92,4 +106,11 @@ fn a_single_small_cell_takes_a_second_with_it_and_neither_can_be_derived() {
             .unwrap();
         assert!(line.ends_with(",..") && line.contains(",T,,"), "{line}");
     }
+    let dotted = k
+        .lines()
+        .filter(|l| {
+            l.starts_with("FRIKTION_MINUTER_DAG,") && l.contains(",2019,") && l.ends_with(",..")
+        })
+        .count();
+    assert_eq!(dotted, 2, "{k}");
 }

@@ -412,6 +412,26 @@ fn the_report_in_english_has_no_swedish_label_left() {
     let out = text(&o.stdout);
     let html = std::fs::read_to_string(crate::report_path(&out)).unwrap();
     assert!(html.contains("<html lang=\"en\">"));
+    no_swedish_label(&html, "the English index");
+    assert!(html.contains("All respondents") && html.contains("Time to implementation"));
+    // The municipality pages too.
+    let dir = crate::report_path(&out).parent().unwrap().join("kommun");
+    let pages: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(pages.len() >= 12, "{pages:?}");
+    for page in &pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        assert!(html.contains("<html lang=\"en\">") && html.contains("Rank in the country"));
+        no_swedish_label(&html, &page.display().to_string());
+    }
+    // 1,142 respondents and decimals with a point; no Swedish decimal comma in the tables.
+    assert!(!html.contains("<td class=\"num\">30,9</td>"));
+}
+
+/// No Swedish label from the translation table (its longer fragments) is on an English page.
+fn no_swedish_label(html: &str, what: &str) {
     for (key, sv, en) in friktion_report::i18n::TEXTS {
         if sv == en {
             continue;
@@ -423,11 +443,8 @@ fn the_report_in_english_has_no_swedish_label_left() {
         {
             assert!(
                 !html.contains(fragment),
-                "{key}: Swedish '{fragment}' on the English page"
+                "{key}: Swedish '{fragment}' on {what}"
             );
         }
     }
-    assert!(html.contains("All respondents") && html.contains("Time to implementation"));
-    // 1,142 respondents and decimals with a point; no Swedish decimal comma in the tables.
-    assert!(!html.contains("<td class=\"num\">30,9</td>"));
 }
