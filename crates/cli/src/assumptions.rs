@@ -26,6 +26,7 @@ struct Cost {
     assumption_set: String,
     version: i64,
     description: String,
+    description_en: Option<String>,
     employees: f64,
     working_days_per_year: f64,
     hours_per_month: f64,
@@ -79,6 +80,12 @@ fn batch(path: &Path, text: &str) -> Result<RecordBatch> {
                 f.cost.iter().map(|c| c.version),
             )),
             s(&|c| &c.description),
+            Arc::new(StringArray::from(
+                costs
+                    .iter()
+                    .map(|c| c.description_en.as_deref())
+                    .collect::<Vec<_>>(),
+            )),
             n(&|c| Some(c.employees)),
             n(&|c| Some(c.working_days_per_year)),
             n(&|c| Some(c.hours_per_month)),

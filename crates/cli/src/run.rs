@@ -281,6 +281,9 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         true => friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?,
         false => vec![],
     };
+    let costs = friktion_report::methods::cost_assumptions(
+        &lake.read_table(&LakeTable::CostAssumption.def())?,
+    )?;
     let written = friktion_report::write_index(
         &out,
         &info,
@@ -290,6 +293,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             benchmark: &benchmark,
             time_to_go_live: &ttg,
             published: &published,
+            costs: &costs,
         },
     )?;
     s.report = Some(written.index.clone());

@@ -448,6 +448,8 @@ fn cost_assumption_fields() -> Vec<Field> {
         utf8("assumption_set", false),
         i64("version"),
         utf8("description", false),
+        // The description in English, for the English report.
+        utf8("description_en", true),
         f64("employees"),
         f64("working_days_per_year"),
         f64("hours_per_month"),

@@ -59,6 +59,7 @@ pub struct IndexData<'a> {
     pub benchmark: &'a [crate::KommunBenchmark],
     pub time_to_go_live: &'a [TimeToGoLive],
     pub published: &'a [crate::published::PublishedCheck],
+    pub costs: &'a [crate::methods::CostAssumption],
 }
 
 /// The whole page around a body: self-contained, styled inline.
@@ -146,6 +147,7 @@ pub fn write_index(
         )?);
         hidden_by_wave.insert(wave.to_string(), hidden);
     }
+    crate::methods::write_methods(dir, run, data.costs)?;
     crate::kommun::write_pages(
         dir,
         run,
@@ -338,7 +340,8 @@ fn colophon(run: &RunInfo) -> String {
     }
     let _ = write!(
         s,
-        "</tbody>\n</table>\n<p>{}</p>\n</footer>\n",
+        "</tbody>\n</table>\n<p><a href=\"methods.html\">{}</a>. {}</p>\n</footer>\n",
+        t(lang, "methods.link"),
         t(lang, "credits")
     );
     s

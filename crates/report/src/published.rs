@@ -13,6 +13,7 @@ use crate::{Mart, ReportError};
 pub struct PublishedCheck {
     pub assumption_set: String,
     pub description: String,
+    pub description_en: Option<String>,
     pub source: String,
     pub reproduced_sek: f64,
     pub published_sek: f64,
@@ -30,6 +31,7 @@ pub fn published_checks(batches: &[RecordBatch]) -> Result<Vec<PublishedCheck>, 
             m.strings("description")?,
             m.strings("source")?,
         );
+        let desc_en = m.strings("description_en")?;
         let (rep, publ) = (
             m.floats("reproduced_cost_sek")?,
             m.floats("published_cost_sek")?,
@@ -39,6 +41,7 @@ pub fn published_checks(batches: &[RecordBatch]) -> Result<Vec<PublishedCheck>, 
                 out.push(PublishedCheck {
                     assumption_set: set[i].clone().unwrap_or_default(),
                     description: desc[i].clone().unwrap_or_default(),
+                    description_en: desc_en[i].clone(),
                     source: src[i].clone().unwrap_or_default(),
                     reproduced_sek: r,
                     published_sek: p,
@@ -78,7 +81,10 @@ pub fn section(checks: &[PublishedCheck], lang: Lang) -> String {
             "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}&nbsp;%</td></tr>",
             esc(&c.source),
-            esc(&c.description),
+            esc(match (lang, &c.description_en) {
+                (Lang::En, Some(en)) => en,
+                _ => &c.description,
+            }),
             mnkr(lang, c.published_sek),
             mnkr(lang, c.reproduced_sek),
             num(lang, diff, 2)
@@ -98,6 +104,7 @@ mod tests {
             &[PublishedCheck {
                 assumption_set: "vision-2014".into(),
                 description: "Visions egna antaganden".into(),
+                description_en: None,
                 source: "Vision 2014".into(),
                 reproduced_sek: 30_518_292.68,
                 published_sek: 30_500_000.0,

@@ -69,6 +69,20 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
     );
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("<svg"), "the report has an inline SVG chart");
+    // The methods page states the suppression rule and every cost assumption set in the lake.
+    let methods =
+        std::fs::read_to_string(std::path::Path::new(&report).with_file_name("methods.html"))
+            .unwrap();
+    assert!(html.contains("<a href=\"methods.html\">Metod och källor</a>"));
+    for needle in [
+        "Röjandeskydd",
+        "färre än 5 svar",
+        "kommun-2019 (v1)",
+        "vision-2014 (v1)",
+        "39,15&nbsp;%",
+    ] {
+        assert!(methods.contains(needle), "methods.html lacks {needle}");
+    }
     assert!(html.contains("<table>") && html.contains("Minuter per dag"));
     // Self-contained: nothing is fetched (an SVG's xmlns is a name, not a request).
     for fetch in [
@@ -413,6 +427,12 @@ fn the_report_in_english_has_no_swedish_label_left() {
     let html = std::fs::read_to_string(crate::report_path(&out)).unwrap();
     assert!(html.contains("<html lang=\"en\">"));
     no_swedish_label(&html, "the English index");
+    let methods =
+        std::fs::read_to_string(crate::report_path(&out).with_file_name("methods.html")).unwrap();
+    assert!(
+        methods.contains("<h1>Methods and sources</h1>") && methods.contains("kommun-region-2019")
+    );
+    no_swedish_label(&methods, "the English methods page");
     assert!(html.contains("All respondents") && html.contains("Time to implementation"));
     // The municipality pages too.
     let dir = crate::report_path(&out).parent().unwrap().join("kommun");
