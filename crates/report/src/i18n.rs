@@ -257,7 +257,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Månadslön, kr",
         "Monthly salary, SEK",
     ),
-    ("methods.cost_overhead", "Personalomkostnadspålägg", "Payroll overhead"),
+    (
+        "methods.cost_overhead",
+        "Personalomkostnadspålägg",
+        "Payroll overhead",
+    ),
     (
         "methods.disclosure_h2",
         "Röjandeskydd",
