@@ -137,14 +137,9 @@ pub fn write_index(
                 h.reason.replace('"', "'")
             );
         }
-        body.push_str(&wave_section(
-            wave,
-            rows,
-            total,
-            &hidden,
-            run.min_cell,
-            lang,
-        )?);
+        let (section, csv) = wave_section(wave, rows, total, &hidden, run.min_cell, lang)?;
+        body.push_str(&section);
+        write_file(&dir.join(csv_name(wave)), &csv)?;
         hidden_by_wave.insert(wave.to_string(), hidden);
     }
     crate::methods::write_methods(dir, run, data.costs)?;
@@ -189,6 +184,68 @@ fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
     r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
 }
 
+/// The chart's data file beside the page: data/friction_<wave>.csv, the wave id made safe.
+pub(crate) fn csv_name(wave: &str) -> String {
+    let safe: String = wave
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("data/friction_{safe}.csv")
+}
+
+/// The chart's data as CSV, hidden cells as ".." (numbers with a point, no separators).
+fn wave_csv(
+    rows: &[&KommunFriction],
+    total: Option<&NationalFriction>,
+    hidden: &[Suppression],
+) -> String {
+    let f = |v: Option<f64>| v.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string());
+    let mut out = String::from("kommun_kod,kommun,lan,n,n_eff,mean_minutes,ci_low,ci_high\n");
+    for r in rows {
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        if shown(r, hidden) {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{}",
+                r.kommun_kod,
+                q(&r.kommun_name),
+                q(&r.lan_name),
+                r.n,
+                f(r.n_eff),
+                f(r.mean_minutes),
+                f(r.ci_low),
+                f(r.ci_high)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{},{},{},..,..,..,..,..",
+                r.kommun_kod,
+                q(&r.kommun_name),
+                q(&r.lan_name)
+            );
+        }
+    }
+    if let Some(t) = total {
+        let _ = writeln!(
+            out,
+            "alla,,,{},{},{},{},{}",
+            t.n,
+            f(t.n_eff),
+            f(t.mean_minutes),
+            f(t.ci_low),
+            f(t.ci_high)
+        );
+    }
+    out
+}
+
 fn wave_section(
     wave: &str,
     rows: &[&KommunFriction],
@@ -196,7 +253,7 @@ fn wave_section(
     hidden: &[Suppression],
     min_cell: i64,
     lang: Lang,
-) -> Result<String, ReportError> {
+) -> Result<(String, String), ReportError> {
     let mut sorted: Vec<&KommunFriction> = rows.to_vec();
     sorted.sort_by(|a, b| {
         let key = |r: &KommunFriction| {
@@ -237,7 +294,12 @@ fn wave_section(
          <figcaption id=\"cap-{w}\">{cap}</figcaption>\n</figure>\n",
         h2 = tf(lang, "wave.h2", &[&w]),
         alt = tf(lang, "wave.chart_alt", &[&w]),
-        cap = tf(lang, "wave.caption_chart", &[&sup]),
+        cap = format!(
+            "{} <a href=\"{}\">{}</a>",
+            tf(lang, "wave.caption_chart", &[&sup]),
+            csv_name(wave),
+            t(lang, "wave.csv")
+        ),
     );
     let _ = write!(
         s,
@@ -286,6 +348,7 @@ fn wave_section(
     }
     // A total that is one hidden cell's value alone is hidden with it.
     let total = total.filter(|t| t.n >= min_cell && !is_suppressed(hidden, "total:riket"));
+    let csv = wave_csv(&sorted, total, hidden);
     if let Some(tot) = total {
         let ci = match (tot.ci_low, tot.ci_high) {
             (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
@@ -301,7 +364,7 @@ fn wave_section(
         );
     }
     s.push_str("</tbody>\n</table>\n</section>\n");
-    Ok(s)
+    Ok((s, csv))
 }
 
 fn colophon(run: &RunInfo) -> String {

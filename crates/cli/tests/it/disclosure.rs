@@ -86,6 +86,23 @@ fn a_single_small_cell_takes_a_second_with_it_and_neither_can_be_derived() {
         .collect();
     assert_eq!(shown_rows.len(), rows.len() - 2);
 
+    // The chart's CSV beside the page hides the same rows, every value of them.
+    let csv = std::fs::read_to_string(dir.join("data/friction_vision-2019.csv")).unwrap();
+    assert!(html.contains("href=\"data/friction_vision-2019.csv\""));
+    for h in &hidden {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{},", h[1])))
+            .unwrap();
+        assert!(line.ends_with(",..,..,..,..,.."), "{line}");
+        let r = rows.iter().find(|r| r[0] == h[1]).unwrap();
+        assert!(
+            !csv.contains(&r[3]),
+            "the hidden mean {} is in the CSV",
+            r[3]
+        );
+    }
+
     // Each hidden kommun's own page hides its value and its rank in that wave too.
     for h in &hidden {
         let page =
