@@ -78,6 +78,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Förlorad arbetstid per kommun, {}",
         "Working time lost by municipality, {}",
     ),
+    (
+        "wave.csv",
+        "Diagrammets data som CSV.",
+        "The chart's data as CSV.",
+    ),
     ("col.kommun", "Kommun", "Municipality"),
     ("col.lan", "Län", "County"),
     ("col.n", "Antal svar", "Answers"),
