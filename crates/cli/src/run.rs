@@ -281,6 +281,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         true => friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?,
         false => vec![],
     };
+    let areas = map_areas(&lake)?;
     let costs = friktion_report::methods::cost_assumptions(
         &lake.read_table(&LakeTable::CostAssumption.def())?,
     )?;
@@ -294,6 +295,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             time_to_go_live: &ttg,
             published: &published,
             costs: &costs,
+            areas: &areas,
         },
     )?;
     s.report = Some(written.index.clone());
@@ -463,4 +465,29 @@ pub(crate) fn line(e: &LedgerEntry) -> SourceLine {
         values_nulled: 0,
         action: e.action.clone(),
     }
+}
+
+/// Every municipality's outline from the lake's municipality table, for the report's map.
+fn map_areas(lake: &Lake) -> Result<Vec<friktion_report::map::Area>> {
+    use arrow::array::AsArray;
+    let mut out = Vec::new();
+    for b in lake.read_table(&LakeTable::Municipality.def())? {
+        let codes = b
+            .column_by_name("kommun_kod")
+            .expect("contract")
+            .as_string::<i32>();
+        let geoms = b
+            .column_by_name("geometry")
+            .expect("contract")
+            .as_binary::<i32>();
+        for i in 0..b.num_rows() {
+            let rings = friktion_report::map::rings(geoms.value(i))
+                .map_err(|e| anyhow::anyhow!("the boundary of kommun {}: {e}", codes.value(i)))?;
+            out.push(friktion_report::map::Area {
+                kommun_kod: codes.value(i).to_string(),
+                rings,
+            });
+        }
+    }
+    Ok(out)
 }

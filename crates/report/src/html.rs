@@ -60,6 +60,8 @@ pub struct IndexData<'a> {
     pub time_to_go_live: &'a [TimeToGoLive],
     pub published: &'a [crate::published::PublishedCheck],
     pub costs: &'a [crate::methods::CostAssumption],
+    /// Municipal boundaries, for the map.
+    pub areas: &'a [crate::map::Area],
 }
 
 /// The whole page around a body: self-contained, styled inline.
@@ -142,6 +144,7 @@ pub fn write_index(
         write_file(&dir.join(csv_name(wave)), &csv)?;
         hidden_by_wave.insert(wave.to_string(), hidden);
     }
+    body.push_str(&map_section(run, data, &by_wave, &hidden_by_wave)?);
     crate::methods::write_methods(dir, run, data.costs)?;
     crate::kommun::write_pages(
         dir,
@@ -182,6 +185,34 @@ pub fn write_index(
 
 fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
     r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
+}
+
+/// The map of the newest wave that covers more than one kommun, hidden cells as "no data".
+fn map_section(
+    run: &RunInfo,
+    data: &IndexData<'_>,
+    by_wave: &BTreeMap<&str, Vec<&KommunFriction>>,
+    hidden: &BTreeMap<String, Vec<Suppression>>,
+) -> Result<String, ReportError> {
+    let lang = run.lang;
+    let Some((wave, rows)) = by_wave.iter().rev().find(|(_, r)| r.len() > 1) else {
+        return Ok(String::new());
+    };
+    if data.areas.is_empty() {
+        return Ok(String::new());
+    }
+    let h = hidden.get(*wave).map_or(&[][..], Vec::as_slice);
+    let values: BTreeMap<String, f64> = rows
+        .iter()
+        .filter(|r| shown(r, h))
+        .filter_map(|r| Some((r.kommun_kod.clone(), r.mean_minutes?)))
+        .collect();
+    let svg = crate::map::choropleth(&tf(lang, "map.title", &[wave]), data.areas, &values, lang)?;
+    Ok(format!(
+        "<section>\n<h2>{}</h2>\n<figure role=\"group\">\n<div role=\"img\" aria-label=\"{}\">{svg}</div>\n</figure>\n</section>\n",
+        t(lang, "map.h2"),
+        tf(lang, "map.alt", &[&esc(wave)])
+    ))
 }
 
 /// The chart's data file beside the page: data/friction_<wave>.csv, the wave id made safe.

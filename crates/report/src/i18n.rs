@@ -83,6 +83,22 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Diagrammets data som CSV.",
         "The chart's data as CSV.",
     ),
+    (
+        "map.no_data",
+        "Uppgift saknas eller dold",
+        "No data, or hidden",
+    ),
+    (
+        "map.title",
+        "Minuter per dag per kommun, {}",
+        "Minutes per day by municipality, {}",
+    ),
+    ("map.h2", "Karta", "Map"),
+    (
+        "map.alt",
+        "Karta över Sveriges kommuner, färgade efter förlorade minuter per arbetsdag i {}. Grått: uppgift saknas eller dold. Samma värden finns i tabellen ovan.",
+        "Map of Sweden's municipalities, coloured by minutes lost per working day in {}. Grey: no data, or hidden. The same values are in the table above.",
+    ),
     ("col.kommun", "Kommun", "Municipality"),
     ("col.lan", "Län", "County"),
     ("col.n", "Antal svar", "Answers"),

@@ -9,6 +9,7 @@ pub mod format;
 pub mod html;
 pub mod i18n;
 pub mod kommun;
+pub mod map;
 pub mod methods;
 pub mod outcomes;
 pub mod published;
