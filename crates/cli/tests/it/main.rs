@@ -1,5 +1,6 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
+mod browser;
 mod datatests;
 mod disclosure;
 mod duckdb_marts;
