@@ -282,6 +282,10 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         false => vec![],
     };
     let areas = map_areas(&lake)?;
+    let curve = match lake.mart_dir("time_to_go_live_curve").is_dir() {
+        true => friktion_report::outcomes::curve(&lake.read_mart("time_to_go_live_curve")?)?,
+        false => vec![],
+    };
     let costs = friktion_report::methods::cost_assumptions(
         &lake.read_table(&LakeTable::CostAssumption.def())?,
     )?;
@@ -296,6 +300,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             published: &published,
             costs: &costs,
             areas: &areas,
+            curve: &curve,
         },
     )?;
     s.report = Some(written.index.clone());

@@ -113,6 +113,82 @@ pub fn bars_with_intervals(
     Ok(svg)
 }
 
+/// Step lines, one per series of (x, y) points with y in 0–1 shown as a percentage: the share
+/// of projects live by each day (1 − the Kaplan–Meier S(t)).
+pub fn step_lines(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    lang: Lang,
+) -> Result<String, ReportError> {
+    let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
+    const COLOURS: [RGBColor; 6] = [
+        RGBColor(0x1f, 0x5a, 0x96),
+        RGBColor(0xd9, 0x5f, 0x02),
+        RGBColor(0x1b, 0x9e, 0x77),
+        RGBColor(0x75, 0x70, 0xb3),
+        RGBColor(0xe7, 0x29, 0x8a),
+        RGBColor(0x66, 0x66, 0x66),
+    ];
+    let x_max = series
+        .iter()
+        .flat_map(|(_, pts)| pts.iter().map(|p| p.0))
+        .fold(1.0f64, f64::max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..x_max * 1.02, 0.0..1.0)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|v| num(lang, *v, 0))
+            .y_label_formatter(&|v| format!("{}\u{a0}%", num(lang, *v * 100.0, 0)))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let colour = COLOURS[i % COLOURS.len()];
+            // A step function: flat until the next day on which a project went live.
+            let mut steps = vec![(0.0, 0.0)];
+            for &(x, y) in pts {
+                let last = steps.last().map_or(0.0, |p: &(f64, f64)| p.1);
+                steps.push((x, last));
+                steps.push((x, y));
+            }
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    steps,
+                    colour.stroke_width(2),
+                )))
+                .map_err(|e| err(&e))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,7 @@ pub struct IndexData<'a> {
     pub costs: &'a [crate::methods::CostAssumption],
     /// Municipal boundaries, for the map.
     pub areas: &'a [crate::map::Area],
+    pub curve: &'a [crate::outcomes::CurvePoint],
 }
 
 /// The whole page around a body: self-contained, styled inline.
@@ -157,11 +158,18 @@ pub fn write_index(
         },
     )?;
     write_file(&dir.join("disclosure.csv"), &log)?;
-    body.push_str(&crate::outcomes::section(
-        time_to_go_live,
-        run.min_cell,
-        lang,
-    ));
+    let (curve_html, curve_csv) =
+        crate::outcomes::curve_figure(data.curve, time_to_go_live, run.min_cell, lang)?;
+    if !curve_csv.is_empty() {
+        write_file(&dir.join("data/time_to_go_live_curve.csv"), &curve_csv)?;
+    }
+    body.push_str(
+        &crate::outcomes::section(time_to_go_live, run.min_cell, lang).replacen(
+            "</p>\n",
+            &format!("</p>\n{curve_html}"),
+            1,
+        ),
+    );
     body.push_str(&crate::published::section(published, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);

@@ -161,6 +161,27 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Tid från beslut till driftsättning",
         "Time from decision to go-live",
     ),
+    (
+        "ttg.curve_title",
+        "Andel projekt i drift, dagar efter beslut",
+        "Share of projects live, days after the decision",
+    ),
+    (
+        "ttg.curve_x",
+        "dagar efter beslut",
+        "days after the decision",
+    ),
+    ("ttg.curve_y", "andel i drift", "share live"),
+    (
+        "ttg.curve_alt",
+        "Linjediagram: andelen projekt i drift efter antal dagar från beslut, för alla projekt och per spår, skattad med Kaplan–Meier. Medianer och kvartiler finns i tabellen nedan.",
+        "Line chart: the share of projects live by the number of days since the decision, for all projects and by track, estimated with Kaplan–Meier. Medians and quartiles are in the table below.",
+    ),
+    (
+        "ttg.curve_caption",
+        "Kaplan–Meier: pågående och avbrutna projekt räknas till sitt senaste kända datum.",
+        "Kaplan–Meier: running and abandoned projects count up to their last known date.",
+    ),
     ("ttg.group", "Grupp", "Group"),
     ("ttg.projects", "Projekt", "Projects"),
     ("ttg.live", "Driftsatta", "Live"),

@@ -161,6 +161,92 @@ pub fn section(rows: &[TimeToGoLive], min_cell: i64, lang: Lang) -> String {
     s
 }
 
+/// One point of the `time_to_go_live_curve` mart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurvePoint {
+    pub dimension: String,
+    pub grp: String,
+    pub days: f64,
+    pub survival: f64,
+}
+
+pub fn curve(batches: &[RecordBatch]) -> Result<Vec<CurvePoint>, ReportError> {
+    let mut out = Vec::new();
+    for b in batches {
+        let m = Mart {
+            name: "time_to_go_live_curve",
+            batch: b,
+        };
+        let (dim, grp) = (m.strings("dimension")?, m.strings("grp")?);
+        let (days, s) = (m.floats("days")?, m.floats("survival")?);
+        for i in 0..b.num_rows() {
+            if let (Some(d), Some(v)) = (days[i], s[i]) {
+                out.push(CurvePoint {
+                    dimension: dim[i].clone().unwrap_or_default(),
+                    grp: grp[i].clone().unwrap_or_default(),
+                    days: d,
+                    survival: v,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The Kaplan–Meier curves of the whole country and each track, as the share of projects live
+/// by each day, with the data as CSV; groups too small for the table are not drawn either.
+pub fn curve_figure(
+    points: &[CurvePoint],
+    rows: &[TimeToGoLive],
+    min_cell: i64,
+    lang: Lang,
+) -> Result<(String, String), ReportError> {
+    let big_enough = |dim: &str, grp: &str| {
+        rows.iter()
+            .any(|r| r.dimension == dim && r.grp == grp && r.n_projects >= min_cell)
+    };
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut csv = String::from("dimension,grp,days,share_live\n");
+    for (dim, grp, label) in [("all", "Sverige".to_string(), t(lang, "ttg.all").to_string())]
+        .into_iter()
+        .chain(["omsorg", "skola", "annan"].map(|g| ("track", g.to_string(), track_label(lang, g))))
+    {
+        if !big_enough(dim, &grp) {
+            continue;
+        }
+        let pts: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.dimension == dim && p.grp == grp)
+            .map(|p| (p.days, 1.0 - p.survival))
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        for (d, v) in &pts {
+            let _ = writeln!(csv, "{dim},{grp},{d},{v}");
+        }
+        series.push((label, pts));
+    }
+    if series.is_empty() {
+        return Ok((String::new(), String::new()));
+    }
+    let svg = crate::chart::step_lines(
+        t(lang, "ttg.curve_title"),
+        t(lang, "ttg.curve_x"),
+        t(lang, "ttg.curve_y"),
+        &series,
+        lang,
+    )?;
+    let html = format!(
+        "<figure role=\"group\">\n<div role=\"img\" aria-label=\"{}\">{svg}</div>\n\
+         <figcaption>{} <a href=\"data/time_to_go_live_curve.csv\">{}</a></figcaption>\n</figure>\n",
+        t(lang, "ttg.curve_alt"),
+        t(lang, "ttg.curve_caption"),
+        t(lang, "wave.csv"),
+    );
+    Ok((html, csv))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,6 +140,35 @@ fn the_sample_run_fills_the_outcome_marts_and_the_report_shows_time_to_go_live()
 
     // The report's table shows the national median as Swedish typography prints it.
     let html = std::fs::read_to_string(crate::report_path(&out)).unwrap();
+    // The Kaplan–Meier curves are drawn, with their data beside the page: 1 − S(t) per day.
+    assert!(html.contains("href=\"data/time_to_go_live_curve.csv\""));
+    let curve_csv = std::fs::read_to_string(
+        crate::report_path(&out).with_file_name("data/time_to_go_live_curve.csv"),
+    )
+    .unwrap();
+    let national: Vec<&str> = curve_csv
+        .lines()
+        .filter(|l| l.starts_with("all,"))
+        .collect();
+    let curve_mart = mart(&p, "time_to_go_live_curve");
+    let national_mart: Vec<_> = curve_mart
+        .iter()
+        .filter(|r| r["dimension"] == "all")
+        .collect();
+    assert_eq!(national.len(), national_mart.len());
+    let last = national
+        .last()
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    let last_s = national_mart.last().unwrap()["survival"].as_f64().unwrap();
+    assert!(
+        (last - (1.0 - last_s)).abs() < 1e-12,
+        "{last} vs 1 − {last_s}"
+    );
     assert!(
         html.contains("<h2>Tid till införande</h2>"),
         "no time-to-implementation section"
