@@ -282,6 +282,10 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         false => vec![],
     };
     let areas = map_areas(&lake)?;
+    let funnel = match lake.mart_dir("project_funnel").is_dir() {
+        true => friktion_report::outcomes::funnel(&lake.read_mart("project_funnel")?)?,
+        false => vec![],
+    };
     let curve = match lake.mart_dir("time_to_go_live_curve").is_dir() {
         true => friktion_report::outcomes::curve(&lake.read_mart("time_to_go_live_curve")?)?,
         false => vec![],
@@ -301,6 +305,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             costs: &costs,
             areas: &areas,
             curve: &curve,
+            funnel: &funnel,
         },
     )?;
     s.report = Some(written.index.clone());

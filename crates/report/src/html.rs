@@ -63,6 +63,7 @@ pub struct IndexData<'a> {
     /// Municipal boundaries, for the map.
     pub areas: &'a [crate::map::Area],
     pub curve: &'a [crate::outcomes::CurvePoint],
+    pub funnel: &'a [crate::outcomes::FunnelStage],
 }
 
 /// The whole page around a body: self-contained, styled inline.
@@ -163,13 +164,15 @@ pub fn write_index(
     if !curve_csv.is_empty() {
         write_file(&dir.join("data/time_to_go_live_curve.csv"), &curve_csv)?;
     }
-    body.push_str(
-        &crate::outcomes::section(time_to_go_live, run.min_cell, lang).replacen(
-            "</p>\n",
-            &format!("</p>\n{curve_html}"),
-            1,
-        ),
-    );
+    let (funnel_html, funnel_csv) =
+        crate::outcomes::funnel_figure(data.funnel, run.min_cell, lang)?;
+    if !funnel_csv.is_empty() {
+        write_file(&dir.join("data/project_funnel.csv"), &funnel_csv)?;
+    }
+    let outcomes = crate::outcomes::section(time_to_go_live, run.min_cell, lang)
+        .replacen("</p>\n", &format!("</p>\n{curve_html}"), 1)
+        .replacen("</section>\n", &format!("{funnel_html}</section>\n"), 1);
+    body.push_str(&outcomes);
     body.push_str(&crate::published::section(published, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);

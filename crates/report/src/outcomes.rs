@@ -247,6 +247,83 @@ pub fn curve_figure(
     Ok((html, csv))
 }
 
+/// One stage of the national funnel (`project_funnel`, track all).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelStage {
+    pub stage: String,
+    pub n_projects: i64,
+    pub n_reached: i64,
+}
+
+pub fn funnel(batches: &[RecordBatch]) -> Result<Vec<FunnelStage>, ReportError> {
+    let mut out = Vec::new();
+    for b in batches {
+        let m = Mart {
+            name: "project_funnel",
+            batch: b,
+        };
+        let (track, stage) = (m.strings("track")?, m.strings("stage")?);
+        let (n, reached) = (m.ints("n_projects")?, m.ints("n_reached")?);
+        for i in 0..b.num_rows() {
+            if track[i].as_deref() == Some("all") {
+                out.push(FunnelStage {
+                    stage: stage[i].clone().unwrap_or_default(),
+                    n_projects: n[i].unwrap_or(0),
+                    n_reached: reached[i].unwrap_or(0),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The stage funnel as bars (share of all projects that reached each stage), with its CSV.
+pub fn funnel_figure(
+    stages: &[FunnelStage],
+    min_cell: i64,
+    lang: Lang,
+) -> Result<(String, String), ReportError> {
+    let stages: Vec<&FunnelStage> = stages.iter().filter(|s| s.n_projects >= min_cell).collect();
+    if stages.is_empty() {
+        return Ok((String::new(), String::new()));
+    }
+    let mut csv = String::from("stage,n_projects,n_reached,share_reached\n");
+    let bars: Vec<crate::chart::Bar> = stages
+        .iter()
+        .map(|s| {
+            let share = s.n_reached as f64 / s.n_projects as f64 * 100.0;
+            let _ = writeln!(
+                csv,
+                "{},{},{},{}",
+                s.stage,
+                s.n_projects,
+                s.n_reached,
+                share / 100.0
+            );
+            crate::chart::Bar {
+                label: t(lang, &format!("stage.{}", s.stage)).to_string(),
+                value: share,
+                low: None,
+                high: None,
+            }
+        })
+        .collect();
+    let svg = crate::chart::bars_with_intervals(
+        t(lang, "funnel.title"),
+        t(lang, "funnel.axis"),
+        &bars,
+        lang,
+    )?;
+    let html = format!(
+        "<figure role=\"group\">\n<div role=\"img\" aria-label=\"{}\">{svg}</div>\n\
+         <figcaption>{} <a href=\"data/project_funnel.csv\">{}</a></figcaption>\n</figure>\n",
+        t(lang, "funnel.alt"),
+        t(lang, "funnel.caption"),
+        t(lang, "wave.csv"),
+    );
+    Ok((html, csv))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

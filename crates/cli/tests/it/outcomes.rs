@@ -140,6 +140,15 @@ fn the_sample_run_fills_the_outcome_marts_and_the_report_shows_time_to_go_live()
 
     // The report's table shows the national median as Swedish typography prints it.
     let html = std::fs::read_to_string(crate::report_path(&out)).unwrap();
+    // The stage funnel is drawn, with its data beside the page.
+    let funnel_csv =
+        std::fs::read_to_string(crate::report_path(&out).with_file_name("data/project_funnel.csv"))
+            .unwrap();
+    assert!(
+        html.contains("href=\"data/project_funnel.csv\"")
+            && html.contains("Andel projekt som nått varje steg")
+    );
+    assert_eq!(funnel_csv.lines().count(), 8, "{funnel_csv}");
     // The Kaplan–Meier curves are drawn, with their data beside the page: 1 − S(t) per day.
     assert!(html.contains("href=\"data/time_to_go_live_curve.csv\""));
     let curve_csv = std::fs::read_to_string(
