@@ -161,6 +161,15 @@ pub fn section(rows: &[TimeToGoLive], min_cell: i64, lang: Lang) -> String {
     s
 }
 
+/// A chart with its text alternative, caption and a link to its data.
+fn figure(lang: Lang, alt: &str, svg: &str, caption: &str, csv: &str) -> String {
+    format!(
+        "<figure role=\"group\">\n<div role=\"img\" aria-label=\"{alt}\">{svg}</div>\n\
+         <figcaption>{caption} <a href=\"{csv}\">{}</a></figcaption>\n</figure>\n",
+        t(lang, "wave.csv"),
+    )
+}
+
 /// One point of the `time_to_go_live_curve` mart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvePoint {
@@ -237,14 +246,16 @@ pub fn curve_figure(
         &series,
         lang,
     )?;
-    let html = format!(
-        "<figure role=\"group\">\n<div role=\"img\" aria-label=\"{}\">{svg}</div>\n\
-         <figcaption>{} <a href=\"data/time_to_go_live_curve.csv\">{}</a></figcaption>\n</figure>\n",
-        t(lang, "ttg.curve_alt"),
-        t(lang, "ttg.curve_caption"),
-        t(lang, "wave.csv"),
-    );
-    Ok((html, csv))
+    Ok((
+        figure(
+            lang,
+            t(lang, "ttg.curve_alt"),
+            &svg,
+            t(lang, "ttg.curve_caption"),
+            "data/time_to_go_live_curve.csv",
+        ),
+        csv,
+    ))
 }
 
 /// One stage of the national funnel (`project_funnel`, track all).
@@ -314,14 +325,16 @@ pub fn funnel_figure(
         &bars,
         lang,
     )?;
-    let html = format!(
-        "<figure role=\"group\">\n<div role=\"img\" aria-label=\"{}\">{svg}</div>\n\
-         <figcaption>{} <a href=\"data/project_funnel.csv\">{}</a></figcaption>\n</figure>\n",
-        t(lang, "funnel.alt"),
-        t(lang, "funnel.caption"),
-        t(lang, "wave.csv"),
-    );
-    Ok((html, csv))
+    Ok((
+        figure(
+            lang,
+            t(lang, "funnel.alt"),
+            &svg,
+            t(lang, "funnel.caption"),
+            "data/project_funnel.csv",
+        ),
+        csv,
+    ))
 }
 
 #[cfg(test)]
