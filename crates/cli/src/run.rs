@@ -266,30 +266,15 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         min_cell: cfg.privacy.min_cell,
         lang: args.lang,
     };
+    // A mart that no model made reads as empty, and its section is left out.
     let ttg = friktion_report::outcomes::time_to_go_live(&lake.read_mart("time_to_go_live")?)?;
-    let published = match lake.mart_dir("published_figure_check").is_dir() {
-        true => friktion_report::published::published_checks(
-            &lake.read_mart("published_figure_check")?,
-        )?,
-        false => vec![],
-    };
-    let national = match lake.mart_dir("friction_by_group").is_dir() {
-        true => friktion_report::national_friction(&lake.read_mart("friction_by_group")?)?,
-        false => vec![],
-    };
-    let benchmark = match lake.mart_dir("kommun_benchmark").is_dir() {
-        true => friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?,
-        false => vec![],
-    };
+    let published =
+        friktion_report::published::published_checks(&lake.read_mart("published_figure_check")?)?;
+    let national = friktion_report::national_friction(&lake.read_mart("friction_by_group")?)?;
+    let benchmark = friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?;
     let areas = map_areas(&lake)?;
-    let funnel = match lake.mart_dir("project_funnel").is_dir() {
-        true => friktion_report::outcomes::funnel(&lake.read_mart("project_funnel")?)?,
-        false => vec![],
-    };
-    let curve = match lake.mart_dir("time_to_go_live_curve").is_dir() {
-        true => friktion_report::outcomes::curve(&lake.read_mart("time_to_go_live_curve")?)?,
-        false => vec![],
-    };
+    let funnel = friktion_report::outcomes::funnel(&lake.read_mart("project_funnel")?)?;
+    let curve = friktion_report::outcomes::curve(&lake.read_mart("time_to_go_live_curve")?)?;
     let costs = friktion_report::methods::cost_assumptions(
         &lake.read_table(&LakeTable::CostAssumption.def())?,
     )?;

@@ -169,10 +169,13 @@ pub fn write_index(
     if !funnel_csv.is_empty() {
         write_file(&dir.join("data/project_funnel.csv"), &funnel_csv)?;
     }
-    let outcomes = crate::outcomes::section(time_to_go_live, run.min_cell, lang)
-        .replacen("</p>\n", &format!("</p>\n{curve_html}"), 1)
-        .replacen("</section>\n", &format!("{funnel_html}</section>\n"), 1);
-    body.push_str(&outcomes);
+    body.push_str(&crate::outcomes::section(
+        time_to_go_live,
+        run.min_cell,
+        lang,
+        &curve_html,
+        &funnel_html,
+    ));
     body.push_str(&crate::published::section(published, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);

@@ -82,8 +82,15 @@ fn days(lang: Lang, v: Option<f64>) -> String {
     )
 }
 
-/// The section, or an empty string when there are no projects.
-pub fn section(rows: &[TimeToGoLive], min_cell: i64, lang: Lang) -> String {
+/// The section, or an empty string when there are no projects; `charts` go after the lead and
+/// `after_table` after the table.
+pub fn section(
+    rows: &[TimeToGoLive],
+    min_cell: i64,
+    lang: Lang,
+    charts: &str,
+    after_table: &str,
+) -> String {
     let pick =
         |dim: &str| -> Vec<&TimeToGoLive> { rows.iter().filter(|r| r.dimension == dim).collect() };
     let (all, tracks, solutions) = (pick("all"), pick("track"), pick("solution"));
@@ -91,7 +98,7 @@ pub fn section(rows: &[TimeToGoLive], min_cell: i64, lang: Lang) -> String {
         return String::new();
     }
     let mut s = format!(
-        "<section>\n<h2>{}</h2>\n<p>{}</p>\n",
+        "<section>\n<h2>{}</h2>\n<p>{}</p>\n{charts}",
         t(lang, "ttg.h2"),
         t(lang, "ttg.lead")
     );
@@ -155,7 +162,7 @@ pub fn section(rows: &[TimeToGoLive], min_cell: i64, lang: Lang) -> String {
     }
     let _ = write!(
         s,
-        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>\n",
+        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n{after_table}</section>\n",
         tf(lang, "ttg.note", &[&min_cell])
     );
     s
@@ -365,7 +372,7 @@ mod tests {
             r("solution", "GPS-larm", 3, Some(777.0)),
             r("kommun", "0163", 12, Some(999.0)),
         ];
-        let html = section(&rows, 5, Lang::Sv);
+        let html = section(&rows, 5, Lang::Sv, "", "");
         assert!(
             html.contains("<td class=\"num\">1\u{202f}234</td>"),
             "{html}"
@@ -378,8 +385,8 @@ mod tests {
         assert!(html.contains(
             "<th scope=\"row\">GPS-larm</th><td class=\"num\">3</td><td class=\"num\">..</td>"
         ));
-        assert_eq!(section(&[], 5, Lang::Sv), "");
-        let en = section(&rows, 5, Lang::En);
+        assert_eq!(section(&[], 5, Lang::Sv, "", ""), "");
+        let en = section(&rows, 5, Lang::En, "", "");
         assert!(
             en.contains("Track: Health and social care") && en.contains("120–not reached"),
             "{en}"
