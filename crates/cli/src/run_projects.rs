@@ -104,18 +104,29 @@ pub struct ProjectsCtx<'a> {
 }
 
 /// The mapping of a [[projects]] source, checked against the catalogue.
-pub fn mapping(spec: &config::ProjectSource, kf: Option<&KeyFactors>) -> Result<Mapping> {
+/// The mapping of a [[projects]] source, checked against the catalogue. `catalogue` is the
+/// configured catalogue's path, to say why factors cannot be checked when it failed to load.
+pub fn mapping(
+    spec: &config::ProjectSource,
+    kf: Option<&KeyFactors>,
+    catalogue: Option<&Path>,
+) -> Result<Mapping> {
     let m = Mapping::load(&spec.mapping)?;
-    match kf {
-        Some(kf) => {
+    match (kf, catalogue) {
+        (Some(kf), _) => {
             let ids: Vec<&str> = kf.factors.iter().map(|f| f.id.as_str()).collect();
             m.check_factors(&ids)?;
         }
-        None if !m.factors.is_empty() => bail!(
+        (None, _) if m.factors.is_empty() => {}
+        (None, Some(c)) => bail!(
+            "{} maps factor columns, but the key-factor catalogue {} could not be loaded (see its error)",
+            spec.mapping.display(),
+            c.display()
+        ),
+        (None, None) => bail!(
             "{} maps factor columns, but the pipeline config names no key_factors catalogue",
             spec.mapping.display()
         ),
-        None => {}
     }
     Ok(m)
 }
@@ -270,7 +281,7 @@ pub fn all(
         let files = cfg.glob(&spec.files)?;
         let names: Vec<String> = files.iter().map(|f| cfg.source_name(f)).collect();
         seen.extend(names.iter().cloned());
-        let m = match mapping(spec, kf.as_ref()) {
+        let m = match mapping(spec, kf.as_ref(), cfg.key_factors.as_deref()) {
             Ok(m) => m,
             Err(e) => {
                 // Without its mapping no file of the source can be read; what they gave

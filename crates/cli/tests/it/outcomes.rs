@@ -503,3 +503,31 @@ fn a_broken_mapping_fails_its_source_alone_and_keeps_the_last_good_load() {
     std::fs::write(&mapping, text_before).unwrap();
     assert_ok(&p.run());
 }
+
+#[test]
+fn a_broken_key_factor_catalogue_fails_alone_and_says_why_its_projects_cannot_load() {
+    let p = Project::new();
+    let cat = p.path().join("pipelines/key_factors.toml");
+    let text_before = std::fs::read_to_string(&cat).unwrap();
+    std::fs::write(
+        &cat,
+        text_before.replacen("id = \"kultur\"", "id = \"ledarskap\"", 1),
+    )
+    .unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("pipelines/key_factors.toml") && err.contains("'ledarskap' is listed twice"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sample-data/projects/projects.csv")
+            && err.contains("the key-factor catalogue")
+            && err.contains("could not be loaded"),
+        "{err}"
+    );
+    // Surveys and logs were loaded and the marts built all the same.
+    assert!(text(&o.stdout).contains("friction_by_kommun"));
+    assert!(table(&p, LakeTable::SurveyResponse).len() > 500);
+}
