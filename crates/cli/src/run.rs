@@ -270,7 +270,13 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     let ttg = friktion_report::outcomes::time_to_go_live(&lake.read_mart("time_to_go_live")?)?;
     let published =
         friktion_report::published::published_checks(&lake.read_mart("published_figure_check")?)?;
-    let national = friktion_report::national_friction(&lake.read_mart("friction_by_group")?)?;
+    let groups = friktion_report::survey::group_friction(&lake.read_mart("friction_by_group")?)?;
+    let national = friktion_report::national_friction(&groups);
+    let bands = friktion_report::survey::distribution(&lake.read_mart("friction_distribution")?)?;
+    let cost = friktion_report::survey::friction_cost(&lake.read_mart("friction_cost")?)?;
+    let logs = friktion_report::logs::log_friction(&lake.read_mart("log_friction_by_system")?)?;
+    let factors =
+        friktion_report::factors::factor_scores(&lake.read_mart("factor_scores_by_kommun")?)?;
     let benchmark = friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?;
     let areas = map_areas(&lake)?;
     let funnel = friktion_report::outcomes::funnel(&lake.read_mart("project_funnel")?)?;
@@ -291,6 +297,11 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             areas: &areas,
             curve: &curve,
             funnel: &funnel,
+            groups: &groups,
+            bands: &bands,
+            cost: &cost,
+            logs: &logs,
+            factors: &factors,
         },
     )?;
     s.report = Some(written.index.clone());
@@ -471,6 +482,10 @@ fn map_areas(lake: &Lake) -> Result<Vec<friktion_report::map::Area>> {
             .column_by_name("kommun_kod")
             .expect("contract")
             .as_string::<i32>();
+        let names = b
+            .column_by_name("name")
+            .expect("contract")
+            .as_string::<i32>();
         let geoms = b
             .column_by_name("geometry")
             .expect("contract")
@@ -480,6 +495,7 @@ fn map_areas(lake: &Lake) -> Result<Vec<friktion_report::map::Area>> {
                 .map_err(|e| anyhow::anyhow!("the boundary of kommun {}: {e}", codes.value(i)))?;
             out.push(friktion_report::map::Area {
                 kommun_kod: codes.value(i).to_string(),
+                kommun_name: names.value(i).to_string(),
                 rings,
             });
         }

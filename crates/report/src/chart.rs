@@ -7,42 +7,91 @@ use crate::ReportError;
 use crate::i18n::{Lang, num};
 
 /// One bar: a label, the estimate and its 95 % interval.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Bar {
     pub label: String,
     pub value: f64,
     pub low: Option<f64>,
     pub high: Option<f64>,
+    /// Drawn in the contrast colour: a reference bar beside the others (the survey's own
+    /// figure beside the logs', the country beside a kommun).
+    pub accent: bool,
 }
 
 const BAR: RGBColor = RGBColor(0x1f, 0x5a, 0x96);
+const ACCENT: RGBColor = RGBColor(0xb3, 0x58, 0x06);
 const WHISKER: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const FONT: &str = "sans-serif";
+const WIDTH: u32 = 760;
 
-/// Horizontal bars with interval whiskers, largest first, values labelled in Swedish style.
+/// Horizontal bars with interval whiskers, values labelled in the page's language.
 pub fn bars_with_intervals(
     title: &str,
     x_label: &str,
     bars: &[Bar],
     lang: Lang,
 ) -> Result<String, ReportError> {
+    bar_chart(
+        &BarChart {
+            title,
+            x_label,
+            bars,
+            decimals: 1,
+            notes: &[],
+        },
+        lang,
+    )
+}
+
+/// A bar chart with its own number format and lines of text under it (the assumptions a cost
+/// rests on belong on the chart, where a reader who copies the picture keeps them).
+pub struct BarChart<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub bars: &'a [Bar],
+    pub decimals: usize,
+    pub notes: &'a [String],
+}
+
+/// Lines of at most `width` characters, broken between words.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("one line");
+        if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+pub fn bar_chart(c: &BarChart<'_>, lang: Lang) -> Result<String, ReportError> {
+    let (title, bars) = (c.title, c.bars);
     let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
     let n = bars.len().max(1);
-    let height = 90 + 26 * n as u32;
+    let notes: Vec<String> = c.notes.iter().flat_map(|l| wrap(l, 140)).collect();
+    let notes_h = if notes.is_empty() {
+        0
+    } else {
+        12 + 17 * notes.len() as u32
+    };
+    let height = 90 + 26 * n as u32 + notes_h;
     let max = bars
         .iter()
         .map(|b| b.high.unwrap_or(b.value).max(b.value))
         .fold(0.0f64, f64::max);
-    let x_max = if max > 0.0 {
-        (max * 1.12 / 10.0).ceil() * 10.0
-    } else {
-        10.0
-    };
+    let x_max = nice_max(max);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot, below) = root.split_vertically(height - notes_h);
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, 18))
             .margin(12)
             .x_label_area_size(40)
@@ -55,7 +104,7 @@ pub fn bars_with_intervals(
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .x_desc(x_label)
+            .x_desc(c.x_label)
             .x_label_formatter(&|v| num(lang, *v, 0))
             .y_labels(n)
             .y_label_formatter(&|v| match v {
@@ -75,12 +124,13 @@ pub fn bars_with_intervals(
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let i = seg(i);
+                let colour = if b.accent { ACCENT } else { BAR };
                 let mut r = Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(i)),
                         (b.value, SegmentValue::Exact(i + 1)),
                     ],
-                    BAR.mix(0.85).filled(),
+                    colour.mix(0.85).filled(),
                 );
                 r.set_margin(4, 4, 0, 0);
                 r
@@ -99,7 +149,7 @@ pub fn bars_with_intervals(
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 Text::new(
-                    num(lang, b.value, 1),
+                    num(lang, b.value, c.decimals),
                     (
                         b.high.unwrap_or(b.value).max(b.value) + x_max * 0.01,
                         SegmentValue::CenterOf(seg(i)),
@@ -108,10 +158,219 @@ pub fn bars_with_intervals(
                 )
             }))
             .map_err(|e| err(&e))?;
+        for (i, line) in notes.iter().enumerate() {
+            below
+                .draw(&Text::new(
+                    line.clone(),
+                    (14, 4 + 17 * i as i32),
+                    (FONT, 12).into_font().color(&WHISKER),
+                ))
+                .map_err(|e| err(&e))?;
+        }
         root.present().map_err(|e| err(&e))?;
     }
     Ok(svg)
 }
+
+/// An axis end a little above the largest value, rounded to a readable number.
+fn nice_max(max: f64) -> f64 {
+    if max <= 0.0 || !max.is_finite() {
+        return 10.0;
+    }
+    let step = 10f64.powf((max * 1.12).log10().floor()) / 2.0;
+    ((max * 1.12) / step).ceil() * step
+}
+
+/// One line of a trend chart: a value (with its interval) at some of the x positions.
+pub struct TrendSeries {
+    pub name: String,
+    pub points: Vec<(usize, f64, Option<f64>, Option<f64>)>,
+}
+
+/// Lines across categories (survey waves) with whiskers at each point.
+pub fn trend(
+    title: &str,
+    y_label: &str,
+    x_labels: &[String],
+    series: &[TrendSeries],
+    lang: Lang,
+) -> Result<String, ReportError> {
+    let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
+    let n = x_labels.len().max(1);
+    let max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.3.unwrap_or(p.1).max(p.1)))
+        .fold(0.0f64, f64::max);
+    let y_max = nice_max(max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 380)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0.0..y_max)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc(y_label)
+            .x_labels(n)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| x_labels.get(i))
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|v| num(lang, *v, 0))
+            .light_line_style(WHITE)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (k, s) in series.iter().enumerate() {
+            let colour = COLOURS[k % COLOURS.len()];
+            let at = |i: usize| SegmentValue::CenterOf(i as i32);
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    s.points.iter().map(|p| (at(p.0), p.1)).collect::<Vec<_>>(),
+                    colour.stroke_width(2),
+                )))
+                .map_err(|e| err(&e))?
+                .label(s.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
+            chart
+                .draw_series(s.points.iter().filter_map(|p| {
+                    Some(PathElement::new(
+                        vec![(at(p.0), p.2?), (at(p.0), p.3?)],
+                        colour.stroke_width(2),
+                    ))
+                }))
+                .map_err(|e| err(&e))?;
+            chart
+                .draw_series(
+                    s.points
+                        .iter()
+                        .map(|p| Circle::new((at(p.0), p.1), 4, colour.filled())),
+                )
+                .map_err(|e| err(&e))?;
+            chart
+                .draw_series(s.points.iter().map(|p| {
+                    Text::new(
+                        num(lang, p.1, 1),
+                        (at(p.0), p.1),
+                        (FONT, 12).into_font().color(&WHISKER),
+                    )
+                }))
+                .map_err(|e| err(&e))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
+
+/// A grid of scores (1–5) in shades of one colour, each cell with its value written in it;
+/// hidden cells are grey with "..". Columns are numbered; `key` says what each number is.
+pub fn heatmap(
+    title: &str,
+    rows: &[String],
+    columns: usize,
+    values: &[Vec<Option<f64>>],
+    key: &[String],
+    lang: Lang,
+) -> Result<String, ReportError> {
+    let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
+    let (cell_w, cell_h, left, top) = (44i32, 20i32, 190i32, 56i32);
+    let key: Vec<String> = key.iter().flat_map(|l| wrap(l, 140)).collect();
+    let height = (top + cell_h * rows.len() as i32 + 24 + 17 * key.len() as i32) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        root.draw(&Text::new(title.to_string(), (12, 8), (FONT, 18)))
+            .map_err(|e| err(&e))?;
+        for c in 0..columns {
+            root.draw(&Text::new(
+                (c + 1).to_string(),
+                (left + cell_w * c as i32 + cell_w / 2 - 6, top - 20),
+                (FONT, 13),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        for (r, label) in rows.iter().enumerate() {
+            let y = top + cell_h * r as i32;
+            root.draw(&Text::new(label.clone(), (12, y + 3), (FONT, 13)))
+                .map_err(|e| err(&e))?;
+            for c in 0..columns {
+                let x = left + cell_w * c as i32;
+                let v = values.get(r).and_then(|row| row.get(c)).copied().flatten();
+                // 1 (restricting) is light, 5 (enabling) dark; the text flips to white on dark.
+                let (fill, ink, text) = match v {
+                    Some(v) => {
+                        let f = ((v - 1.0) / 4.0).clamp(0.0, 1.0);
+                        let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f) as u8;
+                        let fill = RGBColor(mix(0xe8, 0x08), mix(0xf1, 0x30), mix(0xfa, 0x6b));
+                        // Both inks keep 4.5:1 contrast on either side of the switch.
+                        let ink = if f > 0.62 { WHITE } else { BLACK };
+                        (fill, ink, num(lang, v, 1))
+                    }
+                    None => (
+                        RGBColor(0xd9, 0xd9, 0xd9),
+                        BLACK,
+                        crate::format::SUPPRESSED.into(),
+                    ),
+                };
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell_w - 2, y + cell_h - 2)],
+                    fill.filled(),
+                ))
+                .map_err(|e| err(&e))?;
+                root.draw(&Text::new(
+                    text,
+                    (x + 8, y + 3),
+                    (FONT, 12).into_font().color(&ink),
+                ))
+                .map_err(|e| err(&e))?;
+            }
+        }
+        let key_top = top + cell_h * rows.len() as i32 + 14;
+        for (i, line) in key.iter().enumerate() {
+            root.draw(&Text::new(
+                line.clone(),
+                (12, key_top + 17 * i as i32),
+                (FONT, 12).into_font().color(&WHISKER),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
+
+const COLOURS: [RGBColor; 8] = [
+    RGBColor(0x1f, 0x5a, 0x96),
+    RGBColor(0xd9, 0x5f, 0x02),
+    RGBColor(0x1b, 0x9e, 0x77),
+    RGBColor(0x75, 0x70, 0xb3),
+    RGBColor(0xe7, 0x29, 0x8a),
+    RGBColor(0x66, 0x66, 0x66),
+    RGBColor(0x8c, 0x6d, 0x1f),
+    RGBColor(0x00, 0x00, 0x00),
+];
 
 /// Step lines, one per series of (x, y) points with y in 0–1 shown as a percentage: the share
 /// of projects live by each day (1 − the Kaplan–Meier S(t)).
@@ -123,14 +382,6 @@ pub fn step_lines(
     lang: Lang,
 ) -> Result<String, ReportError> {
     let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
-    const COLOURS: [RGBColor; 6] = [
-        RGBColor(0x1f, 0x5a, 0x96),
-        RGBColor(0xd9, 0x5f, 0x02),
-        RGBColor(0x1b, 0x9e, 0x77),
-        RGBColor(0x75, 0x70, 0xb3),
-        RGBColor(0xe7, 0x29, 0x8a),
-        RGBColor(0x66, 0x66, 0x66),
-    ];
     let x_max = series
         .iter()
         .flat_map(|(_, pts)| pts.iter().map(|p| p.0))
@@ -201,12 +452,14 @@ mod tests {
                 value: 36.5,
                 low: Some(30.0),
                 high: Some(43.0),
+                accent: false,
             },
             Bar {
                 label: "Malmö".into(),
                 value: 28.31,
                 low: None,
                 high: None,
+                accent: false,
             },
         ];
         let svg = bars_with_intervals("Förlorad tid", "minuter per dag", &bars, Lang::Sv).unwrap();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::chart::{Bar, bars_with_intervals};
 use crate::disclosure::{Cell, Suppression, is_suppressed, suppress};
+use crate::figure::{Figure, csv_field, log_suppressions};
 use crate::format::{SUPPRESSED, esc};
 use crate::i18n::{Lang, num, num_opt, t, tf};
 use crate::outcomes::TimeToGoLive;
@@ -64,6 +65,11 @@ pub struct IndexData<'a> {
     pub areas: &'a [crate::map::Area],
     pub curve: &'a [crate::outcomes::CurvePoint],
     pub funnel: &'a [crate::outcomes::FunnelStage],
+    pub groups: &'a [crate::survey::GroupFriction],
+    pub bands: &'a [crate::survey::Band],
+    pub cost: &'a [crate::survey::Cost],
+    pub logs: &'a [crate::logs::LogFriction],
+    pub factors: &'a [crate::factors::FactorScore],
 }
 
 /// The whole page around a body: self-contained, styled inline.
@@ -128,25 +134,90 @@ pub fn write_index(
             })
             .collect();
         let hidden = suppress(&cells, run.min_cell);
-        for h in &hidden {
-            let n = rows
-                .iter()
-                .find(|r| r.kommun_kod == h.key)
-                .map_or(0, |r| r.n);
-            let _ = writeln!(
-                log,
-                "friction_by_kommun {wave},{},{},{n},\"{}\"",
-                h.key,
-                h.kind,
-                h.reason.replace('"', "'")
-            );
-        }
+        log_suppressions(
+            &mut log,
+            &format!("friction_by_kommun {wave}"),
+            &hidden,
+            |k| rows.iter().find(|r| r.kommun_kod == k).map_or(0, |r| r.n),
+        );
         let (section, csv) = wave_section(wave, rows, total, &hidden, run.min_cell, lang)?;
         body.push_str(&section);
         write_file(&dir.join(csv_name(wave)), &csv)?;
         hidden_by_wave.insert(wave.to_string(), hidden);
     }
-    body.push_str(&map_section(run, data, &by_wave, &hidden_by_wave)?);
+    let mut figures: Vec<Figure> = Vec::new();
+    if let Some(map) = map_section(run, data, &by_wave, &hidden_by_wave)? {
+        body.push_str(&map.html);
+        figures.push(map);
+    }
+    // The deeper look uses the newest wave that covers more than one kommun.
+    let national_waves: Vec<&str> = by_wave
+        .iter()
+        .filter(|(_, r)| r.len() > 1)
+        .map(|(w, _)| *w)
+        .collect();
+    if let Some(wave) = national_waves.last() {
+        let mut section = String::new();
+        let min = run.min_cell;
+        for f in [
+            crate::survey::verksamhet_figure(data.groups, wave, min, lang, &mut log)?,
+            crate::survey::distribution_figure(data.bands, wave, min, lang, &mut log)?,
+            crate::survey::cost_figure(data.cost, data.costs, wave, min, lang)?,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            section.push_str(&f.html);
+            figures.push(f);
+        }
+        if !section.is_empty() {
+            let _ = write!(
+                body,
+                "<section>\n<h2>{}</h2>\n{section}</section>\n",
+                tf(lang, "deeper.h2", &[&esc(wave)])
+            );
+        }
+    }
+    if let Some(f) = crate::survey::trend_figure(data.groups, &national_waves, run.min_cell, lang)?
+    {
+        let _ = write!(
+            body,
+            "<section>\n<h2>{}</h2>\n{}</section>\n",
+            t(lang, "trend.h2"),
+            f.html
+        );
+        figures.push(f);
+    }
+    let log_hidden = crate::logs::suppressions(data.logs, run.min_cell, &mut log);
+    let survey_total = national_waves.last().and_then(|w| {
+        let t = national
+            .iter()
+            .find(|t| t.wave_id == *w && t.n >= run.min_cell)?;
+        let hidden = hidden_by_wave.get(*w).map_or(&[][..], Vec::as_slice);
+        (!is_suppressed(hidden, "total:riket")).then_some(())?;
+        Some(crate::logs::SelfReported {
+            wave_id: t.wave_id.clone(),
+            mean_minutes: t.mean_minutes?,
+            ci_low: t.ci_low,
+            ci_high: t.ci_high,
+        })
+    });
+    if let Some(f) = crate::logs::figure(
+        data.logs,
+        None,
+        &log_hidden,
+        survey_total.as_ref(),
+        run.min_cell,
+        lang,
+    )? {
+        let _ = write!(
+            body,
+            "<section>\n<h2>{}</h2>\n{}</section>\n",
+            t(lang, "logs.h2"),
+            f.html
+        );
+        figures.push(f);
+    }
     crate::methods::write_methods(dir, run, data.costs)?;
     crate::kommun::write_pages(
         dir,
@@ -156,14 +227,18 @@ pub fn write_index(
             benchmark: data.benchmark,
             time_to_go_live,
             hidden: &hidden_by_wave,
+            national,
+            logs: data.logs,
+            log_hidden: &log_hidden,
         },
     )?;
-    write_file(&dir.join("disclosure.csv"), &log)?;
     let (curve_html, curve_csv) =
         crate::outcomes::curve_figure(data.curve, time_to_go_live, run.min_cell, lang)?;
     if !curve_csv.is_empty() {
         write_file(&dir.join("data/time_to_go_live_curve.csv"), &curve_csv)?;
     }
+    let solutions =
+        crate::outcomes::solution_curve_figure(data.curve, time_to_go_live, run.min_cell, lang)?;
     let (funnel_html, funnel_csv) =
         crate::outcomes::funnel_figure(data.funnel, run.min_cell, lang)?;
     if !funnel_csv.is_empty() {
@@ -173,9 +248,27 @@ pub fn write_index(
         time_to_go_live,
         run.min_cell,
         lang,
-        &curve_html,
+        &format!("{curve_html}{}", solutions.html),
         &funnel_html,
     ));
+    if !solutions.csv.is_empty() {
+        figures.push(solutions);
+    }
+    let names: BTreeMap<String, String> = data
+        .areas
+        .iter()
+        .map(|a| (a.kommun_kod.clone(), a.kommun_name.clone()))
+        .collect();
+    if let Some(f) =
+        crate::factors::heatmap_figure(data.factors, &names, run.min_cell, lang, &mut log)?
+    {
+        body.push_str(&f.html);
+        figures.push(f);
+    }
+    for f in &figures {
+        write_file(&dir.join(&f.csv_path), &f.csv)?;
+    }
+    write_file(&dir.join("disclosure.csv"), &log)?;
     body.push_str(&crate::published::section(published, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);
@@ -201,19 +294,20 @@ fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
     r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
 }
 
-/// The map of the newest wave that covers more than one kommun, hidden cells as "no data".
+/// The map of the newest wave that covers more than one kommun, hidden cells as "no data",
+/// with its data (every kommun, hidden ones as "..") beside it.
 fn map_section(
     run: &RunInfo,
     data: &IndexData<'_>,
     by_wave: &BTreeMap<&str, Vec<&KommunFriction>>,
     hidden: &BTreeMap<String, Vec<Suppression>>,
-) -> Result<String, ReportError> {
+) -> Result<Option<Figure>, ReportError> {
     let lang = run.lang;
     let Some((wave, rows)) = by_wave.iter().rev().find(|(_, r)| r.len() > 1) else {
-        return Ok(String::new());
+        return Ok(None);
     };
     if data.areas.is_empty() {
-        return Ok(String::new());
+        return Ok(None);
     }
     let h = hidden.get(*wave).map_or(&[][..], Vec::as_slice);
     let values: BTreeMap<String, f64> = rows
@@ -222,26 +316,35 @@ fn map_section(
         .filter_map(|r| Some((r.kommun_kod.clone(), r.mean_minutes?)))
         .collect();
     let svg = crate::map::choropleth(&tf(lang, "map.title", &[wave]), data.areas, &values, lang)?;
-    Ok(format!(
-        "<section>\n<h2>{}</h2>\n<figure role=\"group\">\n<div role=\"img\" aria-label=\"{}\">{svg}</div>\n</figure>\n</section>\n",
-        t(lang, "map.h2"),
-        tf(lang, "map.alt", &[&esc(wave)])
-    ))
+    let mut csv = String::from("kommun_kod,kommun,mean_minutes\n");
+    for a in data.areas {
+        let v = values
+            .get(&a.kommun_kod)
+            .map_or_else(|| SUPPRESSED.to_string(), f64::to_string);
+        let _ = writeln!(csv, "{},{},{v}", a.kommun_kod, csv_field(&a.kommun_name));
+    }
+    let csv_path = format!("data/map_{}.csv", crate::survey::safe(wave));
+    Ok(Some(Figure {
+        html: format!(
+            "<section>\n<h2>{}</h2>\n{}</section>\n",
+            t(lang, "map.h2"),
+            crate::figure::html(
+                lang,
+                &tf(lang, "map.alt", &[wave]),
+                &svg,
+                t(lang, "map.caption"),
+                &csv_path,
+                None,
+            )
+        ),
+        csv_path,
+        csv,
+    }))
 }
 
 /// The chart's data file beside the page: data/friction_<wave>.csv, the wave id made safe.
 pub(crate) fn csv_name(wave: &str) -> String {
-    let safe: String = wave
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("data/friction_{safe}.csv")
+    format!("data/friction_{}.csv", crate::survey::safe(wave))
 }
 
 /// The chart's data as CSV, hidden cells as ".." (numbers with a point, no separators).
@@ -320,6 +423,7 @@ fn wave_section(
             value: r.mean_minutes.unwrap_or(0.0),
             low: r.ci_low,
             high: r.ci_high,
+            accent: false,
         })
         .collect();
     let title = tf(lang, "wave.chart_title", &[&wave]);

@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use crate::chart::{Bar, TrendSeries};
 use crate::disclosure::{Suppression, is_suppressed};
+use crate::figure::{Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::html::{RunInfo, page};
 use crate::i18n::{num, num_opt, t, tf};
+use crate::logs::{LogFriction, SelfReported};
 use crate::outcomes::TimeToGoLive;
-use crate::{KommunBenchmark, KommunFriction, ReportError, write_file};
+use crate::{KommunBenchmark, KommunFriction, NationalFriction, ReportError, write_file};
 
 /// Everything the municipality pages draw on.
 pub struct KommunData<'a> {
@@ -20,6 +23,10 @@ pub struct KommunData<'a> {
     pub time_to_go_live: &'a [TimeToGoLive],
     /// Per wave, the cells (and totals) hidden on every page.
     pub hidden: &'a BTreeMap<String, Vec<Suppression>>,
+    pub national: &'a [NationalFriction],
+    pub logs: &'a [LogFriction],
+    /// The kommun-level log cells hidden (see `logs::suppressions`).
+    pub log_hidden: &'a [Suppression],
 }
 
 /// Writes a page per kommun that has friction data; returns how many.
@@ -29,13 +36,22 @@ pub fn write_pages(dir: &Path, run: &RunInfo, d: &KommunData<'_>) -> Result<usiz
         by_kommun.entry(r.kommun_kod.as_str()).or_default().push(r);
     }
     for (kod, rows) in &by_kommun {
-        let html = kommun_page(run, d, kod, rows);
-        write_file(&dir.join("kommun").join(format!("{kod}.html")), &html)?;
+        let (html, data) = kommun_page(run, d, kod, rows)?;
+        let dir = dir.join("kommun");
+        write_file(&dir.join(format!("{kod}.html")), &html)?;
+        for f in data {
+            write_file(&dir.join(&f.csv_path), &f.csv)?;
+        }
     }
     Ok(by_kommun.len())
 }
 
-fn kommun_page(run: &RunInfo, d: &KommunData<'_>, kod: &str, rows: &[&KommunFriction]) -> String {
+fn kommun_page(
+    run: &RunInfo,
+    d: &KommunData<'_>,
+    kod: &str,
+    rows: &[&KommunFriction],
+) -> Result<(String, Vec<Figure>), ReportError> {
     let lang = run.lang;
     let first = rows[0];
     let name = esc(&first.kommun_name);
@@ -64,6 +80,7 @@ fn kommun_page(run: &RunInfo, d: &KommunData<'_>, kod: &str, rows: &[&KommunFric
     );
     let mut sorted = rows.to_vec();
     sorted.sort_by(|a, b| b.wave_id.cmp(&a.wave_id));
+    let figures = benchmark_figures(run, d, kod, &sorted)?;
     for r in sorted {
         let hidden = d.hidden.get(&r.wave_id).map_or(&[][..], Vec::as_slice);
         let shown = r.mean_minutes.is_some() && !is_suppressed(hidden, kod);
@@ -105,6 +122,38 @@ fn kommun_page(run: &RunInfo, d: &KommunData<'_>, kod: &str, rows: &[&KommunFric
         "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>\n",
         tf(lang, "kommun.note", &[&run.min_cell])
     );
+    let mut data = Vec::new();
+    for f in figures {
+        b.push_str(&f.html);
+        data.push(f);
+    }
+    let newest = d
+        .friction
+        .iter()
+        .filter(|r| r.kommun_kod == kod && shown(d, r))
+        .max_by(|a, b| a.wave_id.cmp(&b.wave_id));
+    let survey = newest.map(|r| SelfReported {
+        wave_id: r.wave_id.clone(),
+        mean_minutes: r.mean_minutes.unwrap_or(0.0),
+        ci_low: r.ci_low,
+        ci_high: r.ci_high,
+    });
+    if let Some(f) = crate::logs::figure(
+        d.logs,
+        Some(kod),
+        d.log_hidden,
+        survey.as_ref(),
+        run.min_cell,
+        lang,
+    )? {
+        let _ = write!(
+            b,
+            "<section>\n<h2>{}</h2>\n{}</section>\n",
+            t(lang, "logs.h2"),
+            f.html
+        );
+        data.push(f);
+    }
     if let Some(p) = d
         .time_to_go_live
         .iter()
@@ -144,5 +193,158 @@ fn kommun_page(run: &RunInfo, d: &KommunData<'_>, kod: &str, rows: &[&KommunFric
         }
         b.push_str("</section>\n");
     }
-    page(lang, &format!("{name} – {}", t(lang, "page.title")), &b)
+    Ok((
+        page(lang, &format!("{name} – {}", t(lang, "page.title")), &b),
+        data,
+    ))
+}
+
+fn shown(d: &KommunData<'_>, r: &KommunFriction) -> bool {
+    let hidden = d.hidden.get(&r.wave_id).map_or(&[][..], Vec::as_slice);
+    r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
+}
+
+/// The kommun beside its peer group and the country in its newest shown wave (bars), and
+/// across the waves it was shown in (trend), with one CSV for both.
+fn benchmark_figures(
+    run: &RunInfo,
+    d: &KommunData<'_>,
+    kod: &str,
+    rows: &[&KommunFriction],
+) -> Result<Vec<Figure>, ReportError> {
+    let lang = run.lang;
+    let shown_rows: Vec<&KommunFriction> = rows.iter().copied().filter(|r| shown(d, r)).collect();
+    let Some(newest) = shown_rows.first() else {
+        return Ok(vec![]);
+    };
+    let country = |wave: &str| {
+        let hidden = d.hidden.get(wave).map_or(&[][..], Vec::as_slice);
+        d.national
+            .iter()
+            .find(|n| n.wave_id == wave && n.n >= run.min_cell)
+            .filter(|_| !is_suppressed(hidden, "total:riket"))
+    };
+    let peer = |wave: &str| {
+        let hidden = d.hidden.get(wave).map_or(&[][..], Vec::as_slice);
+        d.benchmark
+            .iter()
+            .find(|b| b.wave_id == wave && b.kommun_kod == kod)
+            .filter(|b| !is_suppressed(hidden, &format!("total:peer:{}", b.peer_group)))
+    };
+    let csv_path = format!("data/{kod}.csv");
+    let mut csv = String::from(
+        "wave_id,kommun_kod,n,mean_minutes,ci_low,ci_high,peer_group,peer_mean_minutes,national_mean_minutes,rank_national,kommuner_national\n",
+    );
+    let o = |v: Option<f64>| v.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string());
+    for r in &shown_rows {
+        let p = peer(&r.wave_id);
+        let _ = writeln!(
+            csv,
+            "{},{kod},{},{},{},{},{},{},{},{},{}",
+            csv_field(&r.wave_id),
+            r.n,
+            o(r.mean_minutes),
+            o(r.ci_low),
+            o(r.ci_high),
+            csv_field(&p.map_or(String::new(), |b| b.peer_group.clone())),
+            o(p.and_then(|b| b.peer_mean_minutes)),
+            o(country(&r.wave_id).and_then(|n| n.mean_minutes)),
+            p.and_then(|b| b.rank_national)
+                .map_or(SUPPRESSED.to_string(), |v| v.to_string()),
+            p.and_then(|b| b.kommuner_national)
+                .map_or(SUPPRESSED.to_string(), |v| v.to_string()),
+        );
+    }
+    let mut bars = vec![Bar {
+        label: newest.kommun_name.clone(),
+        value: newest.mean_minutes.unwrap_or(0.0),
+        low: newest.ci_low,
+        high: newest.ci_high,
+        accent: false,
+    }];
+    if let Some(p) = peer(&newest.wave_id) {
+        if let Some(v) = p.peer_mean_minutes {
+            bars.push(Bar {
+                label: tf(lang, "kommun.peer_bar", &[&p.peer_group]),
+                value: v,
+                accent: true,
+                ..Bar::default()
+            });
+        }
+    }
+    if let Some(c) = country(&newest.wave_id) {
+        bars.push(Bar {
+            label: t(lang, "kommun.country").into(),
+            value: c.mean_minutes.unwrap_or(0.0),
+            low: c.ci_low,
+            high: c.ci_high,
+            accent: true,
+        });
+    }
+    let title = tf(
+        lang,
+        "kommun.bar_title",
+        &[&newest.kommun_name, &newest.wave_id],
+    );
+    let svg = crate::chart::bars_with_intervals(&title, t(lang, "wave.axis"), &bars, lang)?;
+    let rank = peer(&newest.wave_id)
+        .and_then(|b| Some((b.rank_national?, b.kommuner_national?)))
+        .map_or(String::new(), |(r, of)| {
+            tf(lang, "kommun.rank_sentence", &[&r, &of])
+        });
+    let mut out = vec![Figure {
+        html: format!(
+            "<section>\n<h2>{}</h2>\n{}</section>\n",
+            t(lang, "kommun.compare_h2"),
+            crate::figure::html(
+                lang,
+                &tf(lang, "kommun.bar_alt", &[&newest.kommun_name]),
+                &svg,
+                &format!("{} {rank}", t(lang, "kommun.bar_caption")),
+                &csv_path,
+                None,
+            )
+        ),
+        csv_path: csv_path.clone(),
+        csv,
+    }];
+    if shown_rows.len() >= 2 {
+        let mut chrono: Vec<&KommunFriction> = shown_rows.clone();
+        chrono.reverse();
+        let labels: Vec<String> = chrono.iter().map(|r| r.wave_id.clone()).collect();
+        let mine = TrendSeries {
+            name: newest.kommun_name.clone(),
+            points: chrono
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i, r.mean_minutes.unwrap_or(0.0), r.ci_low, r.ci_high))
+                .collect(),
+        };
+        let all = TrendSeries {
+            name: t(lang, "kommun.country").into(),
+            points: chrono
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    let c = country(&r.wave_id)?;
+                    Some((i, c.mean_minutes?, None, None))
+                })
+                .collect(),
+        };
+        let title = tf(lang, "kommun.trend_title", &[&newest.kommun_name]);
+        let svg = crate::chart::trend(&title, t(lang, "wave.axis"), &labels, &[mine, all], lang)?;
+        out.push(Figure {
+            html: crate::figure::html(
+                lang,
+                &tf(lang, "kommun.trend_alt", &[&newest.kommun_name]),
+                &svg,
+                t(lang, "kommun.trend_caption"),
+                &csv_path,
+                None,
+            ),
+            csv_path: csv_path.clone(),
+            csv: out[0].csv.clone(),
+        });
+    }
+    Ok(out)
 }

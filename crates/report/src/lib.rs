@@ -5,14 +5,18 @@
 
 pub mod chart;
 pub mod disclosure;
+pub mod factors;
+pub mod figure;
 pub mod format;
 pub mod html;
 pub mod i18n;
 pub mod kommun;
+pub mod logs;
 pub mod map;
 pub mod methods;
 pub mod outcomes;
 pub mod published;
+pub mod survey;
 
 use std::path::{Path, PathBuf};
 
@@ -108,30 +112,20 @@ pub fn kommun_benchmark(batches: &[RecordBatch]) -> Result<Vec<KommunBenchmark>,
     Ok(out)
 }
 
-/// The `all` rows of `friction_by_group`.
-pub fn national_friction(batches: &[RecordBatch]) -> Result<Vec<NationalFriction>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "friction_by_group",
-            batch: b,
-        };
-        let (waves, dims) = (m.strings("wave_id")?, m.strings("dimension")?);
-        let (n, n_eff, mean, lo, hi) = m.estimates()?;
-        for i in 0..b.num_rows() {
-            if dims[i].as_deref() == Some("all") {
-                out.push(NationalFriction {
-                    wave_id: waves[i].clone().unwrap_or_default(),
-                    n: n[i].unwrap_or(0),
-                    n_eff: n_eff[i],
-                    mean_minutes: mean[i],
-                    ci_low: lo[i],
-                    ci_high: hi[i],
-                });
-            }
-        }
-    }
-    Ok(out)
+/// The `all` rows of `friction_by_group`: each wave's total over all respondents.
+pub fn national_friction(groups: &[survey::GroupFriction]) -> Vec<NationalFriction> {
+    groups
+        .iter()
+        .filter(|g| g.dimension == "all")
+        .map(|g| NationalFriction {
+            wave_id: g.wave_id.clone(),
+            n: g.n,
+            n_eff: g.n_eff,
+            mean_minutes: g.mean_minutes,
+            ci_low: g.ci_low,
+            ci_high: g.ci_high,
+        })
+        .collect()
 }
 
 /// Reads the rows of `friction_by_kommun`, whatever batch layout the engine gave.

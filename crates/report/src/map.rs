@@ -12,6 +12,7 @@ use crate::i18n::{Lang, num, t};
 #[derive(Debug, Clone)]
 pub struct Area {
     pub kommun_kod: String,
+    pub kommun_name: String,
     pub rings: Vec<Vec<(f64, f64)>>,
 }
 
@@ -259,6 +260,7 @@ mod tests {
         let areas: Vec<Area> = (0..6)
             .map(|i| Area {
                 kommun_kod: format!("k{i}"),
+                kommun_name: format!("Kommun {i}"),
                 rings: rings(&square_wkb(12.0 + i as f64, 58.0)).unwrap(),
             })
             .collect();

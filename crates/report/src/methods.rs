@@ -24,6 +24,8 @@ pub struct CostAssumption {
     pub monthly_salary_sek: Option<f64>,
     pub payroll_overhead: Option<f64>,
     pub source: String,
+    /// Set for a set that reproduces a published figure (a check, not an estimate to chart).
+    pub published_cost_sek: Option<f64>,
 }
 
 pub fn cost_assumptions(batches: &[RecordBatch]) -> Result<Vec<CostAssumption>, ReportError> {
@@ -39,6 +41,7 @@ pub fn cost_assumptions(batches: &[RecordBatch]) -> Result<Vec<CostAssumption>, 
             m.strings("source")?,
         );
         let version = m.ints("version")?;
+        let published = m.floats("published_cost_sek")?;
         let desc_en = m.strings("description_en")?;
         let f = |c: &str| m.floats(c);
         let (emp, days, hours, salary, po) = (
@@ -60,6 +63,7 @@ pub fn cost_assumptions(batches: &[RecordBatch]) -> Result<Vec<CostAssumption>, 
                 monthly_salary_sek: salary[i],
                 payroll_overhead: po[i],
                 source: src[i].clone().unwrap_or_default(),
+                published_cost_sek: published[i],
             });
         }
     }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use arrow::array::RecordBatch;
 
+use crate::figure::{DataTable, Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::i18n::{Lang, num, num_opt, t, tf};
 use crate::{Mart, ReportError};
@@ -168,15 +169,6 @@ pub fn section(
     s
 }
 
-/// A chart with its text alternative, caption and a link to its data.
-fn figure(lang: Lang, alt: &str, svg: &str, caption: &str, csv: &str) -> String {
-    format!(
-        "<figure role=\"group\">\n<div role=\"img\" aria-label=\"{alt}\">{svg}</div>\n\
-         <figcaption>{caption} <a href=\"{csv}\">{}</a></figcaption>\n</figure>\n",
-        t(lang, "wave.csv"),
-    )
-}
-
 /// One point of the `time_to_go_live_curve` mart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvePoint {
@@ -217,16 +209,89 @@ pub fn curve_figure(
     min_cell: i64,
     lang: Lang,
 ) -> Result<(String, String), ReportError> {
+    let groups = [("all", "Sverige".to_string(), t(lang, "ttg.all").to_string())]
+        .into_iter()
+        .chain(["omsorg", "skola", "annan"].map(|g| ("track", g.to_string(), track_label(lang, g))))
+        .collect();
+    let f = curves(
+        points,
+        rows,
+        min_cell,
+        lang,
+        groups,
+        [
+            t(lang, "ttg.curve_title"),
+            t(lang, "ttg.curve_alt"),
+            t(lang, "ttg.curve_caption"),
+        ],
+        "data/time_to_go_live_curve.csv",
+    )?;
+    Ok((f.html, f.csv))
+}
+
+/// The same curves for each solution (e-arkiv, trygghetslarm, …) with enough projects.
+pub fn solution_curve_figure(
+    points: &[CurvePoint],
+    rows: &[TimeToGoLive],
+    min_cell: i64,
+    lang: Lang,
+) -> Result<Figure, ReportError> {
+    let mut names: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.dimension == "solution")
+        .map(|r| r.grp.as_str())
+        .collect();
+    names.sort();
+    let groups = names
+        .into_iter()
+        .map(|g| ("solution", g.to_string(), g.to_string()))
+        .collect();
+    curves(
+        points,
+        rows,
+        min_cell,
+        lang,
+        groups,
+        [
+            t(lang, "ttg.solution_title"),
+            t(lang, "ttg.solution_alt"),
+            t(lang, "ttg.curve_caption"),
+        ],
+        "data/time_to_go_live_curve_solution.csv",
+    )
+}
+
+/// Days at which the curves' table reads off the share live.
+const READ_AT: [f64; 3] = [180.0, 365.0, 730.0];
+
+#[allow(clippy::too_many_arguments)]
+fn curves(
+    points: &[CurvePoint],
+    rows: &[TimeToGoLive],
+    min_cell: i64,
+    lang: Lang,
+    groups: Vec<(&str, String, String)>,
+    [title, alt, caption]: [&str; 3],
+    csv_path: &str,
+) -> Result<Figure, ReportError> {
     let big_enough = |dim: &str, grp: &str| {
         rows.iter()
             .any(|r| r.dimension == dim && r.grp == grp && r.n_projects >= min_cell)
     };
     let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     let mut csv = String::from("dimension,grp,days,share_live\n");
-    for (dim, grp, label) in [("all", "Sverige".to_string(), t(lang, "ttg.all").to_string())]
-        .into_iter()
-        .chain(["omsorg", "skola", "annan"].map(|g| ("track", g.to_string(), track_label(lang, g))))
-    {
+    let mut table = DataTable {
+        caption: esc(title),
+        headers: std::iter::once((t(lang, "ttg.group").to_string(), false))
+            .chain(
+                READ_AT
+                    .iter()
+                    .map(|d| (tf(lang, "ttg.live_by", &[&num(lang, *d, 0)]), true)),
+            )
+            .collect(),
+        rows: vec![],
+    };
+    for (dim, grp, label) in groups {
         if !big_enough(dim, &grp) {
             continue;
         }
@@ -239,30 +304,41 @@ pub fn curve_figure(
             continue;
         }
         for (d, v) in &pts {
-            let _ = writeln!(csv, "{dim},{grp},{d},{v}");
+            let _ = writeln!(csv, "{dim},{},{d},{v}", csv_field(&grp));
         }
+        // The step function read at each day: the last point on or before it.
+        let at = |day: f64| {
+            pts.iter()
+                .take_while(|p| p.0 <= day)
+                .last()
+                .map_or(0.0, |p| p.1)
+        };
+        table.rows.push(
+            std::iter::once(esc(&label))
+                .chain(
+                    READ_AT
+                        .iter()
+                        .map(|d| format!("{}\u{a0}%", num(lang, at(*d) * 100.0, 0))),
+                )
+                .collect(),
+        );
         series.push((label, pts));
     }
     if series.is_empty() {
-        return Ok((String::new(), String::new()));
+        return Ok(Figure::default());
     }
     let svg = crate::chart::step_lines(
-        t(lang, "ttg.curve_title"),
+        title,
         t(lang, "ttg.curve_x"),
         t(lang, "ttg.curve_y"),
         &series,
         lang,
     )?;
-    Ok((
-        figure(
-            lang,
-            t(lang, "ttg.curve_alt"),
-            &svg,
-            t(lang, "ttg.curve_caption"),
-            "data/time_to_go_live_curve.csv",
-        ),
+    Ok(Figure {
+        html: crate::figure::html(lang, alt, &svg, caption, csv_path, Some(&table)),
+        csv_path: csv_path.to_string(),
         csv,
-    ))
+    })
 }
 
 /// One stage of the national funnel (`project_funnel`, track all).
@@ -306,10 +382,28 @@ pub fn funnel_figure(
         return Ok((String::new(), String::new()));
     }
     let mut csv = String::from("stage,n_projects,n_reached,share_reached\n");
+    let mut table = DataTable {
+        caption: esc(t(lang, "funnel.title")),
+        headers: vec![
+            (t(lang, "funnel.stage").into(), false),
+            (t(lang, "funnel.reached").into(), true),
+            (t(lang, "funnel.axis").into(), true),
+        ],
+        rows: vec![],
+    };
     let bars: Vec<crate::chart::Bar> = stages
         .iter()
         .map(|s| {
             let share = s.n_reached as f64 / s.n_projects as f64 * 100.0;
+            table.rows.push(vec![
+                t(lang, &format!("stage.{}", s.stage)).to_string(),
+                format!(
+                    "{} / {}",
+                    num(lang, s.n_reached as f64, 0),
+                    num(lang, s.n_projects as f64, 0)
+                ),
+                num(lang, share, 1),
+            ]);
             let _ = writeln!(
                 csv,
                 "{},{},{},{}",
@@ -323,6 +417,7 @@ pub fn funnel_figure(
                 value: share,
                 low: None,
                 high: None,
+                accent: false,
             }
         })
         .collect();
@@ -333,12 +428,13 @@ pub fn funnel_figure(
         lang,
     )?;
     Ok((
-        figure(
+        crate::figure::html(
             lang,
             t(lang, "funnel.alt"),
             &svg,
             t(lang, "funnel.caption"),
             "data/project_funnel.csv",
+            Some(&table),
         ),
         csv,
     ))
