@@ -304,6 +304,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             factors: &factors,
         },
     )?;
+    friktion_report::notebook::write(&out, &lake_dir, &s.run_id, cfg.privacy.min_cell, args.lang)?;
     s.report = Some(written.index.clone());
     s.kolada = crate::kolada::write(&out, &kolada, cfg.privacy.min_cell, &written.hidden)?;
     lap(&mut s, "report");

@@ -14,6 +14,7 @@ pub mod kommun;
 pub mod logs;
 pub mod map;
 pub mod methods;
+pub mod notebook;
 pub mod outcomes;
 pub mod published;
 pub mod survey;

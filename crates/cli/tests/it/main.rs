@@ -9,6 +9,7 @@ mod instrument;
 mod interop;
 mod kolada;
 mod logs;
+mod notebook;
 mod outcomes;
 mod sources;
 mod sql;

@@ -1,0 +1,305 @@
+//! The companion notebook beside each report: `friktion.ipynb` loads the marts from the lake
+//! with polars and draws the main figures again with matplotlib, for researchers who want to
+//! go further than the pages. It reads the lake, not the pages, so it sees unsuppressed values;
+//! it says so at the top.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::ReportError;
+use crate::i18n::{Lang, t};
+
+/// The path from `from` (a directory) to `to`, both absolute, as `../../lake`; `to` itself when
+/// they share no root.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let a: Vec<Component> = from.components().collect();
+    let b: Vec<Component> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return to.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    out
+}
+
+fn markdown(text: &str) -> Value {
+    json!({"cell_type": "markdown", "metadata": {}, "source": lines(text)})
+}
+
+fn code(text: &str) -> Value {
+    json!({
+        "cell_type": "code",
+        "execution_count": null,
+        "metadata": {},
+        "outputs": [],
+        "source": lines(text.trim_start_matches('\n')),
+    })
+}
+
+/// Notebook sources are lists of lines, each but the last ending in a newline.
+fn lines(text: &str) -> Vec<String> {
+    text.split_inclusive('\n').map(str::to_string).collect()
+}
+
+/// A Python string literal.
+fn py(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+const SETUP: &str = r##"
+import os
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import polars as pl
+
+# The lake this report was made from; FRIKTION_LAKE points the notebook at another copy.
+LAKE = Path(os.environ.get("FRIKTION_LAKE", LAKE_FROM_RUN))
+MIN_CELL = MIN_CELL_FROM_RUN
+if not (LAKE / "marts").is_dir():
+    raise FileNotFoundError(f"no lake at {LAKE.resolve()} (set FRIKTION_LAKE to the lake directory)")
+
+
+def mart(name):
+    """A mart of lake/marts as a polars DataFrame (empty if the run made none)."""
+    files = sorted((LAKE / "marts" / name).glob("*.parquet"))
+    return pl.read_parquet(files) if files else pl.DataFrame()
+
+
+def table(name):
+    """A lake table, its hive partitions (wave_id=…) as string columns."""
+    return pl.read_parquet(LAKE / name / "**" / "*.parquet", hive_partitioning=True)
+
+
+kommun = mart("friction_by_kommun")
+groups = mart("friction_by_group")
+# The newest wave that covers more than one kommun: the report's national wave.
+waves = (kommun.group_by("wave_id").len().filter(pl.col("len") > 1)
+         .sort("wave_id")["wave_id"].to_list())
+WAVE = waves[-1] if waves else None
+print("lake:", LAKE.resolve(), "| national wave:", WAVE, "| waves:", waves)
+"##;
+
+const KOMMUN: &str = r##"
+# The report hides cells with fewer than MIN_CELL answers; the lake does not, so do it here.
+d = (kommun.filter((pl.col("wave_id") == WAVE) & (pl.col("n") >= MIN_CELL))
+     .sort("mean_minutes"))
+fig, ax = plt.subplots(figsize=(8, 0.3 * len(d) + 1.5))
+ax.barh(d["kommun_name"], d["mean_minutes"], color="#1f5a96",
+        xerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
+ax.set_title(TITLES["kommun"].format(WAVE))
+ax.set_xlabel(TITLES["axis"])
+plt.tight_layout()
+plt.show()
+"##;
+
+const VERKSAMHET: &str = r##"
+d = (groups.filter((pl.col("wave_id") == WAVE) & (pl.col("dimension") == "verksamhet")
+                   & (pl.col("n") >= MIN_CELL))
+     .sort("mean_minutes"))
+fig, ax = plt.subplots(figsize=(8, 0.35 * len(d) + 1.5))
+ax.barh(d["grp"], d["mean_minutes"], color="#1f5a96",
+        xerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
+ax.set_title(TITLES["verksamhet"].format(WAVE))
+ax.set_xlabel(TITLES["axis"])
+plt.tight_layout()
+plt.show()
+"##;
+
+const DISTRIBUTION: &str = r##"
+# The distribution mart's bands; with the person-level survey_respondent mart a histogram of
+# any other bands is one line away.
+d = mart("friction_distribution").filter(pl.col("wave_id") == WAVE).sort("band_order")
+fig, ax = plt.subplots(figsize=(8, 3.5))
+ax.bar(d["band"], d["weighted_share"] * 100, color="#1f5a96")
+ax.set_title(TITLES["distribution"].format(WAVE))
+ax.set_ylabel(TITLES["share"])
+plt.tight_layout()
+plt.show()
+"##;
+
+const COST: &str = r##"
+sets = table("cost_assumption").filter(pl.col("published_cost_sek").is_null())["assumption_set"]
+d = mart("friction_cost").filter((pl.col("wave_id") == WAVE)
+                                 & pl.col("assumption_set").is_in(sets.to_list()))
+fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.5))
+a.barh(d["assumption_set"], d["cost_sek"] / 1e9, color="#1f5a96",
+       xerr=[(d["cost_sek"] - d["cost_low_sek"]) / 1e9, (d["cost_high_sek"] - d["cost_sek"]) / 1e9])
+a.set_xlabel(TITLES["bn_sek"])
+b.barh(d["assumption_set"], d["fte"], color="#1f5a96",
+       xerr=[d["fte"] - d["fte_low"], d["fte_high"] - d["fte"]])
+b.set_xlabel(TITLES["fte"])
+fig.suptitle(TITLES["cost"].format(WAVE))
+plt.tight_layout()
+plt.show()
+d.select("assumption_set", "employees", "working_days_per_year", "cost_per_hour_sek",
+         "mean_minutes", "cost_sek", "fte")
+"##;
+
+const TREND: &str = r##"
+d = groups.filter(pl.col("wave_id").is_in(waves) & (pl.col("dimension") == "all")).sort("wave_id")
+fig, ax = plt.subplots(figsize=(8, 3.5))
+ax.errorbar(d["wave_id"], d["mean_minutes"], marker="o", capsize=4, color="#1f5a96",
+            yerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
+ax.set_ylim(bottom=0)
+ax.set_title(TITLES["trend"])
+ax.set_ylabel(TITLES["axis"])
+plt.tight_layout()
+plt.show()
+"##;
+
+const LOGS: &str = r##"
+d = mart("log_friction_by_system").filter(pl.col("level") == "system").sort("system_id")
+if len(d):
+    total = groups.filter((pl.col("wave_id") == WAVE) & (pl.col("dimension") == "all"))
+    labels = d["system_id"].to_list() + [TITLES["survey"].format(WAVE)]
+    values = d["minutes_lost_per_user_day"].to_list() + total["mean_minutes"].to_list()
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.barh(labels, values, color=["#1f5a96"] * len(d) + ["#b35806"])
+    ax.set_title(TITLES["logs"])
+    ax.set_xlabel(TITLES["logs_axis"])
+    plt.tight_layout()
+    plt.show()
+"##;
+
+const CURVES: &str = r##"
+# Kaplan–Meier: the share of projects live by days since the decision (running projects
+# censored, not dropped).
+c = mart("time_to_go_live_curve")
+fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+for ax, dim in zip(axes, ["track", "solution"]):
+    for (grp,), g in c.filter(pl.col("dimension") == dim).sort("days").group_by(["grp"], maintain_order=True):
+        ax.step([0] + g["days"].to_list(), [0] + (1 - g["survival"]).to_list(), where="post", label=grp)
+    ax.set_xlabel(TITLES["days"])
+    ax.legend(fontsize=7)
+axes[0].set_ylabel(TITLES["live"])
+fig.suptitle(TITLES["curves"])
+plt.tight_layout()
+plt.show()
+"##;
+
+const FUNNEL: &str = r##"
+f = mart("project_funnel").filter(pl.col("track") == "all")
+fig, ax = plt.subplots(figsize=(8, 3))
+ax.barh(f["stage"][::-1], (f["n_reached"] / f["n_projects"] * 100)[::-1], color="#1f5a96")
+ax.set_title(TITLES["funnel"])
+plt.tight_layout()
+plt.show()
+"##;
+
+const FACTORS: &str = r##"
+s = mart("factor_scores_by_kommun").with_columns(
+    pl.when(pl.col("n_assessed") >= MIN_CELL).then(pl.col("mean_score")).alias("score"))
+names = table("municipality").select("kommun_kod", "name")
+h = (s.join(names, on="kommun_kod").sort("factor_position")
+     .pivot(on="factor_position", index="name", values="score").sort("name"))
+fig, ax = plt.subplots(figsize=(9, 0.3 * len(h) + 1.5))
+im = ax.imshow(h.drop("name").to_numpy().astype(float), cmap="Blues", vmin=1, vmax=5, aspect="auto")
+ax.set_yticks(range(len(h)), h["name"].to_list())
+ax.set_xticks(range(len(h.columns) - 1), h.columns[1:])
+fig.colorbar(im, ax=ax)
+ax.set_title(TITLES["factors"])
+plt.tight_layout()
+plt.show()
+"##;
+
+/// Writes `friktion.ipynb` into the run's report directory, pointing at `lake`.
+pub fn write(
+    dir: &Path,
+    lake: &Path,
+    run_id: &str,
+    min_cell: i64,
+    lang: Lang,
+) -> Result<PathBuf, ReportError> {
+    let here = std::env::current_dir().unwrap_or_default();
+    let lake_path = relative(&here.join(dir), &here.join(lake));
+    let titles: Vec<(&str, &str)> = vec![
+        ("kommun", "nb.kommun"),
+        ("axis", "wave.axis"),
+        ("verksamhet", "verksamhet.title"),
+        ("distribution", "distribution.title"),
+        ("share", "distribution.axis"),
+        ("bn_sek", "cost.bn_sek"),
+        ("fte", "cost.fte_axis"),
+        ("cost", "cost.sek_title"),
+        ("trend", "trend.title"),
+        ("survey", "logs.self_reported"),
+        ("logs", "nb.logs"),
+        ("logs_axis", "logs.axis"),
+        ("days", "ttg.curve_x"),
+        ("live", "ttg.curve_y"),
+        ("curves", "nb.curves"),
+        ("funnel", "funnel.title"),
+        ("factors", "factors.title"),
+    ];
+    let mut dict = String::from("TITLES = {\n");
+    for (k, key) in titles {
+        // The page's "{}" placeholders become Python's.
+        dict.push_str(&format!("    {}: {},\n", py(k), py(t(lang, key))));
+    }
+    dict.push_str("}\n");
+    let setup = SETUP
+        .replace("LAKE_FROM_RUN", &py(&lake_path.to_string_lossy()))
+        .replace("MIN_CELL_FROM_RUN", &min_cell.to_string());
+    let mut cells = vec![
+        markdown(&format!(
+            "# {}\n\n{}\n\n{}",
+            t(lang, "nb.title"),
+            crate::i18n::tf(lang, "nb.intro", &[&run_id]),
+            t(lang, "nb.privacy")
+        )),
+        code(&format!("{setup}\n{dict}")),
+    ];
+    for (heading, src) in [
+        ("nb.h_kommun", KOMMUN),
+        ("nb.h_verksamhet", VERKSAMHET),
+        ("nb.h_distribution", DISTRIBUTION),
+        ("nb.h_cost", COST),
+        ("trend.h2", TREND),
+        ("logs.h2", LOGS),
+        ("ttg.h2", CURVES),
+        ("nb.h_funnel", FUNNEL),
+        ("factors.h2", FACTORS),
+    ] {
+        cells.push(markdown(&format!("## {}", t(lang, heading))));
+        cells.push(code(src));
+    }
+    let nb = json!({
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    });
+    let path = dir.join("friktion.ipynb");
+    let text = serde_json::to_string_pretty(&nb).expect("a notebook serialises");
+    crate::write_file(&path, &(text + "\n"))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lake_is_found_relative_to_the_report() {
+        assert_eq!(
+            relative(Path::new("/p/notebooks-out/run1"), Path::new("/p/lake")),
+            PathBuf::from("../../lake")
+        );
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/b/lake")),
+            PathBuf::from("lake")
+        );
+    }
+}
