@@ -49,7 +49,14 @@ th, td { border-bottom: 1px solid #c8c8c8; padding: .3rem .5rem; text-align: lef
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { font-size: .88rem; color: #333; }
 footer { margin-top: 3rem; border-top: 1px solid #c8c8c8; padding-top: .8rem; }
-@media print { body { max-width: none; margin: 0; } figure, table { break-inside: avoid; }
+details.data summary { cursor: pointer; font-size: .9rem; }
+/* An A4 page holds about 658 CSS pixels between 18 mm margins: tables get smaller type there
+   and on narrow screens, and the numbers of a range may break at the dash. */
+@media (max-width: 48rem), print {
+  table { font-size: .78rem; } th, td { padding: .2rem .25rem; overflow-wrap: anywhere; hyphens: auto; }
+  td.num { white-space: normal; } }
+@media print { body { max-width: none; margin: 0; padding: 0; } figure, tr { break-inside: avoid; }
+               details.data { display: none; } a { color: inherit; text-decoration: none; }
                @page { size: A4; margin: 18mm; } }
 "#;
 

@@ -112,3 +112,136 @@ fn the_pages_render_in_chromium_without_requests_or_console_messages() {
     assert_eq!(requests, ["http://example.invalid/x.png"]);
     assert!(console.iter().any(|l| l.contains("boom")), "{console:?}");
 }
+
+/// Prints `page` to PDF with chromium; returns each page's size in points (the MediaBoxes).
+fn print_to_pdf(page: &Path, pdf: &Path, work: &Path) -> Vec<(f64, f64)> {
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.join("profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium: {}", text(&out.stderr));
+    let bytes = std::fs::read(pdf).unwrap();
+    let raw = String::from_utf8_lossy(&bytes);
+    raw.split("/MediaBox [")
+        .skip(1)
+        .map(|s| {
+            let v: Vec<f64> = s[..s.find(']').unwrap()]
+                .split_whitespace()
+                .map(|x| x.parse().unwrap())
+                .collect();
+            (v[2] - v[0], v[3] - v[1])
+        })
+        .collect()
+}
+
+/// How wide `page` lays out in a frame as wide as an A4 page between 18 mm margins (174 mm,
+/// 658 CSS pixels): (the frame's width, the page's width, the elements that stick out).
+fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, String) {
+    let frame = work.join("a4-frame.html");
+    std::fs::write(
+        &frame,
+        format!(
+            "<html><body style=\"margin:0\"><iframe id=\"f\" src=\"file://{}\" \
+             style=\"width:658px;height:900px;border:0\"></iframe><script>\
+             document.getElementById('f').onload = function () {{\
+               var d = document.getElementById('f').contentDocument, w = d.documentElement.clientWidth, out = [];\
+               d.querySelectorAll('body *').forEach(function (e) {{\
+                 if (e.getBoundingClientRect().right > w + 1) out.push(e.tagName + ' ' + e.textContent.slice(0, 40)); }});\
+               document.body.setAttribute('data-a4', w + ';' + d.documentElement.scrollWidth + ';' + out.slice(0, 5).join(' | '));\
+             }};</script></body></html>",
+            page.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            // The frame reads the page's layout: both are files, so let files see each other.
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.join("profile").display()
+        ))
+        .arg(format!("file://{}", frame.display()))
+        .output()
+        .unwrap();
+    let dom = text(&out.stdout);
+    let at = dom
+        .find("data-a4=\"")
+        .unwrap_or_else(|| panic!("no measure: {dom} {}", text(&out.stderr)))
+        + 9;
+    let m: Vec<&str> = dom[at..dom[at..].find('"').unwrap() + at]
+        .splitn(3, ';')
+        .collect();
+    (
+        m[0].parse().unwrap(),
+        m[1].parse().unwrap(),
+        m[2].to_string(),
+    )
+}
+
+#[test]
+fn the_pages_print_on_a4_and_nothing_is_wider_than_the_paper() {
+    let p = Project::new();
+    let o = p.run();
+    assert_ok(&o);
+    let index = crate::report_path(&text(&o.stdout));
+    let dir = index.parent().unwrap();
+    let work = p.path().join("print");
+    std::fs::create_dir_all(&work).unwrap();
+    for (page, name) in [
+        (index.clone(), "index"),
+        (dir.join("kommun/0163.html"), "kommun-0163"),
+        (dir.join("methods.html"), "methods"),
+    ] {
+        let sizes = print_to_pdf(&page, &work.join(format!("{name}.pdf")), &work);
+        assert!(!sizes.is_empty(), "{name}: no pages");
+        for (w, h) in &sizes {
+            // A4 is 595.3 × 841.9 points.
+            assert!(
+                (w - 595.3).abs() < 2.0 && (h - 841.9).abs() < 2.0,
+                "{name}: {w} × {h}"
+            );
+        }
+        let (frame, width, wide) = width_on_a4(&page, &work);
+        assert!(
+            width <= frame,
+            "{name} is {width} px on a {frame} px A4 line: {wide}"
+        );
+    }
+    // The national page runs over several sheets; the measure can fail: a wide table is caught.
+    let pages = print_to_pdf(&index, &work.join("again.pdf"), &work).len();
+    assert!(pages >= 5, "{pages} pages");
+    let wide = work.join("wide.html");
+    std::fs::write(
+        &wide,
+        format!(
+            "<html><body><table><tr><td style=\"white-space:nowrap\">{}</td></tr></table></body></html>",
+            "Personalomkostnadspålägg ".repeat(8)
+        ),
+    )
+    .unwrap();
+    let (frame, width, what) = width_on_a4(&wide, &work);
+    assert!(
+        width > frame && what.contains("TABLE"),
+        "{frame} {width} {what}"
+    );
+}
