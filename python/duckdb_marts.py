@@ -192,7 +192,7 @@ def main():
     con = duckdb.connect()
     for t in sorted(os.listdir(lake)):
         d = os.path.join(lake, t)
-        if t in ("marts", "_staging", "_txn") or not os.path.isdir(d):
+        if t in ("marts", "_staging", "_txn", "_runs") or not os.path.isdir(d):
             continue
         con.sql(f"CREATE VIEW \"{t}\" AS SELECT * FROM read_parquet('{d}/**/*.parquet', hive_partitioning = true, hive_types_autocast = false)")
     order, ms = models(models_dir)

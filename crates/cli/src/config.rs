@@ -20,6 +20,8 @@ struct Raw {
     #[serde(default)]
     privacy: Privacy,
     #[serde(default)]
+    limits: Limits,
+    #[serde(default)]
     survey: Vec<SurveySource>,
     /// The systems catalogue, relative to this file; required when there are [[logs]].
     systems: Option<PathBuf>,
@@ -47,6 +49,29 @@ pub struct ProjectSource {
     /// The date the export describes. Projects not live by then are censored at it, and a
     /// stage dated later is an error. YYYY-MM-DD; by default the day the file was last modified.
     pub data_date: Option<String>,
+}
+
+/// Thresholds that make a finished run report a problem (exit status 2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// A source file whose rejected rows exceed this share of the rows read is a problem: an
+    /// export that changed shape loads little and quarantines much, and nobody should find out
+    /// from a thin chart.
+    #[serde(default = "max_quarantined_share")]
+    pub max_quarantined_share: f64,
+}
+
+fn max_quarantined_share() -> f64 {
+    0.2
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_quarantined_share: max_quarantined_share(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +123,7 @@ pub struct Config {
     pub reference: PathBuf,
     pub models: PathBuf,
     pub privacy: Privacy,
+    pub limits: Limits,
     pub survey: Vec<SurveySource>,
     pub systems: Option<PathBuf>,
     pub logs: Vec<LogSpec>,
@@ -148,6 +174,7 @@ impl Config {
                 key_file: raw.privacy.key_file.map(|k| root.join(k)),
                 ..raw.privacy
             },
+            limits: raw.limits,
             survey: raw.survey,
             systems: raw.systems.map(|s| dir.join(s)),
             logs: raw.logs,

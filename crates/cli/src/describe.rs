@@ -26,7 +26,7 @@ pub fn run(dir: &Path, json: bool) -> Result<()> {
             dir.display()
         );
     }
-    let lake = Lake::open(dir)?;
+    let lake = Lake::open_read(dir)?;
     let all = stats(&lake)?;
     if json {
         let v: Vec<serde_json::Value> = all

@@ -6,10 +6,13 @@ mod describe;
 mod instrument;
 mod kolada;
 mod models;
+mod obs;
 mod reference_tables;
 mod run;
 mod run_logs;
 mod run_projects;
+mod run_record;
+mod run_report;
 mod run_tests;
 mod sql;
 mod synth;
@@ -34,8 +37,10 @@ enum Command {
     /// Ingest new or changed sources, rebuild the marts and write the report (the nightly job).
     ///
     /// Exit status: 0 when everything ran; 2 when the run finished but some source files could
-    /// not be loaded (see the messages and the *_quarantine tables) or an error-level data test
-    /// failed (see lake/_tests); 1 when the run failed.
+    /// not be loaded, a file's rejected rows passed limits.max_quarantined_share (see the
+    /// *_quarantine tables) or an error-level data test failed (see lake/_tests); 1 when the
+    /// run failed (another run holds the lake's lock, say). Every run's record:
+    /// lake/_runs/<run-id>.json.
     Run {
         /// The pipeline config.
         #[arg(long, short, default_value = "pipelines/nightly.toml")]
@@ -49,6 +54,14 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Reload every source as if it had changed, and take out the rows of sources whose
+        /// files are gone: a rebuild from the sources.
+        #[arg(long)]
+        full: bool,
+        /// How log events are written on stderr: text (warnings and errors) or json (one object
+        /// per line, every stage and source event too).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: obs::LogFormat,
         /// The report's language: sv (Swedish, the default) or en (English).
         #[arg(long, default_value = "sv", value_parser = ["sv", "en"])]
         lang: String,
@@ -114,24 +127,27 @@ fn main() -> ExitCode {
             lake,
             reports,
             quiet,
+            full,
+            log_format,
             lang,
-        } => run::run(run::RunArgs {
-            config,
-            lake,
-            reports,
-            quiet,
-            lang: friktion_report::i18n::Lang::parse(&lang).unwrap_or_default(),
-        })
-        .map(|s| {
-            if !quiet {
-                print_summary(&s);
-            }
-            if s.failed_sources.is_empty() && !s.tests.iter().any(|t| t.is_error()) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            }
-        }),
+        } => {
+            obs::init(log_format, quiet);
+            run::run(run::RunArgs {
+                config,
+                lake,
+                reports,
+                quiet,
+                full,
+                lang: friktion_report::i18n::Lang::parse(&lang).unwrap_or_default(),
+            })
+            .map(|s| {
+                obs::status_done();
+                if !quiet {
+                    print_summary(&s);
+                }
+                ExitCode::from(s.exit_code())
+            })
+        }
         Command::Synth(args) => synth::run(args).map(|()| ExitCode::SUCCESS),
         Command::Sql(args) => sql::run(args).map(|()| ExitCode::SUCCESS),
         Command::Models { command } => models::run(command).map(|()| ExitCode::SUCCESS),
@@ -199,7 +215,17 @@ fn print_summary(s: &run::Summary) {
     println!("  marts       {}", marts.join(", "));
     for v in &s.vanished {
         println!(
-            "  vanished    {v} (loaded before, no longer among the sources; its rows are kept)"
+            "  vanished    {v} (loaded before, no longer among the sources; its rows are kept until run --full)"
+        );
+    }
+    for v in &s.removed {
+        println!("  removed     {v} (its file is gone; its rows were taken out)");
+    }
+    for (f, share) in &s.over_limit {
+        println!(
+            "  over limit  {f}: {:.1} % of rows rejected (limit {:.1} %)",
+            share * 100.0,
+            s.limit * 100.0
         );
     }
     if !s.tests.is_empty() {

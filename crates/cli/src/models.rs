@@ -58,7 +58,12 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
             let models = load_models(&cfg.models)?;
             let rt = runtime()?;
             let runs = rt.block_on(async {
-                let mut s = LakeSession::open(&lake, &SessionOptions::default()).await?;
+                // One partition, as `friktion run`: the same lake gives the same bytes.
+                let opts = SessionOptions {
+                    target_partitions: 1,
+                    ..SessionOptions::default()
+                };
+                let mut s = LakeSession::open(&lake, &opts).await?;
                 run_models(&mut s, &lake, &models).await
             })?;
             for r in runs {
@@ -71,7 +76,7 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
             output,
         } => {
             let cfg = Config::load(&config)?;
-            let lake = Lake::open(lake.unwrap_or(cfg.lake.clone()))?;
+            let lake = Lake::open_read(lake.unwrap_or(cfg.lake.clone()))?;
             let text = docs(&load_models(&cfg.models)?, &lake)?;
             match output {
                 Some(p) => std::fs::write(&p, text)

@@ -14,7 +14,7 @@ use friktion_ingest_survey::weights::Population;
 use friktion_ingest_survey::{Instrument, SurveySource, ingest};
 use friktion_lake::{Lake, Ledger, LedgerEntry, content_hash, ledger, source_key};
 use friktion_query::{LakeSession, SessionOptions, load_models, run_models};
-use friktion_report::html::{RunInfo, SourceLine};
+use friktion_report::html::SourceLine;
 
 use crate::config::Config;
 use crate::reference_tables;
@@ -30,6 +30,8 @@ pub struct RunArgs {
     pub lake: Option<PathBuf>,
     pub reports: Option<PathBuf>,
     pub quiet: bool,
+    /// Reload every source as if it had changed, and remove the rows of vanished ones.
+    pub full: bool,
     /// The report's language.
     pub lang: friktion_report::i18n::Lang,
 }
@@ -51,9 +53,34 @@ pub struct Summary {
     pub report: Option<PathBuf>,
     /// The Kolada-shaped export of the marts (CSV; Parquet beside it).
     pub kolada: Option<PathBuf>,
+    pub notebook: Option<PathBuf>,
+    pub started_at: Option<chrono::DateTime<Utc>>,
+    pub finished_at: Option<chrono::DateTime<Utc>>,
+    /// Set once the lake is open (and locked): the run record goes there.
+    pub lake_dir: Option<PathBuf>,
+    /// `--full`: every source reloaded, vanished ones removed.
+    pub full: bool,
+    /// Sources whose rows were removed because their file is gone (`--full` only).
+    pub removed: Vec<String>,
+    /// Sources whose rejected share exceeds `limits.max_quarantined_share`: (file, share).
+    pub over_limit: Vec<(String, f64)>,
+    pub limit: f64,
 }
 
 impl Summary {
+    /// 0: all well; 2: finished, but a source failed, a quarantine limit or an error-level
+    /// data test failed.
+    pub fn exit_code(&self) -> u8 {
+        if self.failed_sources.is_empty()
+            && self.over_limit.is_empty()
+            && !self.tests.iter().any(|t| t.is_error())
+        {
+            0
+        } else {
+            2
+        }
+    }
+
     pub fn rows_in(&self) -> i64 {
         self.sources
             .iter()
@@ -73,15 +100,29 @@ impl Summary {
     }
 }
 
+/// Runs the nightly job; whatever happens once the lake is open, the run's record is written
+/// to `lake/_runs/<run-id>.json`.
 pub fn run(args: RunArgs) -> Result<Summary> {
+    let mut s = Summary::default();
+    let result = run_into(args, &mut s);
+    s.finished_at = Some(Utc::now());
+    if let Some(lake) = s.lake_dir.clone() {
+        if let Err(e) = crate::run_record::write(&lake, &s, result.as_ref().err()) {
+            tracing::error!("could not write the run record: {e:#}");
+        }
+    }
+    result.map(|()| s)
+}
+
+fn run_into(args: RunArgs, s: &mut Summary) -> Result<()> {
     let cfg = Config::load(&args.config)?;
     let lake_dir = args.lake.unwrap_or_else(|| cfg.lake.clone());
     let reports_dir = args.reports.unwrap_or_else(|| cfg.reports.clone());
     let key = PseudoKey::resolve(cfg.privacy.key_file.as_deref(), cfg.privacy.allow_demo_key)
         .context("pseudonymisation key")?;
     if *key.origin() == KeyOrigin::Demo {
-        eprintln!(
-            "warning: using the public demo pseudonymisation key (allowed by {}). \
+        tracing::warn!(
+            "using the public demo pseudonymisation key (allowed by {}). \
              Set FRIKTION_PSEUDO_KEY or privacy.key_file before loading real data.",
             cfg.path.display()
         );
@@ -89,17 +130,44 @@ pub fn run(args: RunArgs) -> Result<Summary> {
     let reference = Reference::load(&cfg.reference)
         .with_context(|| format!("reference data in {}", cfg.reference.display()))?;
     let lake = Lake::open(&lake_dir).with_context(|| format!("lake at {}", lake_dir.display()))?;
-    let ledger = Ledger::load(&lake).context("reading the ingestion ledger")?;
+    if let Some(owner) = lake.took_over_lock() {
+        tracing::warn!(
+            "took over the lake's lock from a run that is no longer running ({owner}); \
+             what it left half done is rolled forward or discarded now"
+        );
+    }
+    crate::run_report::remove_partial(&reports_dir)?;
+    let mut ledger = Ledger::load(&lake).context("reading the ingestion ledger")?;
     let now = Utc::now();
     let mut clock = std::time::Instant::now();
+    let mut logged = 0;
+    // Ends a stage: its time, and an event per source it loaded (for --log-format json).
     let mut lap = |s: &mut Summary, stage: &'static str| {
-        s.timings.push((stage, clock.elapsed()));
+        let took = clock.elapsed();
+        for x in &s.sources[logged..] {
+            tracing::info!(
+                stage,
+                file = %x.file,
+                action = %x.action,
+                rows_read = x.rows_read,
+                rows_written = x.rows_written,
+                rows_quarantined = x.rows_quarantined,
+                "source"
+            );
+        }
+        logged = s.sources.len();
+        tracing::info!(stage, seconds = took.as_secs_f64(), "stage finished");
+        crate::obs::status(&format!("friktion run: {stage} done"));
+        s.timings.push((stage, took));
         clock = std::time::Instant::now();
     };
-    let mut s = Summary {
-        run_id: new_run_id(&reports_dir, now),
-        ..Summary::default()
-    };
+    s.run_id = new_run_id(&reports_dir, &lake_dir, now);
+    s.started_at = Some(now);
+    s.lake_dir = Some(lake_dir.clone());
+    s.full = args.full;
+    if args.full {
+        ledger.forget_contents();
+    }
 
     let mut seen = Vec::new();
     let entry = reference_tables::load(&lake, &ledger, &cfg, &reference, &s.run_id, now)?;
@@ -135,22 +203,15 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                 population: population.as_ref(),
                 key: &key,
                 run_id: &s.run_id,
-                quiet: args.quiet,
                 now,
             };
             match survey_file(&ctx, &file, &name, &wave) {
                 Ok(line) => s.sources.push(line),
-                Err(e) => {
-                    let msg = crate::describe(&e);
-                    if !args.quiet {
-                        eprintln!("error: {name}: {msg}");
-                    }
-                    s.failed_sources.push((name, msg));
-                }
+                Err(e) => source_failed(s, name, crate::describe(&e)),
             }
         }
     }
-    lap(&mut s, "surveys");
+    lap(s, "surveys");
     if !cfg.logs.is_empty() {
         let systems = cfg
             .systems
@@ -158,6 +219,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             .expect("checked when the config was loaded");
         let catalog = Catalog::load(systems)?;
         let cache = PseudonymCache::default();
+        let run_id = s.run_id.clone();
         let lctx = LogsCtx {
             lake: &lake,
             ledger: &ledger,
@@ -166,7 +228,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
             cache: &cache,
             catalog: &catalog,
             key: &key,
-            run_id: &s.run_id,
+            run_id: &run_id,
             quiet: args.quiet,
             now,
         };
@@ -178,10 +240,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                     Ok(f) => {
                         s.sources.push(f.line);
                         if let Some(problem) = f.problem {
-                            if !args.quiet {
-                                eprintln!("error: {name}: {problem}");
-                            }
-                            s.failed_sources.push((name, problem));
+                            source_failed(s, name, problem);
                         }
                     }
                     Err(e) => {
@@ -191,18 +250,15 @@ pub fn run(args: RunArgs) -> Result<Summary> {
                             .strip_prefix(&format!("{name}: "))
                             .map(str::to_string)
                             .unwrap_or(msg);
-                        if !args.quiet {
-                            eprintln!("error: {name}: {msg}");
-                        }
-                        s.failed_sources.push((name, msg));
+                        source_failed(s, name, msg);
                     }
                 }
             }
         }
-        lap(&mut s, "logs");
+        lap(s, "logs");
         s.friction_days =
             run_logs::friction_model(&lake, &catalog).context("the log friction model")?;
-        lap(&mut s, "log model");
+        lap(s, "log model");
     }
     let run_id = s.run_id.clone();
     let pctx = ProjectsCtx {
@@ -210,11 +266,10 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         ledger: &ledger,
         reference: &reference,
         run_id: &run_id,
-        quiet: args.quiet,
         now,
     };
-    if run_projects::all(&pctx, &cfg, &mut s, &mut seen)? {
-        lap(&mut s, "projects");
+    if run_projects::all(&pctx, &cfg, s, &mut seen)? {
+        lap(s, "projects");
     }
     s.vanished = ledger
         .known_sources()
@@ -222,6 +277,34 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         .filter(|k| !seen.iter().any(|s| s == k))
         .map(str::to_string)
         .collect();
+    if args.full {
+        let gone = std::mem::take(&mut s.vanished);
+        s.removed = remove_sources(&lake, &ledger, &gone, &s.run_id, now)?;
+        if !s.removed.is_empty() && !cfg.logs.is_empty() {
+            let catalog = Catalog::load(cfg.systems.as_ref().expect("checked at load"))?;
+            s.friction_days +=
+                run_logs::friction_model(&lake, &catalog).context("the log friction model")?;
+        }
+    }
+    for v in &s.vanished {
+        tracing::warn!(file = %v, "{v}: loaded before, no longer among the sources; its rows are kept (friktion run --full removes them)");
+    }
+    s.limit = cfg.limits.max_quarantined_share;
+    s.over_limit = s
+        .sources
+        .iter()
+        .filter(|x| x.action != "skipped" && x.rows_read > 0)
+        .map(|x| {
+            (
+                x.file.clone(),
+                x.rows_quarantined as f64 / x.rows_read as f64,
+            )
+        })
+        .filter(|(_, share)| *share > s.limit)
+        .collect();
+    for (f, share) in &s.over_limit {
+        tracing::error!(file = %f, "{f}: {:.1} % of its rows were rejected, more than the limit of {:.1} % (limits.max_quarantined_share); see the *_quarantine tables", share * 100.0, s.limit * 100.0);
+    }
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -230,12 +313,18 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         .context("starting the query runtime")?;
     let models = load_models(&cfg.models)?;
     let (runs, session) = rt.block_on(async {
-        let mut session = LakeSession::open(&lake, &SessionOptions::default()).await?;
+        // One partition: parallel partial sums add floats in a different order each time, and
+        // the marts must come out byte for byte the same from the same lake.
+        let opts = SessionOptions {
+            target_partitions: 1,
+            ..SessionOptions::default()
+        };
+        let mut session = LakeSession::open(&lake, &opts).await?;
         let runs = run_models(&mut session, &lake, &models).await?;
         Ok::<_, friktion_query::QueryError>((runs, session))
     })?;
     s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
-    lap(&mut s, "sql models");
+    lap(s, "sql models");
     s.tests = rt.block_on(crate::run_tests::run(
         &session, &lake, &cfg, &models, &s.run_id, now,
     ))?;
@@ -245,7 +334,7 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         cfg.privacy.min_cell,
     ))?;
     if !s.tests.is_empty() {
-        lap(&mut s, "data tests");
+        lap(s, "data tests");
     }
     s.tables = lake
         .table_stats()?
@@ -253,70 +342,74 @@ pub fn run(args: RunArgs) -> Result<Summary> {
         .map(|st| (st.name, st.rows))
         .collect();
 
-    let out = reports_dir.join(&s.run_id);
-    let rows = friktion_report::kommun_friction(&lake.read_mart("friction_by_kommun")?)?;
-    let info = RunInfo {
-        run_id: s.run_id.clone(),
-        data_label: rows
-            .iter()
-            .map(|r| r.wave_id.clone())
-            .max()
-            .unwrap_or_default(),
-        sources: s.sources.clone(),
-        min_cell: cfg.privacy.min_cell,
-        lang: args.lang,
-    };
-    // A mart that no model made reads as empty, and its section is left out.
-    let ttg = friktion_report::outcomes::time_to_go_live(&lake.read_mart("time_to_go_live")?)?;
-    let published =
-        friktion_report::published::published_checks(&lake.read_mart("published_figure_check")?)?;
-    let groups = friktion_report::survey::group_friction(&lake.read_mart("friction_by_group")?)?;
-    let national = friktion_report::national_friction(&groups);
-    let bands = friktion_report::survey::distribution(&lake.read_mart("friction_distribution")?)?;
-    let cost = friktion_report::survey::friction_cost(&lake.read_mart("friction_cost")?)?;
-    let logs = friktion_report::logs::log_friction(&lake.read_mart("log_friction_by_system")?)?;
-    let factors =
-        friktion_report::factors::factor_scores(&lake.read_mart("factor_scores_by_kommun")?)?;
-    let benchmark = friktion_report::kommun_benchmark(&lake.read_mart("kommun_benchmark")?)?;
-    let areas = map_areas(&lake)?;
-    let funnel = friktion_report::outcomes::funnel(&lake.read_mart("project_funnel")?)?;
-    let curve = friktion_report::outcomes::curve(&lake.read_mart("time_to_go_live_curve")?)?;
-    let costs = friktion_report::methods::cost_assumptions(
-        &lake.read_table(&LakeTable::CostAssumption.def())?,
-    )?;
-    let written = friktion_report::write_index(
-        &out,
-        &info,
-        &friktion_report::html::IndexData {
-            friction: &rows,
-            national: &national,
-            benchmark: &benchmark,
-            time_to_go_live: &ttg,
-            published: &published,
-            costs: &costs,
-            areas: &areas,
-            curve: &curve,
-            funnel: &funnel,
-            groups: &groups,
-            bands: &bands,
-            cost: &cost,
-            logs: &logs,
-            factors: &factors,
+    crate::run_report::write(
+        &crate::run_report::ReportCtx {
+            lake: &lake,
+            lake_dir: &lake_dir,
+            reports_dir: &reports_dir,
+            min_cell: cfg.privacy.min_cell,
+            lang: args.lang,
+            kolada: &kolada,
         },
+        s,
     )?;
-    friktion_report::notebook::write(&out, &lake_dir, &s.run_id, cfg.privacy.min_cell, args.lang)?;
-    s.report = Some(written.index.clone());
-    s.kolada = crate::kolada::write(&out, &kolada, cfg.privacy.min_cell, &written.hidden)?;
-    lap(&mut s, "report");
-    Ok(s)
+    lap(s, "report");
+    Ok(())
 }
 
-/// `20261123T231502Z`, made unique among the report directories.
-fn new_run_id(reports: &Path, now: chrono::DateTime<Utc>) -> String {
+/// Takes the rows of sources whose files are gone out of every table, and records each as
+/// "removed" in the ledger, all in one commit.
+fn remove_sources(
+    lake: &Lake,
+    ledger: &Ledger,
+    gone: &[String],
+    run_id: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<String>> {
+    if gone.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut txn = lake.begin()?;
+    let mut entries = Vec::new();
+    for name in gone {
+        let key = source_key(name);
+        for t in LakeTable::ALL {
+            if !matches!(t, LakeTable::Ledger | LakeTable::TestResult) {
+                txn.replace_source(&t.def(), &key)?;
+            }
+        }
+        let kind = ledger
+            .last_load(name)
+            .map_or("", |l| l.source_kind.as_str());
+        let mut e = LedgerEntry::new(name, kind, String::new(), String::new(), run_id, now);
+        e.action = "removed".into();
+        entries.push(e);
+        tracing::warn!(file = %name, "{name}: its file is gone; its rows are removed (--full)");
+    }
+    txn.write_table(
+        &LakeTable::Ledger.def(),
+        &[],
+        &format!("{run_id}-removed"),
+        &[ledger::to_batch(&entries)],
+    )?;
+    txn.commit()?;
+    Ok(gone.to_vec())
+}
+
+/// A source file that could not be loaded: said on stderr (or in the JSON log) and kept for
+/// the summary; the run goes on with the others.
+pub(crate) fn source_failed(s: &mut Summary, name: String, msg: String) {
+    tracing::error!(file = %name, "{name}: {msg}");
+    s.failed_sources.push((name, msg));
+}
+
+/// `20261123T231502Z`, made unique among the report directories and the lake's run records.
+fn new_run_id(reports: &Path, lake: &Path, now: chrono::DateTime<Utc>) -> String {
     let base = now.format("%Y%m%dT%H%M%SZ").to_string();
     let mut id = base.clone();
     let mut i = 2;
-    while reports.join(&id).exists() {
+    let runs = lake.join(crate::run_record::RUNS_DIR);
+    while reports.join(&id).exists() || runs.join(format!("{id}.json")).exists() {
         id = format!("{base}-{i}");
         i += 1;
     }
@@ -332,7 +425,6 @@ struct SurveyCtx<'a> {
     population: Option<&'a Population>,
     key: &'a PseudoKey,
     run_id: &'a str,
-    quiet: bool,
     now: chrono::DateTime<Utc>,
 }
 
@@ -387,10 +479,8 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
     };
     let (responses, answers, quarantine, counts) = match ingest(&src, &ctx) {
         Ok(out) => {
-            if !c.quiet {
-                for w in &out.warnings {
-                    eprintln!("warning: {name}: {w}");
-                }
+            for w in &out.warnings {
+                tracing::warn!(file = %name, "{name}: {w}");
             }
             let counts = (out.rows_read, out.rows_written, out.rows_rejected);
             (
@@ -463,7 +553,7 @@ fn replace_survey_source(txn: &mut friktion_lake::Txn<'_>, key: &str) -> Result<
     Ok(())
 }
 
-pub(crate) fn line(e: &LedgerEntry) -> SourceLine {
+pub fn line(e: &LedgerEntry) -> SourceLine {
     SourceLine {
         file: e.source_file.clone(),
         rows_read: e.rows_read,
@@ -472,34 +562,4 @@ pub(crate) fn line(e: &LedgerEntry) -> SourceLine {
         values_nulled: 0,
         action: e.action.clone(),
     }
-}
-
-/// Every municipality's outline from the lake's municipality table, for the report's map.
-fn map_areas(lake: &Lake) -> Result<Vec<friktion_report::map::Area>> {
-    use arrow::array::AsArray;
-    let mut out = Vec::new();
-    for b in lake.read_table(&LakeTable::Municipality.def())? {
-        let codes = b
-            .column_by_name("kommun_kod")
-            .expect("contract")
-            .as_string::<i32>();
-        let names = b
-            .column_by_name("name")
-            .expect("contract")
-            .as_string::<i32>();
-        let geoms = b
-            .column_by_name("geometry")
-            .expect("contract")
-            .as_binary::<i32>();
-        for i in 0..b.num_rows() {
-            let rings = friktion_report::map::rings(geoms.value(i))
-                .map_err(|e| anyhow::anyhow!("the boundary of kommun {}: {e}", codes.value(i)))?;
-            out.push(friktion_report::map::Area {
-                kommun_kod: codes.value(i).to_string(),
-                kommun_name: names.value(i).to_string(),
-                rings,
-            });
-        }
-    }
-    Ok(out)
 }

@@ -177,9 +177,10 @@ pub fn log_file(c: &LogsCtx<'_>, spec: &LogSpec, file: &Path, name: &str) -> Res
     entry.rows_quarantined = out.lines_rejected;
     write_ledger(&mut txn, &ledger_stem, &entry)?;
     txn.commit()?;
-    if !c.quiet && out.events_without_system > 0 {
-        eprintln!(
-            "warning: {name}: {} of {} events match no system in the catalogue (system_id left empty)",
+    if out.events_without_system > 0 {
+        tracing::warn!(
+            file = %name,
+            "{name}: {} of {} events match no system in the catalogue (system_id left empty)",
             out.events_without_system, out.events
         );
     }

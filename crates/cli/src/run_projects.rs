@@ -99,7 +99,6 @@ pub struct ProjectsCtx<'a> {
     pub ledger: &'a Ledger,
     pub reference: &'a Reference,
     pub run_id: &'a str,
-    pub quiet: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -234,9 +233,10 @@ pub fn project_file(
     e.rows_quarantined = out.rows_rejected;
     write_ledger(&mut txn, c.run_id, &e)?;
     txn.commit()?;
-    if !c.quiet && out.timelines_flagged > 0 {
-        eprintln!(
-            "warning: {name}: {} project(s) have stage dates that cannot be used for time to go-live (see project_quarantine)",
+    if out.timelines_flagged > 0 {
+        tracing::warn!(
+            file = %name,
+            "{name}: {} project(s) have stage dates that cannot be used for time to go-live (see project_quarantine)",
             out.timelines_flagged
         );
     }
@@ -255,11 +255,7 @@ pub fn all(
     seen: &mut Vec<String>,
 ) -> Result<bool> {
     let fail = |s: &mut Summary, name: String, e: &anyhow::Error| {
-        let msg = crate::describe(e);
-        if !c.quiet {
-            eprintln!("error: {name}: {msg}");
-        }
-        s.failed_sources.push((name, msg));
+        crate::run::source_failed(s, name, crate::describe(e));
     };
     let kf = match &cfg.key_factors {
         Some(path) => {

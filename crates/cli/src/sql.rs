@@ -67,7 +67,7 @@ pub fn run(a: SqlArgs) -> Result<()> {
             a.lake.display()
         );
     }
-    let lake = Lake::open(&a.lake).with_context(|| format!("lake at {}", a.lake.display()))?;
+    let lake = Lake::open_read(&a.lake).with_context(|| format!("lake at {}", a.lake.display()))?;
     let rt = runtime()?;
     let opts = SessionOptions {
         memory_limit_bytes: a.memory_mb << 20,

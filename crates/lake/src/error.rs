@@ -23,6 +23,10 @@ pub enum LakeError {
     Contract { table: String, problem: String },
     #[error("journal {path} is unreadable: {problem}")]
     Journal { path: PathBuf, problem: String },
+    #[error(
+        "another friktion run is writing to this lake ({owner}); {path} is locked. Try again when it has finished"
+    )]
+    Locked { path: PathBuf, owner: String },
     #[error("failure injected at {0}")]
     Injected(String),
 }

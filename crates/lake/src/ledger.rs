@@ -24,7 +24,7 @@ pub struct LedgerEntry {
     pub rows_read: i64,
     pub rows_written: i64,
     pub rows_quarantined: i64,
-    /// "ingested", "replaced" or "skipped".
+    /// "ingested", "replaced", "skipped" or "removed" (its rows taken out, its file gone).
     pub action: String,
     pub run_id: String,
     pub ingested_at: DateTime<Utc>,
@@ -76,7 +76,10 @@ impl Ledger {
         entries.sort_by(|a, b| (a.ingested_at, &a.run_id).cmp(&(b.ingested_at, &b.run_id)));
         let mut last_load = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
-            if e.action != "skipped" {
+            if e.action == "removed" {
+                // Its rows were taken out (`friktion run --full` after its file vanished).
+                last_load.remove(&e.source_file);
+            } else if e.action != "skipped" {
                 last_load.insert(e.source_file.clone(), i);
             }
         }
@@ -86,6 +89,14 @@ impl Ledger {
     /// The last time this source was actually loaded (not skipped).
     pub fn last_load(&self, source_file: &str) -> Option<&LedgerEntry> {
         self.last_load.get(source_file).map(|&i| &self.entries[i])
+    }
+
+    /// Forgets what every source's content was, so each is loaded again as changed (its old
+    /// rows replaced): `friktion run --full`.
+    pub fn forget_contents(&mut self) {
+        for e in &mut self.entries {
+            e.content_hash.clear();
+        }
     }
 
     pub fn entries(&self) -> &[LedgerEntry] {

@@ -18,6 +18,7 @@
 mod error;
 pub mod io;
 pub mod ledger;
+pub mod lock;
 pub mod stream;
 pub mod txn;
 
@@ -41,6 +42,8 @@ pub const MARTS: &str = "marts";
 #[derive(Debug, Clone)]
 pub struct Lake {
     root: PathBuf,
+    /// Held by writers ([`Lake::open`]) for as long as any clone of the lake lives.
+    lock: Option<std::sync::Arc<lock::LakeLock>>,
 }
 
 /// Size facts about one table, read from Parquet footers (no data pages are read).
@@ -55,12 +58,37 @@ pub struct TableStats {
 impl Lake {
     /// Opens (creating if need be) the lake at `root`, and first finishes or discards whatever
     /// an interrupted process left: journaled commits are rolled forward, bare staging removed.
+    ///
+    /// Takes the lake's writer lock first (see [`lock`]): a second writer is refused with the
+    /// owner's pid and start time, and recovery never runs under a live writer.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
         std::fs::create_dir_all(&root).map_err(|e| LakeError::io(&root, e))?;
-        let lake = Self { root };
+        let lock = lock::LakeLock::acquire(&root)?;
+        let lake = Self {
+            root,
+            lock: Some(std::sync::Arc::new(lock)),
+        };
         txn::recover(&lake)?;
         Ok(lake)
+    }
+
+    /// Opens the lake to read: no lock, no recovery. Readers see only committed files (staging
+    /// is never globbed), so they can run beside a writer.
+    pub fn open_read(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(LakeError::io(
+                &root,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no lake here"),
+            ));
+        }
+        Ok(Self { root, lock: None })
+    }
+
+    /// The owner a dead writer left in the lock, when this writer took it over.
+    pub fn took_over_lock(&self) -> Option<&str> {
+        self.lock.as_ref().and_then(|l| l.took_over.as_deref())
     }
 
     pub fn root(&self) -> &Path {

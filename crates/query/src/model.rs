@@ -206,13 +206,16 @@ pub async fn evaluate(
     Ok(concat_batches(&schema, &batches).map_err(datafusion::error::DataFusionError::from)?)
 }
 
-/// Runs the models in order, committing each mart before the next model reads it.
+/// Runs the models in order, each reading the marts before it from memory, and commits every
+/// mart in one transaction at the end: a run killed half way leaves the previous set whole,
+/// never a mix of two generations.
 pub async fn run_models(
     session: &mut LakeSession,
     lake: &Lake,
     models: &[Model],
 ) -> Result<Vec<ModelRun>, QueryError> {
     let mut runs = Vec::new();
+    let mut txn = lake.begin()?;
     for m in models {
         let fail = |source: QueryError| ModelError::Run {
             name: m.name.clone(),
@@ -222,19 +225,24 @@ pub async fn run_models(
         let run = async {
             let one = evaluate(session.context(), m).await?;
             let schema = one.schema();
-            let mut txn = lake.begin()?;
             txn.write_mart(&m.name, &schema, &[one.clone()])?;
-            txn.commit()?;
-            Ok::<_, QueryError>(ModelRun {
-                name: m.name.clone(),
-                rows: one.num_rows(),
-                columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
-            })
+            Ok::<_, QueryError>((
+                ModelRun {
+                    name: m.name.clone(),
+                    rows: one.num_rows(),
+                    columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                },
+                one,
+            ))
         }
         .await
         .map_err(fail)?;
-        session.register_mart(&m.name).await?;
-        runs.push(run);
+        session.register_rows(&m.name, run.1)?;
+        runs.push(run.0);
+    }
+    txn.commit()?;
+    for r in &runs {
+        session.register_mart(&r.name).await?;
     }
     Ok(runs)
 }

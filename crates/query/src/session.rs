@@ -120,6 +120,17 @@ impl LakeSession {
         Ok(())
     }
 
+    /// Registers a mart from its rows in memory, before they are committed: later models read
+    /// it while the whole set of marts is still one uncommitted transaction.
+    pub fn register_rows(&mut self, name: &str, batch: RecordBatch) -> Result<(), QueryError> {
+        let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+        let _ = self.ctx.deregister_table(name)?;
+        self.ctx.register_table(name, Arc::new(table))?;
+        self.tables.retain(|t| t != name);
+        self.tables.push(name.to_string());
+        Ok(())
+    }
+
     /// (Re)registers a mart after it has been written, so later models can read it.
     pub async fn register_mart(&mut self, name: &str) -> Result<(), QueryError> {
         let dir = self.lake.mart_dir(name);

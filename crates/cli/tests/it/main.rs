@@ -10,6 +10,7 @@ mod interop;
 mod kolada;
 mod logs;
 mod notebook;
+mod ops;
 mod outcomes;
 mod sources;
 mod sql;
