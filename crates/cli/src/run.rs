@@ -165,6 +165,7 @@ fn run_into(args: RunArgs, s: &mut Summary) -> Result<()> {
     s.started_at = Some(now);
     s.lake_dir = Some(lake_dir.clone());
     s.full = args.full;
+    crate::run_record::write(&lake_dir, s, None).context("writing the run record")?;
     if args.full {
         ledger.forget_contents();
     }

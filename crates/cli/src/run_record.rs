@@ -1,6 +1,7 @@
 //! The run's record, `lake/_runs/<run-id>.json`: what a scheduler or an analyst reading the
 //! morning after needs to know without the terminal output. Written whether the run finished
-//! or failed, once the lake was open.
+//! or failed, once the lake was open; and first when the run starts, as "running", which also
+//! keeps its run id taken (a ledger file is named by it).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,6 +17,8 @@ pub const RUNS_DIR: &str = "_runs";
 pub fn record(s: &Summary, error: Option<&anyhow::Error>) -> Value {
     let status = match (error, s.exit_code()) {
         (Some(_), _) => "failed",
+        // Written when the run starts; a record still saying so is a run that was killed.
+        (None, _) if s.finished_at.is_none() => "running",
         (None, 0) => "ok",
         (None, _) => "finished_with_problems",
     };

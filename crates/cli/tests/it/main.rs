@@ -1,6 +1,7 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
 mod browser;
+mod crash;
 mod datatests;
 mod disclosure;
 mod duckdb_marts;
