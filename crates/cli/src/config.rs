@@ -57,7 +57,7 @@ pub struct ProjectSource {
 pub struct Limits {
     /// A source file whose rejected rows exceed this share of the rows read is a problem: an
     /// export that changed shape loads little and quarantines much, and nobody should find out
-    /// from a thin chart.
+    /// from a thin chart. Files of fewer than 20 rows are left out of this check.
     #[serde(default = "max_quarantined_share")]
     pub max_quarantined_share: f64,
 }

@@ -15,6 +15,46 @@ pub enum LogFormat {
 
 static STATUS_LINE: AtomicBool = AtomicBool::new(false);
 
+/// Text events as people read them: "warning: …" and "error: …", the message only (the file
+/// is in it already; the JSON form carries the fields).
+struct Plain;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut w: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                if f.name() == "message" {
+                    self.0 = format!("{v:?}");
+                }
+            }
+            fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+                if f.name() == "message" {
+                    self.0 = v.to_string();
+                }
+            }
+        }
+        let mut m = Message(String::new());
+        event.record(&mut m);
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            _ => "info",
+        };
+        status_done();
+        writeln!(w, "{level}: {}", m.0)
+    }
+}
+
 /// Installs the subscriber. Text shows warnings and errors (the summary on stdout says the
 /// rest); JSON, read by machines, carries every stage and source event too.
 pub fn init(format: LogFormat, quiet: bool) {
@@ -29,7 +69,7 @@ pub fn init(format: LogFormat, quiet: bool) {
         .with_ansi(false)
         .with_target(false);
     let _ = match format {
-        LogFormat::Text => builder.without_time().try_init(),
+        LogFormat::Text => builder.event_format(Plain).try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     STATUS_LINE.store(

@@ -294,7 +294,9 @@ fn run_into(args: RunArgs, s: &mut Summary) -> Result<()> {
     s.over_limit = s
         .sources
         .iter()
-        .filter(|x| x.action != "skipped" && x.rows_read > 0)
+        // A share of a handful of rows says little: one bad row of four is not an export
+        // that changed shape.
+        .filter(|x| x.action != "skipped" && x.rows_read >= 20)
         .map(|x| {
             (
                 x.file.clone(),
@@ -400,7 +402,16 @@ fn remove_sources(
 /// A source file that could not be loaded: said on stderr (or in the JSON log) and kept for
 /// the summary; the run goes on with the others.
 pub(crate) fn source_failed(s: &mut Summary, name: String, msg: String) {
-    tracing::error!(file = %name, "{name}: {msg}");
+    // Library errors often name their file already.
+    let msg = msg
+        .strip_prefix(&format!("{name}: "))
+        .map(str::to_string)
+        .unwrap_or(msg);
+    if msg.starts_with(&name) {
+        tracing::error!(file = %name, "{msg}");
+    } else {
+        tracing::error!(file = %name, "{name}: {msg}");
+    }
     s.failed_sources.push((name, msg));
 }
 
@@ -432,11 +443,15 @@ struct SurveyCtx<'a> {
 fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result<SourceLine> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let hash = content_hash(&bytes);
+    // The instrument as it applies to this file's columns: an item added for a column only
+    // newer exports have leaves the older files' loads standing.
+    let header = friktion_ingest_survey::header(&bytes, c.instrument)
+        .with_context(|| format!("{name}: cannot read its header"))?;
     let config_hash = content_hash(
         format!(
             "{INGEST_VERSION}|{}|{}|{wave}|{}|{}",
             c.instrument.id,
-            c.instrument.content_hash,
+            c.instrument.hash_for(&header),
             c.key.fingerprint(),
             c.population.map_or("", |p| p.content_hash())
         )

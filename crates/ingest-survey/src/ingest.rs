@@ -38,6 +38,59 @@ pub enum SurveyError {
         missing: Vec<String>,
         found: Vec<String>,
     },
+    #[error(
+        "{file}: column '{column}' no longer holds what instrument '{instrument}' reads there: {bad} of its {filled} values could not be read ({examples}). The export has changed; the file is not loaded. Fix the instrument or the export"
+    )]
+    ColumnChanged {
+        file: String,
+        instrument: String,
+        column: String,
+        bad: usize,
+        filled: usize,
+        examples: String,
+    },
+}
+
+/// The header of a survey export as the instrument reads it (for deciding whether it changed).
+pub fn header(bytes: &[u8], ins: &Instrument) -> Result<Vec<String>, ReadError> {
+    Ok(read::load(bytes, &ins.source)?.header)
+}
+
+/// A column most of whose filled cells could not be read as the instrument declares (numbers
+/// become text, labels become codes): the export changed shape. Loading the rest would quietly
+/// turn a whole column into nulls, so the file stops instead.
+fn changed_column(
+    header: &[String],
+    records: &[read::Record],
+    q: &[QuarantineRow],
+) -> Option<(String, usize, usize, String)> {
+    let mut by_column: std::collections::BTreeMap<&str, Vec<&QuarantineRow>> =
+        std::collections::BTreeMap::new();
+    for r in q {
+        if let Some(f) = r.field.as_deref() {
+            by_column.entry(f).or_default().push(r);
+        }
+    }
+    for (column, rows) in by_column {
+        let Some(i) = header.iter().position(|h| h == column) else {
+            continue;
+        };
+        let filled = records
+            .iter()
+            .filter(|r| r.fields.get(i).is_some_and(|v| !v.trim().is_empty()))
+            .count();
+        let bad = rows.len();
+        if bad >= 5 && bad * 2 > filled {
+            let examples = rows
+                .iter()
+                .take(3)
+                .map(|r| format!("line {}: {}", r.source_line.unwrap_or(0), r.reason))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Some((column.to_string(), bad, filled, examples));
+        }
+    }
+    None
 }
 
 /// What to ingest, and under which wave and run.
@@ -143,6 +196,33 @@ impl Layout {
                 }
                 Err(ambiguous) => missing.push(format!("item '{}': {ambiguous}", it.id)),
             }
+        }
+        // Columns the instrument does not read are said, never dropped unseen: a new question
+        // in the export is loaded once the instrument names it as an item.
+        let used: Vec<usize> = [respondent_id, workplace, minutes_lost]
+            .into_iter()
+            .chain([
+                employer_type,
+                verksamhet,
+                occupation,
+                involved,
+                needs_training,
+                submitted_at,
+            ])
+            .chain(items.iter().copied())
+            .flatten()
+            .collect();
+        let unread: Vec<String> = (0..header.len())
+            .filter(|i| !used.contains(i) && !header[*i].trim().is_empty())
+            .map(|i| format!("'{}'", header[i]))
+            .collect();
+        if !unread.is_empty() {
+            warnings.push(format!(
+                "column(s) {} not in instrument '{}', so not loaded; add an [[items]] entry to {} to take one in",
+                unread.join(", "),
+                ins.id,
+                ins.path.display()
+            ));
         }
         match (respondent_id, workplace, minutes_lost) {
             (Some(respondent_id), Some(workplace), Some(minutes_lost)) if missing.is_empty() => {
@@ -260,6 +340,16 @@ pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput,
             w.weights
         }
     };
+    if let Some((column, bad, filled, examples)) = changed_column(header, records, &q) {
+        return Err(SurveyError::ColumnChanged {
+            file: src.source_file.to_string(),
+            instrument: ins.id.clone(),
+            column,
+            bad,
+            filled,
+            examples,
+        });
+    }
     let file = src.source_file;
     Ok(SurveyOutput {
         rows_read: records.len() as i64,

@@ -282,6 +282,29 @@ impl FieldMap {
     }
 }
 
+impl Instrument {
+    /// The instrument as it applies to a file with this header: items whose column the file
+    /// lacks are left out, and so are the name and version (documentation). Adding an item
+    /// for a column that a new export brings changes nothing for the files loaded before it,
+    /// so their rows stay as they are instead of being loaded again: the history is not
+    /// rewritten. Changing a field, a label or an item the file has changes it.
+    pub fn hash_for(&self, header: &[String]) -> String {
+        let mut s = format!(
+            "{}|{:?}|{:?}|{:?}",
+            self.id, self.source, self.fields, self.minutes_bands
+        );
+        for it in &self.items {
+            if matches!(it.locate(header), Ok(Some(_))) {
+                s.push_str(&format!(
+                    "|{:?}|{:?}|{:?}|{:?}|{:?}",
+                    it.id, it.column, it.pattern, it.kind, it.values
+                ));
+            }
+        }
+        fnv::hash_hex(s.as_bytes())
+    }
+}
+
 impl Item {
     pub fn describe(&self) -> String {
         describe(&self.column, &self.pattern)

@@ -156,16 +156,39 @@ fn read_file(path: &Path) -> Result<Vec<RecordBatch>> {
 }
 
 /// Reads every file of a table and appends its partition columns, giving `logical` batches.
+///
+/// Columns are matched by name, so a file written before the contract gained a nullable
+/// column reads with that column null: the contract can grow without rewriting the lake. A
+/// file that lacks a required column, or holds a column of another type, is an error.
 pub fn read_dir(
     dir: &Path,
     logical: &SchemaRef,
     partition_cols: &[&str],
 ) -> Result<Vec<RecordBatch>> {
     let mut out = Vec::new();
+    let in_file: Vec<&arrow::datatypes::FieldRef> = logical
+        .fields()
+        .iter()
+        .filter(|f| !partition_cols.contains(&f.name().as_str()))
+        .collect();
     for file in parquet_files(dir)? {
         let values = partition_values(dir, &file, partition_cols)?;
         for b in read_file(&file)? {
-            let mut cols: Vec<ArrayRef> = b.columns().to_vec();
+            let mut cols: Vec<ArrayRef> = Vec::with_capacity(logical.fields().len());
+            for f in &in_file {
+                match b.column_by_name(f.name()) {
+                    Some(c) => cols.push(c.clone()),
+                    None if f.is_nullable() => {
+                        cols.push(arrow::array::new_null_array(f.data_type(), b.num_rows()))
+                    }
+                    None => {
+                        return Err(LakeError::Contract {
+                            table: file.display().to_string(),
+                            problem: format!("required column {} is missing", f.name()),
+                        });
+                    }
+                }
+            }
             for v in &values {
                 cols.push(Arc::new(StringArray::from(vec![v.as_str(); b.num_rows()])));
             }

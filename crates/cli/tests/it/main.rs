@@ -6,6 +6,7 @@ mod datatests;
 mod disclosure;
 mod duckdb_marts;
 mod e2e;
+mod evolution;
 mod instrument;
 mod interop;
 mod kolada;

@@ -1,6 +1,7 @@
 //! Integration tests of the lake: one binary, one module per concern.
 
 mod atomic;
+mod evolution;
 mod ledger;
 
 use std::sync::Arc;
