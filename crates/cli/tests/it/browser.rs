@@ -20,6 +20,22 @@ fn chromium() -> PathBuf {
         .expect("chromium is not installed: apt-get install chromium (.ci/run does)")
 }
 
+/// Chromium, headless, with a profile of its own under `work`.
+fn headless(work: &Path) -> Command {
+    let mut c = Command::new(chromium());
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+    ])
+    .arg(format!(
+        "--user-data-dir={}",
+        work.join("profile").display()
+    ));
+    c
+}
+
 /// Requests the page started (the browser's own update and account checks have no page origin)
 /// and console lines, after rendering `page` to `png`.
 fn render(page: &Path, png: &Path, work: &Path) -> (Vec<String>, Vec<String>) {
@@ -27,21 +43,13 @@ fn render(page: &Path, png: &Path, work: &Path) -> (Vec<String>, Vec<String>) {
         "{}.netlog.json",
         png.file_stem().unwrap().to_string_lossy()
     ));
-    let out = Command::new(chromium())
+    let out = headless(work)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
             "--disable-background-networking",
             "--window-size=1200,2400",
             "--enable-logging=stderr",
             "--v=0",
         ])
-        .arg(format!(
-            "--user-data-dir={}",
-            work.join("profile").display()
-        ))
         .arg(format!("--log-net-log={}", net.display()))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("file://{}", page.display()))
@@ -115,18 +123,8 @@ fn the_pages_render_in_chromium_without_requests_or_console_messages() {
 
 /// Prints `page` to PDF with chromium; returns each page's size in points (the MediaBoxes).
 fn print_to_pdf(page: &Path, pdf: &Path, work: &Path) -> Vec<(f64, f64)> {
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            work.join("profile").display()
-        ))
+    let out = headless(work)
+        .arg("--no-pdf-header-footer")
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(format!("file://{}", page.display()))
         .output()
@@ -165,21 +163,13 @@ fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, String) {
         ),
     )
     .unwrap();
-    let out = Command::new(chromium())
+    let out = headless(work)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
             // The frame reads the page's layout: both are files, so let files see each other.
             "--allow-file-access-from-files",
             "--virtual-time-budget=5000",
             "--dump-dom",
         ])
-        .arg(format!(
-            "--user-data-dir={}",
-            work.join("profile").display()
-        ))
         .arg(format!("file://{}", frame.display()))
         .output()
         .unwrap();

@@ -112,7 +112,7 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         .parse()
         .unwrap();
     // Every row read is either loaded or quarantined: nothing is silently dropped.
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     let q = lake.read_table(&LakeTable::SurveyQuarantine.def()).unwrap();
     let rejected = strings(&q, "action")
         .iter()
@@ -200,7 +200,7 @@ fn a_second_run_skips_unchanged_files_and_leaves_the_same_rows() {
             assert_eq!(second[t], *n, "{t} changed on a rerun");
         }
     }
-    let ledger = Ledger::load(&Lake::open(p.lake()).unwrap()).unwrap();
+    let ledger = Ledger::load(&Lake::open_read(p.lake()).unwrap()).unwrap();
     let runs: Vec<&str> = {
         let mut r: Vec<&str> = ledger.entries().iter().map(|e| e.run_id.as_str()).collect();
         r.dedup();
@@ -245,7 +245,7 @@ fn a_malformed_row_is_quarantined_with_its_line_and_the_run_finishes() {
     assert_ok(&o);
     let out = text(&o.stdout);
     assert!(out.contains("quarantined"), "{out}");
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     let q = lake.read_table(&LakeTable::SurveyQuarantine.def()).unwrap();
     let files = strings(&q, "source_file");
     let reasons = strings(&q, "reason");
@@ -348,7 +348,7 @@ fn synth_is_deterministic_for_a_seed() {
 #[test]
 fn a_key_from_the_environment_replaces_the_demo_key() {
     let keys = |p: &Project| -> Vec<Option<String>> {
-        let lake = Lake::open(p.lake()).unwrap();
+        let lake = Lake::open_read(p.lake()).unwrap();
         let mut k = strings(
             &lake.read_table(&LakeTable::SurveyResponse.def()).unwrap(),
             "respondent_key",

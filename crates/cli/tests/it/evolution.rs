@@ -1,7 +1,7 @@
 //! Sources change shape over the years: a new optional column is taken in without reloading
 //! the files before it, and a column whose type changes stops its file and only its file.
 
-use crate::ops::hashes;
+use crate::ops::{count as csv, hashes};
 use crate::{Project, assert_ok, text};
 
 const AI: &str = "Hur många minuter förlorar du på AI-verktyg?";
@@ -15,14 +15,6 @@ fn new_wave(p: &Project, value: impl Fn(usize) -> String) {
         out.push_str(&format!("{line};{extra}\n"));
     }
     std::fs::write(p.path().join("sample-data/survey/vision-2024.csv"), out).unwrap();
-}
-
-fn csv(p: &Project, sql: &str) -> String {
-    p.sql_csv(sql)
-        .lines()
-        .skip(1)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

@@ -11,7 +11,7 @@ use friktion_lake::Lake;
 use crate::{Project, assert_ok, text};
 
 fn column_strings(p: &Project, t: LakeTable, col: &str) -> Vec<Option<String>> {
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     lake.read_table(&t.def())
         .unwrap()
         .iter()
@@ -25,7 +25,7 @@ fn column_strings(p: &Project, t: LakeTable, col: &str) -> Vec<Option<String>> {
 }
 
 fn sum_i64(p: &Project, t: LakeTable, col: &str) -> i64 {
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     lake.read_table(&t.def())
         .unwrap()
         .iter()
@@ -41,7 +41,7 @@ fn sum_i64(p: &Project, t: LakeTable, col: &str) -> i64 {
 }
 
 fn rows(p: &Project, t: LakeTable) -> usize {
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     lake.read_table(&t.def())
         .unwrap()
         .iter()

@@ -75,7 +75,8 @@ fn the_same_inputs_give_byte_identical_marts_and_reports() {
     );
 }
 
-fn count(p: &Project, sql: &str) -> String {
+/// A query's rows as CSV lines, without the header.
+pub fn count(p: &Project, sql: &str) -> String {
     p.sql_csv(sql)
         .lines()
         .skip(1)

@@ -48,11 +48,16 @@ fn rows(batches: &[RecordBatch]) -> Vec<BTreeMap<String, serde_json::Value>> {
 }
 
 fn mart(p: &Project, name: &str) -> Vec<BTreeMap<String, serde_json::Value>> {
-    rows(&Lake::open(p.lake()).unwrap().read_mart(name).unwrap())
+    rows(&Lake::open_read(p.lake()).unwrap().read_mart(name).unwrap())
 }
 
 fn table(p: &Project, t: LakeTable) -> Vec<BTreeMap<String, serde_json::Value>> {
-    rows(&Lake::open(p.lake()).unwrap().read_table(&t.def()).unwrap())
+    rows(
+        &Lake::open_read(p.lake())
+            .unwrap()
+            .read_table(&t.def())
+            .unwrap(),
+    )
 }
 
 fn find<'a>(

@@ -7,7 +7,7 @@ use friktion_lake::{Lake, Ledger};
 use crate::{Project, assert_ok, text};
 
 fn actions(p: &Project) -> Vec<(String, String)> {
-    let ledger = Ledger::load(&Lake::open(p.lake()).unwrap()).unwrap();
+    let ledger = Ledger::load(&Lake::open_read(p.lake()).unwrap()).unwrap();
     let last = ledger.entries().last().unwrap().run_id.clone();
     let mut v: Vec<(String, String)> = ledger
         .entries()
@@ -20,7 +20,7 @@ fn actions(p: &Project) -> Vec<(String, String)> {
 }
 
 fn response_count(p: &Project, file: &str) -> usize {
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     lake.read_table(&LakeTable::SurveyResponse.def())
         .unwrap()
         .iter()
@@ -37,7 +37,7 @@ fn response_count(p: &Project, file: &str) -> usize {
 }
 
 fn quarantine_count(p: &Project, file: &str) -> usize {
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     lake.read_table(&LakeTable::SurveyQuarantine.def())
         .unwrap()
         .iter()
@@ -157,7 +157,7 @@ fn a_file_that_does_not_fit_its_instrument_fails_alone_with_exit_status_2() {
         response_count(&p, "sample-data/survey/vision-2019.csv") > 0,
         "the other sources still load"
     );
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     let q = lake.read_table(&LakeTable::SurveyQuarantine.def()).unwrap();
     let whole_file = q.iter().any(|b| {
         let files = b.column_by_name("source_file").unwrap().as_string::<i32>();

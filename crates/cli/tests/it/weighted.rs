@@ -60,7 +60,7 @@ fn the_marts_weighted_mean_and_interval_equal_a_hand_computation() {
         / (n_eff - 1.0);
     let se = var.sqrt() / n_eff.sqrt();
 
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     let b = &lake.read_mart("friction_by_kommun").unwrap()[0];
     assert_eq!(b.num_rows(), 1);
     let f = |c: &str| {
@@ -138,7 +138,7 @@ fn a_respondent_in_two_files_of_one_wave_counts_once() {
     );
     std::fs::write(p.config(), cfg).unwrap();
     assert_ok(&p.run());
-    let lake = Lake::open(p.lake()).unwrap();
+    let lake = Lake::open_read(p.lake()).unwrap();
     let b = &lake.read_mart("friction_by_kommun").unwrap()[0];
     assert_eq!(b.num_rows(), 1);
     assert_eq!(

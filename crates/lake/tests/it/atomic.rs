@@ -56,6 +56,24 @@ fn committed_files_are_readable_with_partitions() {
 }
 
 #[test]
+fn a_second_writer_is_refused_while_the_first_has_the_lake_open() {
+    let (_d, lake) = lake_with_v1();
+    let e = Lake::open(lake.root()).unwrap_err();
+    assert!(matches!(e, LakeError::Locked { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains(&format!("pid {}, started ", std::process::id())),
+        "{e}"
+    );
+    // A reader needs no lock.
+    let reader = Lake::open_read(lake.root()).unwrap();
+    assert_eq!(read(&reader).len(), 5);
+    let root = lake.root().to_path_buf();
+    drop(lake);
+    assert!(Lake::open(&root).is_ok(), "free once the first is closed");
+}
+
+#[test]
 fn failure_between_write_and_commit_leaves_previous_data_intact() {
     let (_d, lake) = lake_with_v1();
     let before = read(&lake);
@@ -64,8 +82,11 @@ fn failure_between_write_and_commit_leaves_previous_data_intact() {
     set_failpoint(None);
     assert!(matches!(err, LakeError::Injected(_)), "{err}");
     assert_eq!(read(&lake), before);
-    // Reopening (as the next run does) discards the staged files and changes nothing.
-    let lake = Lake::open(lake.root()).unwrap();
+    // Reopening (as the next run does, once this one has gone) discards the staged files and
+    // changes nothing.
+    let root = lake.root().to_path_buf();
+    drop(lake);
+    let lake = Lake::open(&root).unwrap();
     assert_eq!(read(&lake), before);
     assert!(!lake.root().join("_staging").exists());
 }
@@ -91,7 +112,9 @@ fn commit_interrupted_mid_rename_is_rolled_forward_on_open() {
             .is_some(),
         "journal kept"
     );
-    let lake = Lake::open(lake.root()).unwrap();
+    let root = lake.root().to_path_buf();
+    drop(lake);
+    let lake = Lake::open(&root).unwrap();
     let mut expected: Vec<String> = (0..4).map(|i| format!("new{i}")).collect();
     expected.push("new3-0".into());
     expected.sort();
