@@ -21,7 +21,7 @@ pub struct Bar {
 const BAR: RGBColor = RGBColor(0x1f, 0x5a, 0x96);
 const ACCENT: RGBColor = RGBColor(0xb3, 0x58, 0x06);
 const WHISKER: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const FONT: &str = "sans-serif";
+const FONT: &str = crate::fonts::CHART_FONT;
 const WIDTH: u32 = 760;
 
 /// Horizontal bars with interval whiskers, values labelled in the page's language.

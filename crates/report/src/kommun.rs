@@ -204,8 +204,8 @@ fn shown(d: &KommunData<'_>, r: &KommunFriction) -> bool {
     r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
 }
 
-/// The kommun beside its peer group and the country in its newest shown wave (bars), and
-/// across the waves it was shown in (trend), with one CSV for both.
+/// The kommun beside its peer group and the country in its newest shown nationwide wave
+/// (bars), and across the nationwide waves it was shown in (trend), with one CSV for both.
 fn benchmark_figures(
     run: &RunInfo,
     d: &KommunData<'_>,
@@ -213,7 +213,21 @@ fn benchmark_figures(
     rows: &[&KommunFriction],
 ) -> Result<Vec<Figure>, ReportError> {
     let lang = run.lang;
-    let shown_rows: Vec<&KommunFriction> = rows.iter().copied().filter(|r| shown(d, r)).collect();
+    // Only waves that cover the country compare a kommun with it: a kommun's own staff survey
+    // is a wave of one, its "country" the kommun itself.
+    let nationwide = |wave: &str| {
+        d.friction
+            .iter()
+            .filter(|r| r.wave_id == wave)
+            .take(2)
+            .count()
+            > 1
+    };
+    let shown_rows: Vec<&KommunFriction> = rows
+        .iter()
+        .copied()
+        .filter(|r| shown(d, r) && nationwide(&r.wave_id))
+        .collect();
     let Some(newest) = shown_rows.first() else {
         return Ok(vec![]);
     };

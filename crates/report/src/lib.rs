@@ -1,12 +1,14 @@
 //! Static HTML reports with inline plotters SVG charts, for policymakers.
 //!
-//! Reads nothing but the marts it is given: no DataFusion, no network, no fonts of its own.
-//! Pages are self-contained (inline CSS and SVG) so they can be mailed, archived and printed.
+//! Reads nothing but the marts it is given: no DataFusion, no network. Pages are
+//! self-contained (inline CSS, SVG and their embedded font) so they can be mailed, archived and
+//! printed, and look the same on every machine.
 
 pub mod chart;
 pub mod disclosure;
 pub mod factors;
 pub mod figure;
+pub mod fonts;
 pub mod format;
 pub mod html;
 pub mod i18n;

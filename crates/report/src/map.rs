@@ -173,7 +173,7 @@ pub fn choropleth(
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let (map_area, legend) = root.split_horizontally(width - 220);
         let mut chart = ChartBuilder::on(&map_area)
-            .caption(title, ("sans-serif", 18))
+            .caption(title, (crate::fonts::CHART_FONT, 18))
             .margin(10)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| err(&e))?;
@@ -210,7 +210,11 @@ pub fn choropleth(
                 .draw(&Rectangle::new([(10, y), (32, y + 18)], c.filled()))
                 .map_err(|e| err(&e))?;
             legend
-                .draw(&Text::new(text.clone(), (40, y + 3), ("sans-serif", 13)))
+                .draw(&Text::new(
+                    text.clone(),
+                    (40, y + 3),
+                    (crate::fonts::CHART_FONT, 13),
+                ))
                 .map_err(|e| err(&e))?;
         }
         root.present().map_err(|e| err(&e))?;

@@ -145,8 +145,9 @@ fn print_to_pdf(page: &Path, pdf: &Path, work: &Path) -> Vec<(f64, f64)> {
 }
 
 /// How wide `page` lays out in a frame as wide as an A4 page between 18 mm margins (174 mm,
-/// 658 CSS pixels): (the frame's width, the page's width, the elements that stick out).
-fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, String) {
+/// 658 CSS pixels): (the frame's width, the page's width, the embedded font faces loaded, the
+/// elements that stick out).
+fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, i64, String) {
     let frame = work.join("a4-frame.html");
     std::fs::write(
         &frame,
@@ -157,7 +158,8 @@ fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, String) {
                var d = document.getElementById('f').contentDocument, w = d.documentElement.clientWidth, out = [];\
                d.querySelectorAll('body *').forEach(function (e) {{\
                  if (e.getBoundingClientRect().right > w + 1) out.push(e.tagName + ' ' + e.textContent.slice(0, 40)); }});\
-               document.body.setAttribute('data-a4', w + ';' + d.documentElement.scrollWidth + ';' + out.slice(0, 5).join(' | '));\
+               var faces = 0; d.fonts.forEach(function (f) {{ if (f.family.indexOf('friktion-sans') >= 0 && f.status === 'loaded') faces++; }});\
+               document.body.setAttribute('data-a4', w + ';' + d.documentElement.scrollWidth + ';' + faces + ';' + out.slice(0, 5).join(' | '));\
              }};</script></body></html>",
             page.display()
         ),
@@ -179,12 +181,13 @@ fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, String) {
         .unwrap_or_else(|| panic!("no measure: {dom} {}", text(&out.stderr)))
         + 9;
     let m: Vec<&str> = dom[at..dom[at..].find('"').unwrap() + at]
-        .splitn(3, ';')
+        .splitn(4, ';')
         .collect();
     (
         m[0].parse().unwrap(),
         m[1].parse().unwrap(),
-        m[2].to_string(),
+        m[2].parse().unwrap(),
+        m[3].to_string(),
     )
 }
 
@@ -211,11 +214,14 @@ fn the_pages_print_on_a4_and_nothing_is_wider_than_the_paper() {
                 "{name}: {w} × {h}"
             );
         }
-        let (frame, width, wide) = width_on_a4(&page, &work);
+        let (frame, width, faces, wide) = width_on_a4(&page, &work);
         assert!(
             width <= frame,
             "{name} is {width} px on a {frame} px A4 line: {wide}"
         );
+        // The page's own font, regular and bold, from the page itself: nothing depends on the
+        // fonts the reader's machine has.
+        assert_eq!(faces, 2, "{name}: embedded font faces loaded");
     }
     // The national page runs over several sheets; the measure can fail: a wide table is caught.
     let pages = print_to_pdf(&index, &work.join("again.pdf"), &work).len();
@@ -229,9 +235,10 @@ fn the_pages_print_on_a4_and_nothing_is_wider_than_the_paper() {
         ),
     )
     .unwrap();
-    let (frame, width, what) = width_on_a4(&wide, &work);
+    let (frame, width, faces, what) = width_on_a4(&wide, &work);
     assert!(
         width > frame && what.contains("TABLE"),
         "{frame} {width} {what}"
     );
+    assert_eq!(faces, 0, "a page without the embedded font has none loaded");
 }

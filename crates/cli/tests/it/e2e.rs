@@ -85,14 +85,13 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
     }
     assert!(html.contains("<table>") && html.contains("Minuter per dag"));
     // Self-contained: nothing is fetched (an SVG's xmlns is a name, not a request).
-    for fetch in [
-        "src=\"http",
-        "href=\"http",
-        "url(",
-        "@import",
-        "<script",
-        "<link",
-    ] {
+    // The only url() is the embedded font's data: URL.
+    assert_eq!(
+        html.matches("url(").count(),
+        html.matches("url(data:font/woff;base64,").count()
+    );
+    assert_eq!(html.matches("url(data:").count(), 2, "regular and bold");
+    for fetch in ["src=\"http", "href=\"http", "@import", "<script", "<link"] {
         assert!(
             !html.contains(fetch),
             "the report would fetch something: {fetch}"
