@@ -48,6 +48,8 @@ pub struct Summary {
     pub friction_days: usize,
     /// Every data test's result.
     pub tests: Vec<friktion_query::TestResult>,
+    /// The stage each of `sources` was loaded in (same order).
+    pub source_stages: Vec<&'static str>,
     /// Wall time of each stage, in order.
     pub timings: Vec<(&'static str, std::time::Duration)>,
     pub report: Option<PathBuf>,
@@ -156,6 +158,7 @@ fn run_into(args: RunArgs, s: &mut Summary) -> Result<()> {
             );
         }
         logged = s.sources.len();
+        s.source_stages.resize(logged, stage);
         tracing::info!(stage, seconds = took.as_secs_f64(), "stage finished");
         crate::obs::status(&format!("friktion run: {stage} done"));
         s.timings.push((stage, took));

@@ -33,8 +33,9 @@ pub fn record(s: &Summary, error: Option<&anyhow::Error>) -> Value {
     let stage = |name: &str| {
         s.sources
             .iter()
-            .filter(|x| x.action != "skipped")
-            .filter(|x| stage_of(&x.file) == name)
+            .zip(&s.source_stages)
+            .filter(|(x, st)| x.action != "skipped" && **st == name)
+            .map(|(x, _)| x)
             .fold((0i64, 0i64, 0i64), |a, x| {
                 (
                     a.0 + x.rows_read,
@@ -66,8 +67,8 @@ pub fn record(s: &Summary, error: Option<&anyhow::Error>) -> Value {
         "full": s.full,
         "stages": per_stage,
         "stage_order": s.timings.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-        "sources": s.sources.iter().map(|x| json!({
-            "file": x.file, "action": x.action, "rows_read": x.rows_read,
+        "sources": s.sources.iter().zip(&s.source_stages).map(|(x, stage)| json!({
+            "file": x.file, "stage": stage, "action": x.action, "rows_read": x.rows_read,
             "rows_written": x.rows_written, "rows_quarantined": x.rows_quarantined,
             "values_nulled": x.values_nulled,
         })).collect::<Vec<_>>(),
@@ -94,19 +95,6 @@ pub fn record(s: &Summary, error: Option<&anyhow::Error>) -> Value {
             "notebook": s.notebook,
         },
     })
-}
-
-/// Which stage a source belongs to, by where its file lies (for the per-stage counts).
-fn stage_of(file: &str) -> &'static str {
-    if file.contains("/logs/") || file.ends_with(".ndjson") || file.ends_with(".syslog") {
-        "logs"
-    } else if file.contains("/projects/") {
-        "projects"
-    } else if file.contains("/survey/") {
-        "surveys"
-    } else {
-        "reference"
-    }
 }
 
 /// Writes the record beside the lake's tables, whole or not at all (temp file, fsync, rename).

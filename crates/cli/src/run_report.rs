@@ -107,7 +107,6 @@ pub fn write(c: &ReportCtx<'_>, s: &mut Summary) -> Result<()> {
     )?;
     s.notebook = Some(out.join("friktion.ipynb"));
     friktion_report::notebook::write(&partial, c.lake_dir, &s.run_id, c.min_cell, c.lang)?;
-    let _ = written.index;
     s.kolada = crate::kolada::write(&partial, c.kolada, c.min_cell, &written.hidden)?;
     s.report = Some(out.join("index.html"));
     if let Some(k) = &s.kolada {

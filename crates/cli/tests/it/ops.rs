@@ -251,11 +251,15 @@ fn each_run_leaves_a_record_and_full_rebuilds_from_the_sources_there_are() {
     assert_eq!(r["status"], "ok");
     assert_eq!(r["exit_code"], 0);
     assert_eq!(r["sources"].as_array().unwrap().len(), 10);
-    let survey_rows: i64 = r["sources"]
-        .as_array()
-        .unwrap()
+    let sources = r["sources"].as_array().unwrap();
+    for s in sources {
+        if s["file"].as_str().unwrap().contains("/survey/") {
+            assert_eq!(s["stage"], "surveys", "{s}");
+        }
+    }
+    let survey_rows: i64 = sources
         .iter()
-        .filter(|s| s["file"].as_str().unwrap().contains("/survey/"))
+        .filter(|s| s["stage"] == "surveys")
         .map(|s| s["rows_read"].as_i64().unwrap())
         .sum();
     assert!(survey_rows > 1000);
