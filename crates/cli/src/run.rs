@@ -11,7 +11,7 @@ use chrono::Utc;
 use friktion_core::quarantine::{self, Action};
 use friktion_core::{KeyOrigin, LakeTable, PseudoKey, Pseudonymiser, Reference};
 use friktion_ingest_survey::weights::Population;
-use friktion_ingest_survey::{Instrument, SurveySource, ingest};
+use friktion_ingest_survey::{Instrument, SurveySource};
 use friktion_lake::{Lake, Ledger, LedgerEntry, content_hash, ledger, source_key};
 use friktion_query::{LakeSession, SessionOptions, load_models, run_models};
 use friktion_report::html::SourceLine;
@@ -446,15 +446,24 @@ struct SurveyCtx<'a> {
 fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result<SourceLine> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let hash = content_hash(&bytes);
+    let src = SurveySource {
+        source_file: name,
+        bytes: &bytes,
+        wave_id: wave,
+    };
+    // Read once: the header decides whether the file needs loading, the table is loaded.
+    let loaded = friktion_ingest_survey::load(&src, c.instrument);
     // The instrument as it applies to this file's columns: an item added for a column only
-    // newer exports have leaves the older files' loads standing.
-    let header = friktion_ingest_survey::header(&bytes, c.instrument)
-        .with_context(|| format!("{name}: cannot read its header"))?;
+    // newer exports have leaves the older files' loads standing. An unreadable file has no
+    // header; it is never skipped (it was never loaded) and fails below with its reason.
+    let applied = loaded
+        .as_ref()
+        .map_or_else(|_| String::new(), |l| c.instrument.hash_for(&l.header));
     let config_hash = content_hash(
         format!(
             "{INGEST_VERSION}|{}|{}|{wave}|{}|{}",
             c.instrument.id,
-            c.instrument.hash_for(&header),
+            applied,
             c.key.fingerprint(),
             c.population.map_or("", |p| p.content_hash())
         )
@@ -491,12 +500,8 @@ fn survey_file(c: &SurveyCtx<'_>, file: &Path, name: &str, wave: &str) -> Result
         pseudonymiser: c.pseudonymiser,
         population: c.population,
     };
-    let src = SurveySource {
-        source_file: name,
-        bytes: &bytes,
-        wave_id: wave,
-    };
-    let (responses, answers, quarantine, counts) = match ingest(&src, &ctx) {
+    let ingested = loaded.and_then(|l| friktion_ingest_survey::ingest_loaded(&src, &l, &ctx));
+    let (responses, answers, quarantine, counts) = match ingested {
         Ok(out) => {
             for w in &out.warnings {
                 tracing::warn!(file = %name, "{name}: {w}");

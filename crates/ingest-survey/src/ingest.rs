@@ -51,9 +51,14 @@ pub enum SurveyError {
     },
 }
 
-/// The header of a survey export as the instrument reads it (for deciding whether it changed).
-pub fn header(bytes: &[u8], ins: &Instrument) -> Result<Vec<String>, ReadError> {
-    Ok(read::load(bytes, &ins.source)?.header)
+/// Reads a survey export as its instrument declares (format, encoding, header row). The
+/// caller can look at the header (to decide whether the file needs loading at all) and then
+/// hand the table to [`ingest_loaded`] without reading it twice.
+pub fn load(src: &SurveySource<'_>, ins: &Instrument) -> Result<read::Loaded, SurveyError> {
+    read::load(src.bytes, &ins.source).map_err(|source| SurveyError::Read {
+        file: src.source_file.to_string(),
+        source,
+    })
 }
 
 /// A column most of whose filled cells could not be read as the instrument declares (numbers
@@ -276,12 +281,16 @@ struct AnswerColumns {
 }
 
 pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput, SurveyError> {
+    ingest_loaded(src, &load(src, ctx.instrument)?, ctx)
+}
+
+/// [`ingest`] of a table already read with [`load`].
+pub fn ingest_loaded(
+    src: &SurveySource<'_>,
+    loaded: &read::Loaded,
+    ctx: &Context<'_>,
+) -> Result<SurveyOutput, SurveyError> {
     let ins = ctx.instrument;
-    let read_err = |source| SurveyError::Read {
-        file: src.source_file.to_string(),
-        source,
-    };
-    let loaded = read::load(src.bytes, &ins.source).map_err(read_err)?;
     let (header, records) = (&loaded.header, &loaded.records);
     let mut warnings = Vec::new();
     let layout = Layout::new(header, ins, src.source_file, &mut warnings)?;

@@ -13,5 +13,5 @@ pub mod weights;
 // Table reading lives in friktion-tabular; these paths are kept for callers of this crate.
 pub use friktion_tabular::{read, sheet};
 
-pub use ingest::{Context, SurveyError, SurveyOutput, SurveySource, header, ingest};
+pub use ingest::{Context, SurveyError, SurveyOutput, SurveySource, ingest, ingest_loaded, load};
 pub use instrument::{Instrument, InstrumentError};

@@ -238,6 +238,7 @@ pub fn write_index(
             national,
             logs: data.logs,
             log_hidden: &log_hidden,
+            nationwide: &national_waves,
         },
     )?;
     let (curve_html, curve_csv) =

@@ -27,6 +27,8 @@ pub struct KommunData<'a> {
     pub logs: &'a [LogFriction],
     /// The kommun-level log cells hidden (see `logs::suppressions`).
     pub log_hidden: &'a [Suppression],
+    /// The waves that cover more than one kommun.
+    pub nationwide: &'a [&'a str],
 }
 
 /// Writes a page per kommun that has friction data; returns how many.
@@ -215,18 +217,10 @@ fn benchmark_figures(
     let lang = run.lang;
     // Only waves that cover the country compare a kommun with it: a kommun's own staff survey
     // is a wave of one, its "country" the kommun itself.
-    let nationwide = |wave: &str| {
-        d.friction
-            .iter()
-            .filter(|r| r.wave_id == wave)
-            .take(2)
-            .count()
-            > 1
-    };
     let shown_rows: Vec<&KommunFriction> = rows
         .iter()
         .copied()
-        .filter(|r| shown(d, r) && nationwide(&r.wave_id))
+        .filter(|r| shown(d, r) && d.nationwide.contains(&r.wave_id.as_str()))
         .collect();
     let Some(newest) = shown_rows.first() else {
         return Ok(vec![]);

@@ -60,16 +60,8 @@ pub struct KommunFriction {
     pub ci_high: Option<f64>,
 }
 
-/// The wave's total over all respondents (friction_by_group, dimension all).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NationalFriction {
-    pub wave_id: String,
-    pub n: i64,
-    pub n_eff: Option<f64>,
-    pub mean_minutes: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-}
+/// The wave's total over all respondents: the `all` row of friction_by_group.
+pub type NationalFriction = survey::GroupFriction;
 
 /// One row of `kommun_benchmark`: a kommun against its peer group and the country.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,14 +112,7 @@ pub fn national_friction(groups: &[survey::GroupFriction]) -> Vec<NationalFricti
     groups
         .iter()
         .filter(|g| g.dimension == "all")
-        .map(|g| NationalFriction {
-            wave_id: g.wave_id.clone(),
-            n: g.n,
-            n_eff: g.n_eff,
-            mean_minutes: g.mean_minutes,
-            ci_low: g.ci_low,
-            ci_high: g.ci_high,
-        })
+        .cloned()
         .collect()
 }
 

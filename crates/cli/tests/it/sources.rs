@@ -188,3 +188,30 @@ fn an_optional_column_missing_from_a_file_is_a_warning_on_stderr() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_read_at_all_is_quarantined_whole_and_fails_alone() {
+    let p = Project::new();
+    let bad = "sample-data/survey/medarbetarenkat-9999-2025.xlsx";
+    std::fs::write(p.path().join(bad), "not a workbook").unwrap();
+    let o = p.run();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains(&format!("failed      {bad}")));
+    let lake = Lake::open_read(p.lake()).unwrap();
+    let q = lake.read_table(&LakeTable::SurveyQuarantine.def()).unwrap();
+    let reasons: Vec<String> = q
+        .iter()
+        .flat_map(|b| {
+            let files = b.column_by_name("source_file").unwrap().as_string::<i32>();
+            let lines = b.column_by_name("source_line").unwrap();
+            let why = b.column_by_name("reason").unwrap().as_string::<i32>();
+            (0..b.num_rows())
+                .filter(|&i| files.value(i) == bad && lines.is_null(i))
+                .map(|i| why.value(i).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("no header row"), "{reasons:?}");
+    assert!(response_count(&p, "sample-data/survey/vision-2019.csv") > 0);
+}
