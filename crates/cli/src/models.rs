@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use friktion_lake::Lake;
 use friktion_query::{LakeSession, Model, SessionOptions, load_models, run_models};
 
-use crate::config::Config;
+use friktion_pipeline::Config;
 
 #[derive(clap::Subcommand)]
 pub enum ModelsCommand {

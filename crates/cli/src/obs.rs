@@ -1,17 +1,17 @@
-//! What a run tells the people and machines watching it: structured logs through `tracing`
-//! on stderr (text, or one JSON object per line with `--log-format json`), a status line only
-//! when stderr is a terminal, and nothing but errors under `--quiet`.
+//! What a run tells the people and machines watching it, rendered from the pipeline's events:
+//! structured logs through `tracing` on stderr (text, or one JSON object per line with
+//! `--log-format json`), a status line and progress bars only when stderr is a terminal, and
+//! nothing but errors under `--quiet`.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
+use friktion_pipeline::{Event, Observer};
 use tracing::level_filters::LevelFilter;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+use crate::flags::LogFormat;
 
 static STATUS_LINE: AtomicBool = AtomicBool::new(false);
 
@@ -55,9 +55,10 @@ where
     }
 }
 
-/// Installs the subscriber. Text shows warnings and errors (the summary on stdout says the
-/// rest); JSON, read by machines, carries every stage and source event too.
-pub fn init(format: LogFormat, quiet: bool) {
+/// Installs the subscriber and returns the run's renderer. Text shows warnings and errors (the
+/// summary on stdout says the rest); JSON, read by machines, carries every stage and source
+/// event too.
+pub fn init(format: LogFormat, quiet: bool) -> Renderer {
     let level = match (quiet, format) {
         (true, _) => LevelFilter::ERROR,
         (false, LogFormat::Text) => LevelFilter::WARN,
@@ -76,6 +77,127 @@ pub fn init(format: LogFormat, quiet: bool) {
         !quiet && format == LogFormat::Text && std::io::stderr().is_terminal(),
         Ordering::Relaxed,
     );
+    Renderer {
+        bars: !quiet && std::io::stderr().is_terminal(),
+        bar: Mutex::new(None),
+    }
+}
+
+/// Turns the pipeline's events into log lines, the status line and progress bars.
+pub struct Renderer {
+    bars: bool,
+    bar: Mutex<Option<Bar>>,
+}
+
+struct Bar {
+    file: String,
+    start: Instant,
+    last: Instant,
+}
+
+macro_rules! log_with_file {
+    ($level:ident, $file:expr, $($msg:tt)+) => {
+        match $file {
+            Some(f) => tracing::$level!(file = %f, $($msg)+),
+            None => tracing::$level!($($msg)+),
+        }
+    };
+}
+
+impl Observer for Renderer {
+    fn event(&self, e: Event) {
+        if !matches!(e, Event::Progress { .. }) {
+            self.clear_bar();
+        }
+        match e {
+            Event::Started { .. } => {}
+            Event::DemoKey { config } => tracing::warn!(
+                "using the public demo pseudonymisation key (allowed by {config}). \
+                 Set FRIKTION_PSEUDO_KEY or privacy.key_file before loading real data."
+            ),
+            Event::TookOverLock { owner } => tracing::warn!(
+                "took over the lake's lock from a run that is no longer running ({owner}); \
+                 what it left half done is rolled forward or discarded now"
+            ),
+            Event::Source(x) => {
+                tracing::info!(
+                    stage = x.stage.as_str(),
+                    file = %x.file,
+                    action = %x.action,
+                    rows_read = x.rows_read,
+                    rows_written = x.rows_written,
+                    rows_quarantined = x.rows_quarantined,
+                    "source"
+                );
+                status(&format!("friktion run: {}", x.file));
+            }
+            Event::SourceFailed { file, message } => {
+                if message.starts_with(&file) {
+                    tracing::error!(file = %file, "{message}");
+                } else {
+                    tracing::error!(file = %file, "{file}: {message}");
+                }
+            }
+            Event::Progress { file, done, total } => self.progress(&file, done, total),
+            Event::Warning { file, message } => log_with_file!(warn, file, "{message}"),
+            Event::Problem { file, message } => log_with_file!(error, file, "{message}"),
+            Event::StageFinished { stage, seconds } => {
+                tracing::info!(stage = stage.as_str(), seconds, "stage finished");
+                status(&format!("friktion run: {stage} done"));
+            }
+        }
+    }
+}
+
+impl Renderer {
+    /// A progress bar for a large source, redrawn at most five times a second.
+    fn progress(&self, file: &str, done: u64, total: u64) {
+        if !self.bars {
+            return;
+        }
+        let mut bar = self.bar.lock().expect("not poisoned");
+        let now = Instant::now();
+        match bar.as_mut() {
+            Some(b) if b.file == file => {
+                if now - b.last < Duration::from_millis(200) {
+                    return;
+                }
+                b.last = now;
+            }
+            _ => {
+                *bar = Some(Bar {
+                    file: file.to_string(),
+                    start: now,
+                    last: now,
+                })
+            }
+        }
+        let b = bar.as_ref().expect("set above");
+        let frac = if total == 0 {
+            1.0
+        } else {
+            done as f64 / total as f64
+        };
+        let width = 30;
+        let filled = ((frac * width as f64) as usize).min(width);
+        let secs = b.start.elapsed().as_secs_f64().max(1e-3);
+        eprint!(
+            "\r  {} [{}{}] {:>3.0}%  {:.0} MB/s ",
+            b.file,
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            frac * 100.0,
+            done as f64 / 1e6 / secs
+        );
+        let _ = std::io::stderr().flush();
+    }
+
+    fn clear_bar(&self) {
+        if let Some(b) = self.bar.lock().expect("not poisoned").take() {
+            eprint!("\r{}\r", " ".repeat(b.file.len() + 60));
+            let _ = std::io::stderr().flush();
+        }
+    }
 }
 
 /// The stage (and file) the run is at, on one line that rewrites itself; on a terminal only,

@@ -6,12 +6,16 @@
 //! DataFusion.
 
 pub mod codes;
+pub mod error;
+pub mod lineage;
 pub mod pseudo;
 pub mod quarantine;
 pub mod redact;
 pub mod reference;
 pub mod schema;
 
+pub use error::error_chain;
+pub use lineage::LedgerAction;
 pub use pseudo::{KeyOrigin, PseudoKey, Pseudonymiser};
 pub use reference::{Kommun, Lan, Reference, ReferenceError};
-pub use schema::{LakeTable, TableDef};
+pub use schema::{ContractError, LakeTable, TableDef};

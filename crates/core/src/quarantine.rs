@@ -35,6 +35,31 @@ impl Action {
     }
 }
 
+/// Why one value or one line cannot be loaded as it is: the reason its quarantine row records.
+/// Parsers of single values and lines return it; the row or value goes to quarantine and the
+/// source goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejection(pub String);
+
+impl From<String> for Rejection {
+    fn from(s: String) -> Self {
+        Rejection(s)
+    }
+}
+
+impl From<&str> for Rejection {
+    fn from(s: &str) -> Self {
+        Rejection(s.to_string())
+    }
+}
+
+impl From<Rejection> for String {
+    fn from(r: Rejection) -> Self {
+        r.0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantineRow {
     /// 1-based physical line where the record starts; None for a problem with the whole file.

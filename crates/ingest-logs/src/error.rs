@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 /// single lines are not errors: they go to quarantine and the source goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -13,8 +13,12 @@ pub enum LogError {
     Catalog { path: PathBuf, problem: String },
     #[error("{file}: {problem}")]
     Source { file: String, problem: String },
-    #[error("{file}: the lake refused a batch: {problem}")]
-    Sink { file: String, problem: String },
+    #[error("{file}: the lake refused a batch")]
+    Sink {
+        file: String,
+        #[source]
+        source: crate::ingest::SinkError,
+    },
     #[error("friction model: {0}")]
     Model(String),
 }

@@ -13,6 +13,7 @@ use friktion_core::{Pseudonymiser, Reference};
 use sha2::Digest;
 
 use crate::catalog::Catalog;
+use crate::detect::{choose_format, syslog_reference};
 use crate::formats::{self, ChunkState, Format, LineParser, ParseOptions};
 use crate::input::{self, Chunker, Piece};
 use crate::normalise::{EventBuilder, Local, Normaliser, PseudonymCache};
@@ -26,9 +27,12 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Quarantine records kept per file; beyond this only a count is kept, in one final record.
 pub const QUARANTINE_CAP: usize = 10_000;
 
+/// Why a sink refused a batch: the caller's own error, handed back in [`LogError::Sink`].
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Receives each day's events, in input order. Implemented by the caller (the lake).
 pub trait EventSink: Send {
-    fn write(&mut self, day: NaiveDate, batch: RecordBatch) -> Result<(), String>;
+    fn write(&mut self, day: NaiveDate, batch: RecordBatch) -> Result<(), SinkError>;
 }
 
 pub struct Context<'a> {
@@ -157,7 +161,7 @@ pub fn ingest(
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(u64, Piece, ChunkState)>(workers * 2);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Parsed)>(workers * 2);
-    let mut failed: Option<String> = None;
+    let mut failed: Option<crate::ingest::SinkError> = None;
     let chunker = std::thread::scope(|s| {
         // One reader (and decompressor), so that lines are cut and numbered in order.
         let reader = s.spawn(|| {
@@ -241,10 +245,10 @@ pub fn ingest(
         reader.join().expect("the reader does not panic")
     });
     let mut chunker = chunker;
-    if let Some(problem) = failed {
+    if let Some(source) = failed {
         return Err(LogError::Sink {
             file: source_file.to_string(),
-            problem,
+            source,
         });
     }
     if dropped > 0 {
@@ -286,80 +290,6 @@ pub fn ingest(
 fn finish_hash(h: std::sync::Arc<Mutex<sha2::Sha256>>) -> String {
     let h = std::mem::take(&mut *h.lock().expect("not poisoned"));
     hex::encode(h.finalize())
-}
-
-/// The time year-less syslog stamps must not pass: configured, or the file's mtime.
-fn syslog_reference(path: &Path, spec: &LogSpec) -> Result<NaiveDateTime, String> {
-    if let Some(s) = &spec.syslog_ends {
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            return Ok(d.and_hms_opt(23, 59, 59).expect("valid"));
-        }
-        return match time::parse_iso(s) {
-            Some(time::Stamp::Local(t)) => Ok(t),
-            Some(time::Stamp::Utc(us)) => chrono::DateTime::from_timestamp_micros(us)
-                .map(|d| d.naive_utc())
-                .ok_or_else(|| format!("syslog_ends '{s}' is out of range")),
-            None => Err(format!(
-                "syslog_ends '{s}' is not a date (YYYY-MM-DD) or time"
-            )),
-        };
-    }
-    let mtime = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .map_err(|e| format!("cannot read its modification time: {e}"))?;
-    Ok(chrono::DateTime::<chrono::Utc>::from(mtime).naive_utc())
-}
-
-fn choose_format(
-    first: &Piece,
-    spec: &LogSpec,
-    opts: &ParseOptions,
-) -> Result<(Format, LineParser), String> {
-    let bytes: &[u8] = match first {
-        Piece::Chunk { bytes, .. } => bytes,
-        Piece::LongLine { .. } | Piece::CutLine { .. } => {
-            return Err("the first line is too long or cut off: not a log friktion reads".into());
-        }
-    };
-    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err("is UTF-16; convert it to UTF-8 first".into());
-    }
-    let head = &bytes[..bytes.len().min(256 << 10)];
-    let text = String::from_utf8_lossy(head);
-    let text = text.trim_start_matches('\u{feff}');
-    let mut lines: Vec<&str> = text.lines().take(formats::SNIFF_LINES + 1).collect();
-    if head.len() < bytes.len() {
-        lines.pop(); // possibly cut
-    }
-    let header = lines.iter().find(|l| !l.trim().is_empty()).copied();
-    let format = match spec.format {
-        Format::Auto => formats::detect(&lines, opts).ok_or_else(|| {
-            format!(
-                "is not in a log format friktion reads (NDJSON, syslog, W3C/IIS, access log, error log, CSV); {}",
-                describe_start(head)
-            )
-        })?,
-        f => f,
-    };
-    let parser = LineParser::new(format, opts, header)?;
-    Ok((format, parser))
-}
-
-/// How a file that is no log begins: its first line, or the first bytes in hex when binary.
-fn describe_start(b: &[u8]) -> String {
-    let head = &b[..b.len().min(64)];
-    let text = std::str::from_utf8(head).ok();
-    let printable = text.is_some_and(|t| {
-        t.chars()
-            .all(|c| !c.is_control() || c == '\n' || c == '\r' || c == '\t')
-    });
-    if printable {
-        let first = String::from_utf8_lossy(head);
-        format!("it starts {:?}", first.lines().next().unwrap_or(""))
-    } else {
-        let hex: Vec<String> = head.iter().take(16).map(|x| format!("{x:02x}")).collect();
-        format!("it starts with binary data ({} …)", hex.join(" "))
-    }
 }
 
 /// The first bytes of a line, printable: control characters escaped, invalid UTF-8 replaced.

@@ -12,6 +12,7 @@
 
 pub mod catalog;
 pub mod classify;
+mod detect;
 mod error;
 pub mod event;
 pub mod formats;
@@ -26,6 +27,6 @@ pub mod time;
 
 pub use catalog::Catalog;
 pub use error::LogError;
-pub use ingest::{Context, EventSink, LogOutcome, ingest};
+pub use ingest::{Context, EventSink, LogOutcome, SinkError, ingest};
 pub use normalise::PseudonymCache;
 pub use spec::LogSpec;

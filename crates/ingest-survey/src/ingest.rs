@@ -1,17 +1,14 @@
 //! One survey export → survey_response and survey_answer batches plus quarantine records.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
-};
+use arrow::array::RecordBatch;
 use chrono_tz::Tz;
 use friktion_core::quarantine::{Action, QuarantineRow};
 use friktion_core::redact::redact;
-use friktion_core::{LakeTable, Pseudonymiser, Reference};
+use friktion_core::{Pseudonymiser, Reference};
 
+use crate::columns::{AnswerColumns, Columns, answers_batch, push_row, responses_batch};
 use crate::instrument::{FieldMap, Instrument, ValueKind};
 use crate::read::{self, ReadError, Record};
 use crate::values::{self, Minutes};
@@ -255,31 +252,6 @@ impl Layout {
     }
 }
 
-#[derive(Default)]
-struct Columns {
-    respondent_key: Vec<String>,
-    employer_type: Vec<Option<String>>,
-    kommun_kod: Vec<Option<String>>,
-    lan_kod: Vec<Option<String>>,
-    verksamhet: Vec<Option<String>>,
-    occupation: Vec<Option<String>>,
-    minutes: Vec<Option<Minutes>>,
-    involved: Vec<Option<bool>>,
-    needs_training: Vec<Option<bool>>,
-    is_duplicate: Vec<bool>,
-    submitted_at: Vec<Option<i64>>,
-    line: Vec<i64>,
-}
-
-#[derive(Default)]
-struct AnswerColumns {
-    respondent_key: Vec<String>,
-    item_id: Vec<String>,
-    value_num: Vec<Option<f64>>,
-    value_label: Vec<Option<String>>,
-    line: Vec<i64>,
-}
-
 pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput, SurveyError> {
     ingest_loaded(src, &load(src, ctx.instrument)?, ctx)
 }
@@ -375,18 +347,18 @@ pub fn ingest_loaded(
     })
 }
 
-struct Row {
-    key: String,
-    employer_type: String,
-    kommun_kod: Option<String>,
-    lan_kod: Option<String>,
-    verksamhet: Option<String>,
-    occupation: Option<String>,
-    minutes: Option<Minutes>,
-    involved: Option<bool>,
-    needs_training: Option<bool>,
-    submitted_at: Option<i64>,
-    answers: Vec<(String, Option<f64>, Option<String>)>,
+pub(crate) struct Row {
+    pub(crate) key: String,
+    pub(crate) employer_type: String,
+    pub(crate) kommun_kod: Option<String>,
+    pub(crate) lan_kod: Option<String>,
+    pub(crate) verksamhet: Option<String>,
+    pub(crate) occupation: Option<String>,
+    pub(crate) minutes: Option<Minutes>,
+    pub(crate) involved: Option<bool>,
+    pub(crate) needs_training: Option<bool>,
+    pub(crate) submitted_at: Option<i64>,
+    pub(crate) answers: Vec<(String, Option<f64>, Option<String>)>,
 }
 
 /// An optional field's raw text and mapping, when both the instrument and the file have it.
@@ -614,90 +586,4 @@ fn row(
         submitted_at,
         answers,
     })
-}
-
-fn push_row(c: &mut Columns, a: &mut AnswerColumns, r: Row, dup: bool, line: i64) {
-    for (item, num, label) in r.answers {
-        a.respondent_key.push(r.key.clone());
-        a.item_id.push(item);
-        a.value_num.push(num);
-        a.value_label.push(label);
-        a.line.push(line);
-    }
-    c.respondent_key.push(r.key);
-    c.employer_type.push(Some(r.employer_type));
-    c.kommun_kod.push(r.kommun_kod);
-    c.lan_kod.push(r.lan_kod);
-    c.verksamhet.push(r.verksamhet);
-    c.occupation.push(r.occupation);
-    c.minutes.push(r.minutes);
-    c.involved.push(r.involved);
-    c.needs_training.push(r.needs_training);
-    c.is_duplicate.push(dup);
-    c.submitted_at.push(r.submitted_at);
-    c.line.push(line);
-}
-
-fn strings(v: Vec<Option<String>>) -> ArrayRef {
-    Arc::new(StringArray::from(v))
-}
-
-fn lineage(file: &str, lines: Vec<i64>) -> [ArrayRef; 2] {
-    [
-        Arc::new(StringArray::from(vec![file; lines.len()])),
-        Arc::new(Int64Array::from(lines)),
-    ]
-}
-
-impl Columns {
-    /// A stratifier's value for row i (see weights::STRATIFIERS).
-    fn stratum(&self, name: &str, i: usize) -> Option<String> {
-        match name {
-            "employer_type" => self.employer_type[i].clone(),
-            "kommun_kod" => self.kommun_kod[i].clone(),
-            "lan_kod" => self.lan_kod[i].clone(),
-            "verksamhet" => self.verksamhet[i].clone(),
-            "occupation" => self.occupation[i].clone(),
-            _ => None,
-        }
-    }
-}
-
-fn responses_batch(c: Columns, weights: Vec<f64>, file: &str) -> RecordBatch {
-    let m = |f: fn(&Minutes) -> Option<f64>| -> ArrayRef {
-        Arc::new(Float64Array::from_iter(
-            c.minutes.iter().map(|m| m.as_ref().and_then(f)),
-        ))
-    };
-    let mut arrays: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(c.respondent_key)),
-        strings(c.employer_type),
-        strings(c.kommun_kod),
-        strings(c.lan_kod),
-        strings(c.verksamhet),
-        strings(c.occupation),
-        m(|m| Some(m.point)),
-        m(|m| Some(m.low)),
-        m(|m| m.high),
-        Arc::new(BooleanArray::from(c.involved)),
-        Arc::new(BooleanArray::from(c.needs_training)),
-        Arc::new(Float64Array::from(weights)),
-        Arc::new(BooleanArray::from(c.is_duplicate)),
-        Arc::new(TimestampMicrosecondArray::from(c.submitted_at).with_timezone("UTC")),
-    ];
-    arrays.extend(lineage(file, c.line));
-    RecordBatch::try_new(LakeTable::SurveyResponse.def().file_schema(), arrays)
-        .expect("responses match the survey_response schema")
-}
-
-fn answers_batch(a: AnswerColumns, file: &str) -> RecordBatch {
-    let mut arrays: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(a.respondent_key)),
-        Arc::new(StringArray::from(a.item_id)),
-        Arc::new(Float64Array::from(a.value_num)),
-        strings(a.value_label),
-    ];
-    arrays.extend(lineage(file, a.line));
-    RecordBatch::try_new(LakeTable::SurveyAnswer.def().file_schema(), arrays)
-        .expect("answers match the survey_answer schema")
 }

@@ -5,6 +5,7 @@
 //! and the caller hands them to friktion-lake.
 
 pub mod check;
+mod columns;
 pub mod ingest;
 pub mod instrument;
 pub mod values;

@@ -21,6 +21,8 @@ pub enum LakeError {
         "refusing to write {table}: {problem} (the lake contract is in friktion-core's schema.rs)"
     )]
     Contract { table: String, problem: String },
+    #[error(transparent)]
+    Batch(#[from] friktion_core::ContractError),
     #[error("journal {path} is unreadable: {problem}")]
     Journal { path: PathBuf, problem: String },
     #[error(

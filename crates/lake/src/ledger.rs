@@ -11,7 +11,7 @@ use arrow::array::{
 };
 use arrow::datatypes::TimestampMicrosecondType;
 use chrono::{DateTime, Utc};
-use friktion_core::LakeTable;
+use friktion_core::{LakeTable, LedgerAction};
 
 use crate::{Lake, LakeError, Result};
 
@@ -24,15 +24,14 @@ pub struct LedgerEntry {
     pub rows_read: i64,
     pub rows_written: i64,
     pub rows_quarantined: i64,
-    /// "ingested", "replaced", "skipped" or "removed" (its rows taken out, its file gone).
-    pub action: String,
+    pub action: LedgerAction,
     pub run_id: String,
     pub ingested_at: DateTime<Utc>,
 }
 
 impl LedgerEntry {
-    /// A source about to be loaded: action "ingested" and no rows yet; the caller fills in
-    /// the counts, or marks it "replaced" or "skipped".
+    /// A source about to be loaded: ingested, no rows yet; [`Lake::load_source`] fills in the
+    /// counts, or marks it replaced or skipped.
     pub fn new(
         source_file: &str,
         source_kind: &str,
@@ -49,7 +48,7 @@ impl LedgerEntry {
             rows_read: 0,
             rows_written: 0,
             rows_quarantined: 0,
-            action: "ingested".into(),
+            action: LedgerAction::Ingested,
             run_id: run_id.to_string(),
             ingested_at: now,
         }
@@ -76,10 +75,10 @@ impl Ledger {
         entries.sort_by(|a, b| (a.ingested_at, &a.run_id).cmp(&(b.ingested_at, &b.run_id)));
         let mut last_load = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
-            if e.action == "removed" {
+            if e.action == LedgerAction::Removed {
                 // Its rows were taken out (`friktion run --full` after its file vanished).
                 last_load.remove(&e.source_file);
-            } else if e.action != "skipped" {
+            } else if e.action != LedgerAction::Skipped {
                 last_load.insert(e.source_file.clone(), i);
             }
         }
@@ -132,7 +131,7 @@ pub fn to_batch(entries: &[LedgerEntry]) -> RecordBatch {
             i(|e| e.rows_read),
             i(|e| e.rows_written),
             i(|e| e.rows_quarantined),
-            s(|e| &e.action),
+            s(|e| e.action.as_str()),
             s(|e| &e.run_id),
             Arc::new(ts),
         ],
@@ -166,18 +165,23 @@ fn from_batch(b: &RecordBatch) -> std::result::Result<Vec<LedgerEntry>, String> 
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
         .ok_or("column ingested_at missing or not a timestamp")?;
     let n = |a: &Int64Array, r| if a.is_null(r) { 0 } else { a.value(r) };
-    Ok((0..b.num_rows())
-        .map(|r| LedgerEntry {
-            source_file: file.value(r).to_string(),
-            source_kind: kind.value(r).to_string(),
-            content_hash: hash.value(r).to_string(),
-            config_hash: cfg.value(r).to_string(),
-            rows_read: n(read, r),
-            rows_written: n(written, r),
-            rows_quarantined: n(quarantined, r),
-            action: action.value(r).to_string(),
-            run_id: run.value(r).to_string(),
-            ingested_at: DateTime::from_timestamp_micros(at.value(r)).unwrap_or_default(),
+    (0..b.num_rows())
+        .map(|r| {
+            let word = action.value(r);
+            let action = LedgerAction::parse(word)
+                .ok_or_else(|| format!("row {r}: action '{word}' is not a ledger action"))?;
+            Ok(LedgerEntry {
+                source_file: file.value(r).to_string(),
+                source_kind: kind.value(r).to_string(),
+                content_hash: hash.value(r).to_string(),
+                config_hash: cfg.value(r).to_string(),
+                rows_read: n(read, r),
+                rows_written: n(written, r),
+                rows_quarantined: n(quarantined, r),
+                action,
+                run_id: run.value(r).to_string(),
+                ingested_at: DateTime::from_timestamp_micros(at.value(r)).unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect()
 }

@@ -7,6 +7,7 @@
 //! lake/
 //!   <table>/[<col>=<value>/]part-<key>.parquet   one file per source file and partition
 //!   marts/<model>/part-0.parquet                 outputs of the SQL models
+//!   published/<table>/part-0.parquet             the marts as published (disclosure-protected)
 //!   _ledger/part-<run>-<key>.parquet             what each run read, wrote, skipped
 //!   _staging/<txn>/…                             files being written (never read)
 //!   _txn/<txn>.json                              a commit's journal (present only mid-commit)
@@ -19,6 +20,7 @@ mod error;
 pub mod io;
 pub mod ledger;
 pub mod lock;
+pub mod source;
 pub mod stream;
 pub mod txn;
 
@@ -29,6 +31,7 @@ use friktion_core::schema::TableDef;
 
 pub use error::LakeError;
 pub use ledger::{Ledger, LedgerEntry};
+pub use source::{LoadError, Loaded, Outcome, Source, SourceWriter};
 pub use stream::PartitionedWriter;
 pub use txn::{TableFile, Txn};
 
@@ -37,6 +40,8 @@ pub type Result<T, E = LakeError> = std::result::Result<T, E>;
 const STAGING: &str = "_staging";
 const JOURNALS: &str = "_txn";
 pub const MARTS: &str = "marts";
+/// Where the publication stage writes the disclosure-protected tables.
+pub const PUBLISHED: &str = "published";
 
 /// A lake rooted at a directory.
 #[derive(Debug, Clone)]
@@ -113,6 +118,16 @@ impl Lake {
     /// Reads a whole table, partition columns included, in a stable file order.
     pub fn read_table(&self, def: &TableDef) -> Result<Vec<RecordBatch>> {
         io::read_dir(&self.table_dir(def), &def.schema(), def.partition_cols)
+    }
+
+    /// The directory of a published (disclosure-protected) table.
+    pub fn published_dir(&self, name: &str) -> PathBuf {
+        self.root.join(PUBLISHED).join(name)
+    }
+
+    /// Reads a published table.
+    pub fn read_published(&self, name: &str) -> Result<Vec<RecordBatch>> {
+        io::read_dir_any(&self.published_dir(name))
     }
 
     /// Reads a mart (no partition columns).

@@ -135,15 +135,51 @@ impl<'a> Txn<'a> {
         schema: &SchemaRef,
         batches: &[RecordBatch],
     ) -> Result<u64> {
-        let dir = self.lake.mart_dir(name);
-        let target = Path::new(MARTS).join(name).join("part-0.parquet");
-        for f in parquet_files(&dir)? {
+        self.write_dir(&format!("{MARTS}/{name}"), schema, batches)
+    }
+
+    /// Stages a directory's whole content (`dir`, relative to the lake root) as one file,
+    /// `part-0.parquet`: every other file in it goes.
+    pub fn write_dir(
+        &mut self,
+        dir: &str,
+        schema: &SchemaRef,
+        batches: &[RecordBatch],
+    ) -> Result<u64> {
+        let target = Path::new(dir).join("part-0.parquet");
+        for f in parquet_files(&self.lake.root.join(dir))? {
             let rel = self.rel(&f);
             if rel != target {
                 self.journal.deletes.push(rel);
             }
         }
         self.stage(target, schema, batches)
+    }
+
+    /// Marks the files of every directory under `parent` (relative to the lake root) whose
+    /// name is not in `keep` for removal: a table no longer published goes.
+    pub fn remove_dirs_except(&mut self, parent: &str, keep: &[&str]) -> Result<()> {
+        let dir = self.lake.root.join(parent);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for e in entries {
+            let e = e.map_err(|e| LakeError::io(&dir, e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() && !keep.contains(&name.as_str()) {
+                for f in parquet_files(&e.path())? {
+                    let rel = self.rel(&f);
+                    self.journal.deletes.push(rel);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a mart staged by [`Txn::write_mart`] lies until the commit: a reader in the same
+    /// run (the next model) can read it there, and no one else can see it.
+    pub fn staged_mart_dir(&self, name: &str) -> PathBuf {
+        self.staging().join(MARTS).join(name)
     }
 
     /// Marks every file named `part-<stem>.parquet` in `def`, in any partition, for deletion:

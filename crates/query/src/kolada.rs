@@ -10,8 +10,9 @@
 //! `kommun` is the column with the municipality code; without it the value is the country's
 //! and gets Kolada's code for the whole of Sweden, 0000. `period` is a column (or a literal in
 //! quotes) whose last year-like number (19xx or 20xx) is the period: vision-2019 → 2019,
-//! medarbetarenkat-0163-2025 → 2025, 2026-11-01 → 2026. `n` is the count behind the value: a
-//! value with n below the minimum cell is published as ".." with no value. Gender is T (total):
+//! medarbetarenkat-0163-2025 → 2025, 2026-11-01 → 2026. `n` is the count behind the value; the
+//! publication (friktion-publish) hides a value with too few behind it, and any value a
+//! published total would give away; this query only gathers the rows. Gender is T (total):
 //! no mart splits by gender yet. Marts at the grain of a person or a project are not KPIs and
 //! have no such lines.
 
@@ -87,24 +88,21 @@ pub fn kpis(m: &Model) -> Result<Vec<Kpi>, QueryError> {
     Ok(out)
 }
 
-fn select(mart: &str, k: &Kpi, min_cell: i64) -> String {
+fn select(mart: &str, k: &Kpi) -> String {
     let n =
         k.n.as_deref()
             .map_or("CAST(NULL AS BIGINT)".to_string(), |n| {
                 format!("CAST({n} AS BIGINT)")
             });
-    let shown = match &k.n {
-        Some(n) => format!("{n} >= {min_cell}"),
-        None => "TRUE".into(),
-    };
     format!(
         "SELECT '{kpi}' AS kpi_id, {kommun} AS kommun_kod, \
          CAST(regexp_replace(CAST({period} AS VARCHAR), '^.*((19|20)[0-9]{{2}}).*$', '\\1') AS VARCHAR) AS period, \
          'T' AS gender, \
-         CASE WHEN {shown} THEN CAST({value} AS DOUBLE) END AS value, \
+         CAST({value} AS DOUBLE) AS value, \
          {n} AS n, \
-         CASE WHEN {shown} THEN '' ELSE '..' END AS status \
+         {counted} AS counted \
          FROM {mart}{filter}",
+        counted = k.n.is_some(),
         kpi = k.kpi_id,
         kommun = k
             .kommun
@@ -119,16 +117,17 @@ fn select(mart: &str, k: &Kpi, min_cell: i64) -> String {
     )
 }
 
-/// Every KPI of every model, one row per KPI × kommun × period, sorted.
+/// Every KPI of every model, one row per KPI × kommun × period, sorted: kpi_id, kommun_kod,
+/// period, gender, value, n, and counted (whether the KPI has a count behind it). Unprotected:
+/// the publication decides what may be shown.
 pub async fn export(
     session: &LakeSession,
     models: &[Model],
-    min_cell: i64,
 ) -> Result<Vec<RecordBatch>, QueryError> {
     let mut parts = Vec::new();
     for m in models {
         for k in kpis(m)? {
-            parts.push(select(&m.name, &k, min_cell));
+            parts.push(select(&m.name, &k));
         }
     }
     if parts.is_empty() {

@@ -206,8 +206,8 @@ pub async fn evaluate(
     Ok(concat_batches(&schema, &batches).map_err(datafusion::error::DataFusionError::from)?)
 }
 
-/// Runs the models in order, each reading the marts before it from memory, and commits every
-/// mart in one transaction at the end: a run killed half way leaves the previous set whole,
+/// Runs the models in order, each reading the marts before it where they are staged, and
+/// commits every mart in one transaction at the end: a run killed half way leaves the previous set whole,
 /// never a mix of two generations.
 pub async fn run_models(
     session: &mut LakeSession,
@@ -232,12 +232,14 @@ pub async fn run_models(
                     rows: one.num_rows(),
                     columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
                 },
-                one,
+                schema,
             ))
         }
         .await
         .map_err(fail)?;
-        session.register_rows(&m.name, run.1)?;
+        session
+            .register_staged(&m.name, &txn.staged_mart_dir(&m.name), run.1)
+            .await?;
         runs.push(run.0);
     }
     txn.commit()?;

@@ -1,4 +1,7 @@
-//! A DataFusion session over one lake.
+//! A DataFusion session over one lake: every lake table and mart registered as a ListingTable
+//! over a URL, in a SessionContext the caller may build (a local one by default; a cluster's or
+//! one with object storage registered, later), so the same models run wherever the context runs
+//! them. No table is ever held in memory by the session.
 
 use std::sync::Arc;
 
@@ -49,7 +52,18 @@ pub fn register_functions(ctx: &SessionContext) {
     }
 }
 
-/// A session in which every table present in the lake, and every mart, is a SQL table.
+/// The local SessionContext friktion's sessions use: the shared settings, a memory limit, and
+/// friktion's SQL functions.
+pub fn local_context(opts: &SessionOptions) -> Result<SessionContext, QueryError> {
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_limit(opts.memory_limit_bytes, 1.0)
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(config(opts.target_partitions), runtime);
+    register_functions(&ctx);
+    Ok(ctx)
+}
+
+/// A session in which every lake table and every mart is a SQL table.
 pub struct LakeSession {
     ctx: SessionContext,
     lake: Lake,
@@ -58,36 +72,41 @@ pub struct LakeSession {
 }
 
 impl LakeSession {
+    /// A session on a local context made from `opts`.
     pub async fn open(lake: &Lake, opts: &SessionOptions) -> Result<Self, QueryError> {
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit(opts.memory_limit_bytes, 1.0)
-            .build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(config(opts.target_partitions), runtime);
-        register_functions(&ctx);
+        Self::with_context(local_context(opts)?, lake, opts.memory_limit_bytes).await
+    }
+
+    /// A session on the caller's context, which must have friktion's functions registered
+    /// ([`register_functions`]) for the models that use them. `memory_limit_bytes` is what the
+    /// context's runtime allows, for the message when a query runs out of it.
+    pub async fn with_context(
+        ctx: SessionContext,
+        lake: &Lake,
+        memory_limit_bytes: usize,
+    ) -> Result<Self, QueryError> {
         let mut s = Self {
             ctx,
             lake: lake.clone(),
             tables: vec![],
-            memory_limit_bytes: opts.memory_limit_bytes,
+            memory_limit_bytes,
         };
         for t in LakeTable::ALL {
             let def = t.def();
-            let dir = lake.table_dir(&def);
-            if has_parquet(&dir) {
-                let parts = def
-                    .partition_cols
-                    .iter()
-                    .map(|c| (c.to_string(), DataType::Utf8))
-                    .collect();
-                s.register(def.name, &dir, parts, Some(def.file_schema()))
-                    .await?;
-            } else {
-                // A table no source has filled yet is empty, not missing: a model over it
-                // gives no rows instead of failing a run that has no projects (or no logs).
-                let empty = datafusion::datasource::MemTable::try_new(def.schema(), vec![vec![]])?;
-                s.ctx.register_table(def.name, Arc::new(empty))?;
-                s.tables.push(def.name.to_string());
-            }
+            let parts = def
+                .partition_cols
+                .iter()
+                .map(|c| (c.to_string(), DataType::Utf8))
+                .collect();
+            // A table no source has filled yet lists no files: it is empty, not missing, so a
+            // model over it gives no rows instead of failing a run without projects or logs.
+            s.register(
+                def.name,
+                &lake.table_dir(&def),
+                parts,
+                Some(def.file_schema()),
+            )
+            .await?;
         }
         for m in lake.marts()? {
             s.register_mart(&m).await?;
@@ -120,15 +139,15 @@ impl LakeSession {
         Ok(())
     }
 
-    /// Registers a mart from its rows in memory, before they are committed: later models read
-    /// it while the whole set of marts is still one uncommitted transaction.
-    pub fn register_rows(&mut self, name: &str, batch: RecordBatch) -> Result<(), QueryError> {
-        let table = datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-        let _ = self.ctx.deregister_table(name)?;
-        self.ctx.register_table(name, Arc::new(table))?;
-        self.tables.retain(|t| t != name);
-        self.tables.push(name.to_string());
-        Ok(())
+    /// Registers a mart from where its transaction staged it, before the commit: later models
+    /// read it while the whole set of marts is still one uncommitted transaction.
+    pub async fn register_staged(
+        &mut self,
+        name: &str,
+        dir: &std::path::Path,
+        schema: arrow::datatypes::SchemaRef,
+    ) -> Result<(), QueryError> {
+        self.register(name, dir, vec![], Some(schema)).await
     }
 
     /// (Re)registers a mart after it has been written, so later models can read it.
@@ -161,8 +180,4 @@ impl LakeSession {
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
         Ok(self.ctx.sql(sql).await?.collect().await?)
     }
-}
-
-fn has_parquet(dir: &std::path::Path) -> bool {
-    friktion_lake::io::parquet_files(dir).is_ok_and(|f| !f.is_empty())
 }

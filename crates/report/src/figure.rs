@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use crate::disclosure::Suppression;
 use crate::format::esc;
 use crate::i18n::{Lang, t};
 
@@ -74,31 +73,5 @@ pub fn html(
     )
 }
 
-/// A CSV field, quoted when it needs to be.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// Appends a table's suppressions to the disclosure log (table,cell,kind,n,reason).
-pub fn log_suppressions(
-    log: &mut String,
-    table: &str,
-    hidden: &[Suppression],
-    n_of: impl Fn(&str) -> i64,
-) {
-    for h in hidden {
-        let _ = writeln!(
-            log,
-            "{},{},{},{},\"{}\"",
-            csv_field(table),
-            csv_field(&h.key),
-            h.kind,
-            n_of(&h.key),
-            h.reason.replace('"', "'")
-        );
-    }
-}
+/// A CSV field, quoted when it needs to be (the publication writes its own CSV the same way).
+pub use friktion_publish::csv_field;

@@ -4,13 +4,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use friktion_core::LedgerAction;
+
 use crate::chart::{Bar, bars_with_intervals};
-use crate::disclosure::{Cell, Suppression, is_suppressed, suppress};
-use crate::figure::{Figure, csv_field, log_suppressions};
+use friktion_publish::marts::{CostAssumption, KommunFriction, NationalFriction, PublishedCheck};
+use friktion_publish::{Publication, Shown};
+
+use crate::figure::{Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::i18n::{Lang, num, num_opt, t, tf};
-use crate::outcomes::TimeToGoLive;
-use crate::{KommunFriction, NationalFriction, ReportError, write_file};
+use crate::{ReportError, write_file};
 
 /// What the run did, for the page's colophon.
 #[derive(Debug, Clone)]
@@ -32,7 +35,7 @@ pub struct SourceLine {
     pub rows_quarantined: i64,
     /// Values left out of rows that were loaded (an unknown label, say).
     pub values_nulled: i64,
-    pub action: String,
+    pub action: friktion_core::LedgerAction,
 }
 
 const CSS: &str = r#"
@@ -60,23 +63,14 @@ details.data summary { cursor: pointer; font-size: .9rem; }
                @page { size: A4; margin: 18mm; } }
 "#;
 
-/// The marts the national page and the municipality pages draw on.
+/// What the national page and the municipality pages draw on: the publication (every table
+/// already protected) and the tables that publish no counts.
 pub struct IndexData<'a> {
-    pub friction: &'a [KommunFriction],
-    pub national: &'a [NationalFriction],
-    pub benchmark: &'a [crate::KommunBenchmark],
-    pub time_to_go_live: &'a [TimeToGoLive],
-    pub published: &'a [crate::published::PublishedCheck],
-    pub costs: &'a [crate::methods::CostAssumption],
+    pub publication: &'a Publication,
+    pub published: &'a [PublishedCheck],
+    pub costs: &'a [CostAssumption],
     /// Municipal boundaries, for the map.
     pub areas: &'a [crate::map::Area],
-    pub curve: &'a [crate::outcomes::CurvePoint],
-    pub funnel: &'a [crate::outcomes::FunnelStage],
-    pub groups: &'a [crate::survey::GroupFriction],
-    pub bands: &'a [crate::survey::Band],
-    pub cost: &'a [crate::survey::Cost],
-    pub logs: &'a [crate::logs::LogFriction],
-    pub factors: &'a [crate::factors::FactorScore],
 }
 
 /// The whole page around a body: self-contained, styled inline.
@@ -90,28 +84,17 @@ pub(crate) fn page(lang: Lang, title: &str, body: &str) -> String {
     )
 }
 
-/// What the pages published: the index's path, and per wave the kommuner whose values were
-/// hidden (so other publications of the same values hide them too).
-pub struct Written {
-    pub index: PathBuf,
-    pub hidden: BTreeMap<String, Vec<String>>,
-}
-
-/// Writes `index.html` and `kommun/<kommun_kod>.html` under `dir`.
+/// Writes `index.html`, `methods.html` and `kommun/<kommun_kod>.html` under `dir`, with every
+/// chart's data beside them; returns the index's path.
 pub fn write_index(
     dir: &Path,
     run: &RunInfo,
     data: &IndexData<'_>,
-) -> Result<Written, ReportError> {
-    let (rows, national, time_to_go_live, published) = (
-        data.friction,
-        data.national,
-        data.time_to_go_live,
-        data.published,
-    );
-    let mut by_wave: BTreeMap<&str, Vec<&KommunFriction>> = BTreeMap::new();
-    for r in rows {
-        by_wave.entry(r.wave_id.as_str()).or_default().push(r);
+) -> Result<PathBuf, ReportError> {
+    let p = data.publication;
+    let mut by_wave: BTreeMap<&str, Vec<&Shown<KommunFriction>>> = BTreeMap::new();
+    for r in &p.kommun {
+        by_wave.entry(r.row.wave_id.as_str()).or_default().push(r);
     }
     let mut body = String::new();
     let lang = run.lang;
@@ -121,56 +104,25 @@ pub fn write_index(
         t(lang, "page.h1"),
         tf(lang, "page.lead", &[&by_wave.len()])
     );
-    let mut log = String::from("table,cell,kind,n,reason\n");
-    let mut hidden_by_wave: BTreeMap<String, Vec<Suppression>> = BTreeMap::new();
     for (wave, rows) in by_wave.iter().rev() {
-        let total = national.iter().find(|t| t.wave_id == *wave);
-        // Totals published: the country (this page) and each peer group (the kommun pages).
-        let cells: Vec<Cell> = rows
-            .iter()
-            .map(|r| {
-                let peer = data
-                    .benchmark
-                    .iter()
-                    .find(|b| b.wave_id == r.wave_id && b.kommun_kod == r.kommun_kod)
-                    .map_or_else(|| r.lan_name.clone(), |b| b.peer_group.clone());
-                Cell {
-                    key: r.kommun_kod.clone(),
-                    groups: vec!["riket".into(), format!("peer:{peer}")],
-                    n: if r.mean_minutes.is_some() { r.n } else { 0 },
-                }
-            })
-            .collect();
-        let hidden = suppress(&cells, run.min_cell);
-        log_suppressions(
-            &mut log,
-            &format!("friction_by_kommun {wave}"),
-            &hidden,
-            |k| rows.iter().find(|r| r.kommun_kod == k).map_or(0, |r| r.n),
-        );
-        let (section, csv) = wave_section(wave, rows, total, &hidden, run.min_cell, lang)?;
+        let (section, csv) = wave_section(wave, rows, p.national_total(wave), run.min_cell, lang)?;
         body.push_str(&section);
         write_file(&dir.join(csv_name(wave)), &csv)?;
-        hidden_by_wave.insert(wave.to_string(), hidden);
     }
     let mut figures: Vec<Figure> = Vec::new();
-    if let Some(map) = map_section(run, data, &by_wave, &hidden_by_wave)? {
+    if let Some(map) = map_section(run, data, &by_wave)? {
         body.push_str(&map.html);
         figures.push(map);
     }
-    // The deeper look uses the newest wave that covers more than one kommun.
-    let national_waves: Vec<&str> = by_wave
-        .iter()
-        .filter(|(_, r)| r.len() > 1)
-        .map(|(w, _)| *w)
-        .collect();
+    // The deeper look: the newest wave that covers more than one kommun.
+    let national_waves: Vec<&str> = p.nationwide.iter().map(String::as_str).collect();
     if let Some(wave) = national_waves.last() {
         let mut section = String::new();
         let min = run.min_cell;
         for f in [
-            crate::survey::verksamhet_figure(data.groups, wave, min, lang, &mut log)?,
-            crate::survey::distribution_figure(data.bands, wave, min, lang, &mut log)?,
-            crate::survey::cost_figure(data.cost, data.costs, wave, min, lang)?,
+            crate::survey::verksamhet_figure(&p.verksamhet, wave, min, lang)?,
+            crate::survey::distribution_figure(&p.bands, wave, min, lang)?,
+            crate::survey::cost_figure(&p.cost, data.costs, wave, lang)?,
         ]
         .into_iter()
         .flatten()
@@ -186,8 +138,7 @@ pub fn write_index(
             );
         }
     }
-    if let Some(f) = crate::survey::trend_figure(data.groups, &national_waves, run.min_cell, lang)?
-    {
+    if let Some(f) = crate::survey::trend_figure(p, &national_waves, lang)? {
         let _ = write!(
             body,
             "<section>\n<h2>{}</h2>\n{}</section>\n",
@@ -196,28 +147,10 @@ pub fn write_index(
         );
         figures.push(f);
     }
-    let log_hidden = crate::logs::suppressions(data.logs, run.min_cell, &mut log);
-    let survey_total = national_waves.last().and_then(|w| {
-        let t = national
-            .iter()
-            .find(|t| t.wave_id == *w && t.n >= run.min_cell)?;
-        let hidden = hidden_by_wave.get(*w).map_or(&[][..], Vec::as_slice);
-        (!is_suppressed(hidden, "total:riket")).then_some(())?;
-        Some(crate::logs::SelfReported {
-            wave_id: t.wave_id.clone(),
-            mean_minutes: t.mean_minutes?,
-            ci_low: t.ci_low,
-            ci_high: t.ci_high,
-        })
-    });
-    if let Some(f) = crate::logs::figure(
-        data.logs,
-        None,
-        &log_hidden,
-        survey_total.as_ref(),
-        run.min_cell,
-        lang,
-    )? {
+    let survey_total = national_waves
+        .last()
+        .and_then(|w| crate::logs::SelfReported::of(p.national_total(w)?));
+    if let Some(f) = crate::logs::figure(&p.logs, None, survey_total.as_ref(), lang)? {
         let _ = write!(
             body,
             "<section>\n<h2>{}</h2>\n{}</section>\n",
@@ -227,34 +160,19 @@ pub fn write_index(
         figures.push(f);
     }
     crate::methods::write_methods(dir, run, data.costs)?;
-    crate::kommun::write_pages(
-        dir,
-        run,
-        &crate::kommun::KommunData {
-            friction: rows,
-            benchmark: data.benchmark,
-            time_to_go_live,
-            hidden: &hidden_by_wave,
-            national,
-            logs: data.logs,
-            log_hidden: &log_hidden,
-            nationwide: &national_waves,
-        },
-    )?;
-    let (curve_html, curve_csv) =
-        crate::outcomes::curve_figure(data.curve, time_to_go_live, run.min_cell, lang)?;
+    crate::kommun::write_pages(dir, run, p)?;
+    let ttg = &p.time_to_go_live;
+    let (curve_html, curve_csv) = crate::outcomes::curve_figure(&p.curve, ttg, lang)?;
     if !curve_csv.is_empty() {
         write_file(&dir.join("data/time_to_go_live_curve.csv"), &curve_csv)?;
     }
-    let solutions =
-        crate::outcomes::solution_curve_figure(data.curve, time_to_go_live, run.min_cell, lang)?;
-    let (funnel_html, funnel_csv) =
-        crate::outcomes::funnel_figure(data.funnel, run.min_cell, lang)?;
+    let solutions = crate::outcomes::solution_curve_figure(&p.curve, ttg, lang)?;
+    let (funnel_html, funnel_csv) = crate::outcomes::funnel_figure(&p.funnel, lang)?;
     if !funnel_csv.is_empty() {
         write_file(&dir.join("data/project_funnel.csv"), &funnel_csv)?;
     }
     body.push_str(&crate::outcomes::section(
-        time_to_go_live,
+        ttg,
         run.min_cell,
         lang,
         &format!("{curve_html}{}", solutions.html),
@@ -268,39 +186,19 @@ pub fn write_index(
         .iter()
         .map(|a| (a.kommun_kod.clone(), a.kommun_name.clone()))
         .collect();
-    if let Some(f) =
-        crate::factors::heatmap_figure(data.factors, &names, run.min_cell, lang, &mut log)?
-    {
+    if let Some(f) = crate::factors::heatmap_figure(&p.factors, &names, run.min_cell, lang)? {
         body.push_str(&f.html);
         figures.push(f);
     }
     for f in &figures {
         write_file(&dir.join(&f.csv_path), &f.csv)?;
     }
-    write_file(&dir.join("disclosure.csv"), &log)?;
-    body.push_str(&crate::published::section(published, lang));
+    body.push_str(&crate::published::section(data.published, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);
     let path = dir.join("index.html");
     write_file(&path, &html)?;
-    Ok(Written {
-        index: path,
-        hidden: hidden_by_wave
-            .into_iter()
-            .map(|(w, h)| {
-                let kommuner = h
-                    .into_iter()
-                    .filter(|x| !x.key.starts_with("total:"))
-                    .map(|x| x.key)
-                    .collect();
-                (w, kommuner)
-            })
-            .collect(),
-    })
-}
-
-fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
-    r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
+    Ok(path)
 }
 
 /// The map of the newest wave that covers more than one kommun, hidden cells as "no data",
@@ -308,8 +206,7 @@ fn shown(r: &KommunFriction, hidden: &[Suppression]) -> bool {
 fn map_section(
     run: &RunInfo,
     data: &IndexData<'_>,
-    by_wave: &BTreeMap<&str, Vec<&KommunFriction>>,
-    hidden: &BTreeMap<String, Vec<Suppression>>,
+    by_wave: &BTreeMap<&str, Vec<&Shown<KommunFriction>>>,
 ) -> Result<Option<Figure>, ReportError> {
     let lang = run.lang;
     let Some((wave, rows)) = by_wave.iter().rev().find(|(_, r)| r.len() > 1) else {
@@ -318,11 +215,10 @@ fn map_section(
     if data.areas.is_empty() {
         return Ok(None);
     }
-    let h = hidden.get(*wave).map_or(&[][..], Vec::as_slice);
     let values: BTreeMap<String, f64> = rows
         .iter()
-        .filter(|r| shown(r, h))
-        .filter_map(|r| Some((r.kommun_kod.clone(), r.mean_minutes?)))
+        .filter(|r| r.shown)
+        .filter_map(|r| Some((r.row.kommun_kod.clone(), r.row.mean_minutes?)))
         .collect();
     let svg = crate::map::choropleth(&tf(lang, "map.title", &[wave]), data.areas, &values, lang)?;
     let mut csv = String::from("kommun_kod,kommun,mean_minutes\n");
@@ -357,16 +253,12 @@ pub(crate) fn csv_name(wave: &str) -> String {
 }
 
 /// The chart's data as CSV, hidden cells as ".." (numbers with a point, no separators).
-fn wave_csv(
-    rows: &[&KommunFriction],
-    total: Option<&NationalFriction>,
-    hidden: &[Suppression],
-) -> String {
+fn wave_csv(rows: &[&Shown<KommunFriction>], total: Option<&NationalFriction>) -> String {
     let f = |v: Option<f64>| v.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string());
     let mut out = String::from("kommun_kod,kommun,lan,n,n_eff,mean_minutes,ci_low,ci_high\n");
-    for r in rows {
+    for Shown { row: r, shown } in rows.iter().copied() {
         let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        if shown(r, hidden) {
+        if *shown {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{}",
@@ -403,41 +295,41 @@ fn wave_csv(
     out
 }
 
+/// One wave's table and chart; `total` is the wave's national total where it may be shown.
 fn wave_section(
     wave: &str,
-    rows: &[&KommunFriction],
+    rows: &[&Shown<KommunFriction>],
     total: Option<&NationalFriction>,
-    hidden: &[Suppression],
     min_cell: i64,
     lang: Lang,
 ) -> Result<(String, String), ReportError> {
-    let mut sorted: Vec<&KommunFriction> = rows.to_vec();
+    let mut sorted: Vec<&Shown<KommunFriction>> = rows.to_vec();
     sorted.sort_by(|a, b| {
-        let key = |r: &KommunFriction| {
-            if shown(r, hidden) {
-                r.mean_minutes.unwrap_or(0.0)
+        let key = |r: &Shown<KommunFriction>| {
+            if r.shown {
+                r.row.mean_minutes.unwrap_or(0.0)
             } else {
                 f64::NEG_INFINITY
             }
         };
         key(b)
             .total_cmp(&key(a))
-            .then_with(|| a.kommun_name.cmp(&b.kommun_name))
+            .then_with(|| a.row.kommun_name.cmp(&b.row.kommun_name))
     });
     let bars: Vec<Bar> = sorted
         .iter()
-        .filter(|r| shown(r, hidden))
+        .filter(|r| r.shown)
         .map(|r| Bar {
-            label: r.kommun_name.clone(),
-            value: r.mean_minutes.unwrap_or(0.0),
-            low: r.ci_low,
-            high: r.ci_high,
+            label: r.row.kommun_name.clone(),
+            value: r.row.mean_minutes.unwrap_or(0.0),
+            low: r.row.ci_low,
+            high: r.row.ci_high,
             accent: false,
         })
         .collect();
     let title = tf(lang, "wave.chart_title", &[&wave]);
     let svg = bars_with_intervals(&title, t(lang, "wave.axis"), &bars, lang)?;
-    let suppressed = sorted.iter().filter(|r| !shown(r, hidden)).count();
+    let suppressed = sorted.iter().filter(|r| !r.shown).count();
     let mut s = String::new();
     let sup = if suppressed > 0 {
         tf(lang, "wave.suppressed", &[&suppressed, &min_cell])
@@ -473,8 +365,8 @@ fn wave_section(
         t(lang, "col.mean"),
         t(lang, "col.ci"),
     );
-    for r in &sorted {
-        let (n, n_eff, mean, ci) = if shown(r, hidden) {
+    for Shown { row: r, shown } in sorted.iter().copied() {
+        let (n, n_eff, mean, ci) = if *shown {
             (
                 num(lang, r.n as f64, 0),
                 num_opt(lang, r.n_eff, 1),
@@ -504,9 +396,7 @@ fn wave_section(
             esc(&r.lan_name)
         );
     }
-    // A total that is one hidden cell's value alone is hidden with it.
-    let total = total.filter(|t| t.n >= min_cell && !is_suppressed(hidden, "total:riket"));
-    let csv = wave_csv(&sorted, total, hidden);
+    let csv = wave_csv(&sorted, total);
     if let Some(tot) = total {
         let ci = match (tot.ci_low, tot.ci_high) {
             (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
@@ -543,11 +433,11 @@ fn colophon(run: &RunInfo) -> String {
         q = t(lang, "sources.quarantined"),
     );
     for src in &run.sources {
-        let action = match src.action.as_str() {
-            "ingested" => t(lang, "action.ingested"),
-            "replaced" => t(lang, "action.replaced"),
-            "skipped" => t(lang, "action.skipped"),
-            other => other,
+        let action = match src.action {
+            LedgerAction::Ingested => t(lang, "action.ingested"),
+            LedgerAction::Replaced => t(lang, "action.replaced"),
+            LedgerAction::Skipped => t(lang, "action.skipped"),
+            LedgerAction::Removed => "removed",
         };
         let _ = writeln!(
             s,

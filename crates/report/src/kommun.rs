@@ -6,36 +6,25 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use friktion_publish::marts::{KommunBenchmark, KommunFriction};
+use friktion_publish::{Publication, Shown};
+
 use crate::chart::{Bar, TrendSeries};
-use crate::disclosure::{Suppression, is_suppressed};
 use crate::figure::{Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::html::{RunInfo, page};
 use crate::i18n::{num, num_opt, t, tf};
-use crate::logs::{LogFriction, SelfReported};
-use crate::outcomes::TimeToGoLive;
-use crate::{KommunBenchmark, KommunFriction, NationalFriction, ReportError, write_file};
-
-/// Everything the municipality pages draw on.
-pub struct KommunData<'a> {
-    pub friction: &'a [KommunFriction],
-    pub benchmark: &'a [KommunBenchmark],
-    pub time_to_go_live: &'a [TimeToGoLive],
-    /// Per wave, the cells (and totals) hidden on every page.
-    pub hidden: &'a BTreeMap<String, Vec<Suppression>>,
-    pub national: &'a [NationalFriction],
-    pub logs: &'a [LogFriction],
-    /// The kommun-level log cells hidden (see `logs::suppressions`).
-    pub log_hidden: &'a [Suppression],
-    /// The waves that cover more than one kommun.
-    pub nationwide: &'a [&'a str],
-}
+use crate::logs::SelfReported;
+use crate::{ReportError, write_file};
 
 /// Writes a page per kommun that has friction data; returns how many.
-pub fn write_pages(dir: &Path, run: &RunInfo, d: &KommunData<'_>) -> Result<usize, ReportError> {
-    let mut by_kommun: BTreeMap<&str, Vec<&KommunFriction>> = BTreeMap::new();
-    for r in d.friction {
-        by_kommun.entry(r.kommun_kod.as_str()).or_default().push(r);
+pub fn write_pages(dir: &Path, run: &RunInfo, d: &Publication) -> Result<usize, ReportError> {
+    let mut by_kommun: BTreeMap<&str, Vec<&Shown<KommunFriction>>> = BTreeMap::new();
+    for r in &d.kommun {
+        by_kommun
+            .entry(r.row.kommun_kod.as_str())
+            .or_default()
+            .push(r);
     }
     for (kod, rows) in &by_kommun {
         let (html, data) = kommun_page(run, d, kod, rows)?;
@@ -48,14 +37,22 @@ pub fn write_pages(dir: &Path, run: &RunInfo, d: &KommunData<'_>) -> Result<usiz
     Ok(by_kommun.len())
 }
 
+/// A kommun's benchmark row in a wave, and whether its peer group's mean may be shown.
+fn benchmark<'a>(d: &'a Publication, wave: &str, kod: &str) -> Option<(&'a KommunBenchmark, bool)> {
+    d.benchmark
+        .iter()
+        .find(|x| x.row.wave_id == wave && x.row.kommun_kod == kod)
+        .map(|x| (&x.row, x.peer_shown))
+}
+
 fn kommun_page(
     run: &RunInfo,
-    d: &KommunData<'_>,
+    d: &Publication,
     kod: &str,
-    rows: &[&KommunFriction],
+    rows: &[&Shown<KommunFriction>],
 ) -> Result<(String, Vec<Figure>), ReportError> {
     let lang = run.lang;
-    let first = rows[0];
+    let first = &rows[0].row;
     let name = esc(&first.kommun_name);
     let mut b = String::new();
     let _ = write!(
@@ -81,18 +78,14 @@ fn kommun_page(
         t(lang, "kommun.rank"),
     );
     let mut sorted = rows.to_vec();
-    sorted.sort_by(|a, b| b.wave_id.cmp(&a.wave_id));
+    sorted.sort_by(|a, b| b.row.wave_id.cmp(&a.row.wave_id));
     let figures = benchmark_figures(run, d, kod, &sorted)?;
-    for r in sorted {
-        let hidden = d.hidden.get(&r.wave_id).map_or(&[][..], Vec::as_slice);
-        let shown = r.mean_minutes.is_some() && !is_suppressed(hidden, kod);
-        let bench = d
-            .benchmark
-            .iter()
-            .find(|x| x.wave_id == r.wave_id && x.kommun_kod == kod);
+    for Shown { row: r, shown } in sorted {
+        let shown = *shown;
+        let found = benchmark(d, &r.wave_id, kod);
+        let bench = found.map(|(b, _)| b);
         let peer = bench.map_or(String::new(), |x| esc(&x.peer_group));
-        let peer_shown =
-            bench.is_some_and(|x| !is_suppressed(hidden, &format!("total:peer:{}", x.peer_group)));
+        let peer_shown = found.is_some_and(|(_, shown)| shown);
         let cell = |v: String, ok: bool| if ok { v } else { SUPPRESSED.to_string() };
         let ci = match (r.ci_low, r.ci_high) {
             (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
@@ -130,9 +123,10 @@ fn kommun_page(
         data.push(f);
     }
     let newest = d
-        .friction
+        .kommun
         .iter()
-        .filter(|r| r.kommun_kod == kod && shown(d, r))
+        .filter(|r| r.shown && r.row.kommun_kod == kod)
+        .map(|r| &r.row)
         .max_by(|a, b| a.wave_id.cmp(&b.wave_id));
     let survey = newest.map(|r| SelfReported {
         wave_id: r.wave_id.clone(),
@@ -140,14 +134,7 @@ fn kommun_page(
         ci_low: r.ci_low,
         ci_high: r.ci_high,
     });
-    if let Some(f) = crate::logs::figure(
-        d.logs,
-        Some(kod),
-        d.log_hidden,
-        survey.as_ref(),
-        run.min_cell,
-        lang,
-    )? {
+    if let Some(f) = crate::logs::figure(&d.logs, Some(kod), survey.as_ref(), lang)? {
         let _ = write!(
             b,
             "<section>\n<h2>{}</h2>\n{}</section>\n",
@@ -156,13 +143,13 @@ fn kommun_page(
         );
         data.push(f);
     }
-    if let Some(p) = d
+    if let Some(Shown { row: p, shown }) = d
         .time_to_go_live
         .iter()
-        .find(|x| x.dimension == "kommun" && x.grp == kod)
+        .find(|x| x.row.dimension == "kommun" && x.row.grp == kod)
     {
         let _ = write!(b, "<section>\n<h2>{}</h2>\n", t(lang, "ttg.h2"));
-        if p.n_projects >= run.min_cell {
+        if *shown {
             let days = |v: Option<f64>| {
                 v.map_or_else(
                     || t(lang, "ttg.not_reached").to_string(),
@@ -201,43 +188,30 @@ fn kommun_page(
     ))
 }
 
-fn shown(d: &KommunData<'_>, r: &KommunFriction) -> bool {
-    let hidden = d.hidden.get(&r.wave_id).map_or(&[][..], Vec::as_slice);
-    r.mean_minutes.is_some() && !is_suppressed(hidden, &r.kommun_kod)
-}
-
 /// The kommun beside its peer group and the country in its newest shown nationwide wave
 /// (bars), and across the nationwide waves it was shown in (trend), with one CSV for both.
 fn benchmark_figures(
     run: &RunInfo,
-    d: &KommunData<'_>,
+    d: &Publication,
     kod: &str,
-    rows: &[&KommunFriction],
+    rows: &[&Shown<KommunFriction>],
 ) -> Result<Vec<Figure>, ReportError> {
     let lang = run.lang;
     // Only waves that cover the country compare a kommun with it: a kommun's own staff survey
     // is a wave of one, its "country" the kommun itself.
     let shown_rows: Vec<&KommunFriction> = rows
         .iter()
-        .copied()
-        .filter(|r| shown(d, r) && d.nationwide.contains(&r.wave_id.as_str()))
+        .filter(|r| r.shown && d.nationwide.contains(&r.row.wave_id))
+        .map(|r| &r.row)
         .collect();
     let Some(newest) = shown_rows.first() else {
         return Ok(vec![]);
     };
-    let country = |wave: &str| {
-        let hidden = d.hidden.get(wave).map_or(&[][..], Vec::as_slice);
-        d.national
-            .iter()
-            .find(|n| n.wave_id == wave && n.n >= run.min_cell)
-            .filter(|_| !is_suppressed(hidden, "total:riket"))
-    };
+    let country = |wave: &str| d.national_total(wave);
     let peer = |wave: &str| {
-        let hidden = d.hidden.get(wave).map_or(&[][..], Vec::as_slice);
-        d.benchmark
-            .iter()
-            .find(|b| b.wave_id == wave && b.kommun_kod == kod)
-            .filter(|b| !is_suppressed(hidden, &format!("total:peer:{}", b.peer_group)))
+        benchmark(d, wave, kod)
+            .filter(|(_, shown)| *shown)
+            .map(|(b, _)| b)
     };
     let csv_path = format!("data/{kod}.csv");
     let mut csv = String::from(

@@ -3,82 +3,14 @@
 
 use std::fmt::Write;
 
-use arrow::array::RecordBatch;
+use friktion_publish::Shown;
+use friktion_publish::marts::{LogFriction, NationalFriction};
 
+use crate::ReportError;
 use crate::chart::{Bar, bars_with_intervals};
-use crate::disclosure::{Cell, Suppression, is_suppressed, suppress};
-use crate::figure::{DataTable, Figure, csv_field, log_suppressions};
+use crate::figure::{DataTable, Figure, csv_field};
 use crate::format::esc;
 use crate::i18n::{Lang, num, num_opt, t, tf};
-use crate::{Mart, ReportError};
-
-/// One row of `log_friction_by_system`: a system nationally (level system) or in one kommun.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogFriction {
-    pub level: String,
-    pub system_id: String,
-    pub kommun_kod: Option<String>,
-    pub first_day: String,
-    pub last_day: String,
-    pub user_days: i64,
-    pub minutes_lost_per_user_day: Option<f64>,
-}
-
-pub fn log_friction(batches: &[RecordBatch]) -> Result<Vec<LogFriction>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "log_friction_by_system",
-            batch: b,
-        };
-        let (level, system, kommun) = (
-            m.strings("level")?,
-            m.strings("system_id")?,
-            m.strings("kommun_kod")?,
-        );
-        let (first, last) = (m.strings("first_day")?, m.strings("last_day")?);
-        let (user_days, per) = (m.ints("user_days")?, m.floats("minutes_lost_per_user_day")?);
-        for i in 0..b.num_rows() {
-            out.push(LogFriction {
-                level: level[i].clone().unwrap_or_default(),
-                system_id: system[i].clone().unwrap_or_default(),
-                kommun_kod: kommun[i].clone(),
-                first_day: first[i].clone().unwrap_or_default(),
-                last_day: last[i].clone().unwrap_or_default(),
-                user_days: user_days[i].unwrap_or(0),
-                minutes_lost_per_user_day: per[i],
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The kommun-level cells hidden because too few user-days lie behind them. The national row
-/// of each system is its total, so a lone small kommun takes a second one with it.
-pub fn suppressions(rows: &[LogFriction], min_cell: i64, log: &mut String) -> Vec<Suppression> {
-    let cells: Vec<Cell> = rows
-        .iter()
-        .filter(|r| r.level == "kommun")
-        .map(|r| Cell {
-            key: cell_key(r),
-            groups: vec![format!("system:{}", r.system_id)],
-            n: r.user_days,
-        })
-        .collect();
-    let hidden = suppress(&cells, min_cell);
-    log_suppressions(log, "log_friction_by_system", &hidden, |k| {
-        cells.iter().find(|c| c.key == k).map_or(0, |c| c.n)
-    });
-    hidden
-}
-
-fn cell_key(r: &LogFriction) -> String {
-    format!(
-        "{}/{}",
-        r.kommun_kod.as_deref().unwrap_or_default(),
-        r.system_id
-    )
-}
 
 /// What the survey said, drawn as a contrasting bar beside the systems.
 pub struct SelfReported {
@@ -88,32 +20,45 @@ pub struct SelfReported {
     pub ci_high: Option<f64>,
 }
 
+impl SelfReported {
+    /// A wave's national total as the survey's bar, when it has a mean.
+    pub fn of(t: &NationalFriction) -> Option<Self> {
+        Some(Self {
+            wave_id: t.wave_id.clone(),
+            mean_minutes: t.mean_minutes?,
+            ci_low: t.ci_low,
+            ci_high: t.ci_high,
+        })
+    }
+}
+
 /// Log-derived minutes per user and day for each system, nationally (`kommun` None) or in one
 /// kommun, with the survey's self-reported minutes as the last bar.
 pub fn figure(
-    rows: &[LogFriction],
+    rows: &[Shown<LogFriction>],
     kommun: Option<&str>,
-    hidden: &[Suppression],
     survey: Option<&SelfReported>,
-    min_cell: i64,
     lang: Lang,
 ) -> Result<Option<Figure>, ReportError> {
-    let mut rows: Vec<&LogFriction> = rows
+    let mut rows: Vec<&Shown<LogFriction>> = rows
         .iter()
         .filter(|r| match kommun {
-            None => r.level == "system",
-            Some(k) => r.level == "kommun" && r.kommun_kod.as_deref() == Some(k),
+            None => r.row.level == "system",
+            Some(k) => r.row.level == "kommun" && r.row.kommun_kod.as_deref() == Some(k),
         })
         .collect();
     if rows.is_empty() {
         return Ok(None);
     }
-    let shown = |r: &LogFriction| {
-        r.minutes_lost_per_user_day.is_some()
-            && r.user_days >= min_cell
-            && !is_suppressed(hidden, &cell_key(r))
-    };
-    rows.sort_by(|a, b| a.system_id.cmp(&b.system_id));
+    rows.sort_by(|a, b| a.row.system_id.cmp(&b.row.system_id));
+    // One row per system here: a system's id says which rows the publication hid.
+    let hidden: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.shown)
+        .map(|r| r.row.system_id.as_str())
+        .collect();
+    let shown = |r: &LogFriction| !hidden.contains(&r.system_id.as_str());
+    let rows: Vec<&LogFriction> = rows.iter().map(|r| &r.row).collect();
     let mut bars: Vec<Bar> = rows
         .iter()
         .filter(|r| shown(r))

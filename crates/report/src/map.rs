@@ -16,6 +16,19 @@ pub struct Area {
     pub rings: Vec<Vec<(f64, f64)>>,
 }
 
+/// Why a boundary cannot be drawn.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WkbError {
+    #[error("the geometry ends early")]
+    Truncated,
+    #[error("unsupported geometry type {0}")]
+    Unsupported(u32),
+    #[error("a multipolygon holds a geometry of type {0}")]
+    NotPolygonPart(u32),
+    #[error("geometry type {0} is not a polygon")]
+    NotPolygon(u32),
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
@@ -23,15 +36,15 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], WkbError> {
         let s = self
             .b
             .get(self.at..self.at + N)
-            .ok_or("the geometry ends early")?;
+            .ok_or(WkbError::Truncated)?;
         self.at += N;
         Ok(s.try_into().expect("length checked"))
     }
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, WkbError> {
         let b = self.take::<4>()?;
         Ok(if self.little {
             u32::from_le_bytes(b)
@@ -39,7 +52,7 @@ impl Reader<'_> {
             u32::from_be_bytes(b)
         })
     }
-    fn f64(&mut self) -> Result<f64, String> {
+    fn f64(&mut self) -> Result<f64, WkbError> {
         let b = self.take::<8>()?;
         Ok(if self.little {
             f64::from_le_bytes(b)
@@ -48,18 +61,18 @@ impl Reader<'_> {
         })
     }
     /// A geometry header: byte order and type (2D, or ISO Z/M/ZM reduced to its dimension).
-    fn header(&mut self) -> Result<(u32, usize), String> {
+    fn header(&mut self) -> Result<(u32, usize), WkbError> {
         self.little = self.take::<1>()?[0] == 1;
         let ty = self.u32()?;
         let dims = match ty / 1000 {
             0 => 2,
             1 | 2 => 3,
             3 => 4,
-            _ => return Err(format!("unsupported geometry type {ty}")),
+            _ => return Err(WkbError::Unsupported(ty)),
         };
         Ok((ty % 1000, dims))
     }
-    fn polygon(&mut self, dims: usize, out: &mut Vec<Vec<(f64, f64)>>) -> Result<(), String> {
+    fn polygon(&mut self, dims: usize, out: &mut Vec<Vec<(f64, f64)>>) -> Result<(), WkbError> {
         for _ in 0..self.u32()? {
             let n = self.u32()? as usize;
             let mut ring = Vec::with_capacity(n);
@@ -77,7 +90,7 @@ impl Reader<'_> {
 }
 
 /// The rings of a WKB Polygon or MultiPolygon.
-pub fn rings(wkb: &[u8]) -> Result<Vec<Vec<(f64, f64)>>, String> {
+pub fn rings(wkb: &[u8]) -> Result<Vec<Vec<(f64, f64)>>, WkbError> {
     let mut r = Reader {
         b: wkb,
         at: 0,
@@ -91,12 +104,12 @@ pub fn rings(wkb: &[u8]) -> Result<Vec<Vec<(f64, f64)>>, String> {
             for _ in 0..r.u32()? {
                 let (ty, dims) = r.header()?;
                 if ty != 3 {
-                    return Err(format!("a multipolygon holds a geometry of type {ty}"));
+                    return Err(WkbError::NotPolygonPart(ty));
                 }
                 r.polygon(dims, &mut out)?;
             }
         }
-        other => return Err(format!("geometry type {other} is not a polygon")),
+        other => return Err(WkbError::NotPolygon(other)),
     }
     Ok(out)
 }
@@ -256,7 +269,12 @@ mod tests {
         assert!(rings(&square_wkb(15.0, 60.0)[..20]).is_err());
         let mut point = vec![1u8];
         point.extend(1u32.to_le_bytes());
-        assert!(rings(&point).unwrap_err().contains("not a polygon"));
+        assert!(
+            rings(&point)
+                .unwrap_err()
+                .to_string()
+                .contains("not a polygon")
+        );
     }
 
     #[test]

@@ -4,71 +4,12 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use arrow::array::RecordBatch;
+use friktion_publish::marts::CostAssumption;
 
 use crate::format::esc;
 use crate::html::{RunInfo, page};
 use crate::i18n::{num, num_opt, t, tf};
-use crate::{Mart, ReportError, write_file};
-
-/// One set of the cost model's assumptions (the lake's cost_assumption table).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CostAssumption {
-    pub assumption_set: String,
-    pub version: i64,
-    pub description: String,
-    pub description_en: Option<String>,
-    pub employees: Option<f64>,
-    pub working_days_per_year: Option<f64>,
-    pub hours_per_month: Option<f64>,
-    pub monthly_salary_sek: Option<f64>,
-    pub payroll_overhead: Option<f64>,
-    pub source: String,
-    /// Set for a set that reproduces a published figure (a check, not an estimate to chart).
-    pub published_cost_sek: Option<f64>,
-}
-
-pub fn cost_assumptions(batches: &[RecordBatch]) -> Result<Vec<CostAssumption>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "cost_assumption",
-            batch: b,
-        };
-        let (set, desc, src) = (
-            m.strings("assumption_set")?,
-            m.strings("description")?,
-            m.strings("source")?,
-        );
-        let version = m.ints("version")?;
-        let published = m.floats("published_cost_sek")?;
-        let desc_en = m.strings("description_en")?;
-        let f = |c: &str| m.floats(c);
-        let (emp, days, hours, salary, po) = (
-            f("employees")?,
-            f("working_days_per_year")?,
-            f("hours_per_month")?,
-            f("monthly_salary_sek")?,
-            f("payroll_overhead")?,
-        );
-        for i in 0..b.num_rows() {
-            out.push(CostAssumption {
-                assumption_set: set[i].clone().unwrap_or_default(),
-                version: version[i].unwrap_or(0),
-                description: desc[i].clone().unwrap_or_default(),
-                description_en: desc_en[i].clone(),
-                employees: emp[i],
-                working_days_per_year: days[i],
-                hours_per_month: hours[i],
-                monthly_salary_sek: salary[i],
-                payroll_overhead: po[i],
-                source: src[i].clone().unwrap_or_default(),
-                published_cost_sek: published[i],
-            });
-        }
-    }
-    Ok(out)
-}
+use crate::{ReportError, write_file};
 
 /// Writes methods.html under `dir`.
 pub fn write_methods(

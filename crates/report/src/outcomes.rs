@@ -2,69 +2,13 @@
 
 use std::fmt::Write;
 
-use arrow::array::RecordBatch;
+use friktion_publish::Shown;
+use friktion_publish::marts::{CurvePoint, FunnelStage, TimeToGoLive};
 
+use crate::ReportError;
 use crate::figure::{DataTable, Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::i18n::{Lang, num, num_opt, t, tf};
-use crate::{Mart, ReportError};
-
-/// One row of the time_to_go_live mart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimeToGoLive {
-    /// all, solution, track, peer_group or kommun.
-    pub dimension: String,
-    pub grp: String,
-    pub n_projects: i64,
-    pub n_live: i64,
-    pub n_abandoned: i64,
-    pub n_running: i64,
-    pub q1_days: Option<f64>,
-    pub median_days: Option<f64>,
-    pub q3_days: Option<f64>,
-    pub share_live_within_2y: Option<f64>,
-    pub naive_median_days: Option<f64>,
-}
-
-pub fn time_to_go_live(batches: &[RecordBatch]) -> Result<Vec<TimeToGoLive>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "time_to_go_live",
-            batch: b,
-        };
-        let (dim, grp) = (m.strings("dimension")?, m.strings("grp")?);
-        let (n, live, gave_up, running) = (
-            m.ints("n_projects")?,
-            m.ints("n_live")?,
-            m.ints("n_abandoned")?,
-            m.ints("n_running")?,
-        );
-        let (q1, med, q3, two, naive) = (
-            m.floats("q1_days")?,
-            m.floats("median_days")?,
-            m.floats("q3_days")?,
-            m.floats("share_live_within_2y")?,
-            m.floats("naive_median_days")?,
-        );
-        for i in 0..b.num_rows() {
-            out.push(TimeToGoLive {
-                dimension: dim[i].clone().unwrap_or_default(),
-                grp: grp[i].clone().unwrap_or_default(),
-                n_projects: n[i].unwrap_or(0),
-                n_live: live[i].unwrap_or(0),
-                n_abandoned: gave_up[i].unwrap_or(0),
-                n_running: running[i].unwrap_or(0),
-                q1_days: q1[i],
-                median_days: med[i],
-                q3_days: q3[i],
-                share_live_within_2y: two[i],
-                naive_median_days: naive[i],
-            });
-        }
-    }
-    Ok(out)
-}
 
 fn track_label(lang: Lang, track: &str) -> String {
     match track {
@@ -86,14 +30,15 @@ fn days(lang: Lang, v: Option<f64>) -> String {
 /// The section, or an empty string when there are no projects; `charts` go after the lead and
 /// `after_table` after the table.
 pub fn section(
-    rows: &[TimeToGoLive],
+    rows: &[Shown<TimeToGoLive>],
     min_cell: i64,
     lang: Lang,
     charts: &str,
     after_table: &str,
 ) -> String {
-    let pick =
-        |dim: &str| -> Vec<&TimeToGoLive> { rows.iter().filter(|r| r.dimension == dim).collect() };
+    let pick = |dim: &str| -> Vec<&Shown<TimeToGoLive>> {
+        rows.iter().filter(|r| r.row.dimension == dim).collect()
+    };
     let (all, tracks, solutions) = (pick("all"), pick("track"), pick("solution"));
     if all.is_empty() {
         return String::new();
@@ -123,8 +68,8 @@ pub fn section(
         t(lang, "ttg.share2y"),
         t(lang, "ttg.naive"),
     );
-    let mut row = |label: String, r: &TimeToGoLive| {
-        let shown = r.n_projects >= min_cell;
+    let mut row = |label: String, Shown { row: r, shown }: &Shown<TimeToGoLive>| {
+        let shown = *shown;
         let cell = |v: String| if shown { v } else { SUPPRESSED.to_string() };
         let _ = writeln!(
             s,
@@ -156,10 +101,10 @@ pub fn section(
         row(format!("<strong>{}</strong>", t(lang, "ttg.all")), r);
     }
     for r in &tracks {
-        row(tf(lang, "ttg.track", &[&track_label(lang, &r.grp)]), r);
+        row(tf(lang, "ttg.track", &[&track_label(lang, &r.row.grp)]), r);
     }
     for r in &solutions {
-        row(esc(&r.grp), r);
+        row(esc(&r.row.grp), r);
     }
     let _ = write!(
         s,
@@ -169,44 +114,11 @@ pub fn section(
     s
 }
 
-/// One point of the `time_to_go_live_curve` mart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CurvePoint {
-    pub dimension: String,
-    pub grp: String,
-    pub days: f64,
-    pub survival: f64,
-}
-
-pub fn curve(batches: &[RecordBatch]) -> Result<Vec<CurvePoint>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "time_to_go_live_curve",
-            batch: b,
-        };
-        let (dim, grp) = (m.strings("dimension")?, m.strings("grp")?);
-        let (days, s) = (m.floats("days")?, m.floats("survival")?);
-        for i in 0..b.num_rows() {
-            if let (Some(d), Some(v)) = (days[i], s[i]) {
-                out.push(CurvePoint {
-                    dimension: dim[i].clone().unwrap_or_default(),
-                    grp: grp[i].clone().unwrap_or_default(),
-                    days: d,
-                    survival: v,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The Kaplan–Meier curves of the whole country and each track, as the share of projects live
 /// by each day, with the data as CSV; groups too small for the table are not drawn either.
 pub fn curve_figure(
     points: &[CurvePoint],
-    rows: &[TimeToGoLive],
-    min_cell: i64,
+    rows: &[Shown<TimeToGoLive>],
     lang: Lang,
 ) -> Result<(String, String), ReportError> {
     let groups = [("all", "Sverige".to_string(), t(lang, "ttg.all").to_string())]
@@ -216,7 +128,6 @@ pub fn curve_figure(
     let f = curves(
         points,
         rows,
-        min_cell,
         lang,
         groups,
         [
@@ -232,14 +143,13 @@ pub fn curve_figure(
 /// The same curves for each solution (e-arkiv, trygghetslarm, …) with enough projects.
 pub fn solution_curve_figure(
     points: &[CurvePoint],
-    rows: &[TimeToGoLive],
-    min_cell: i64,
+    rows: &[Shown<TimeToGoLive>],
     lang: Lang,
 ) -> Result<Figure, ReportError> {
     let mut names: Vec<&str> = rows
         .iter()
-        .filter(|r| r.dimension == "solution")
-        .map(|r| r.grp.as_str())
+        .filter(|r| r.row.dimension == "solution")
+        .map(|r| r.row.grp.as_str())
         .collect();
     names.sort();
     let groups = names
@@ -249,7 +159,6 @@ pub fn solution_curve_figure(
     curves(
         points,
         rows,
-        min_cell,
         lang,
         groups,
         [
@@ -264,11 +173,9 @@ pub fn solution_curve_figure(
 /// Days at which the curves' table reads off the share live.
 const READ_AT: [f64; 3] = [180.0, 365.0, 730.0];
 
-#[allow(clippy::too_many_arguments)]
 fn curves(
     points: &[CurvePoint],
-    rows: &[TimeToGoLive],
-    min_cell: i64,
+    rows: &[Shown<TimeToGoLive>],
     lang: Lang,
     groups: Vec<(&str, String, String)>,
     [title, alt, caption]: [&str; 3],
@@ -276,7 +183,7 @@ fn curves(
 ) -> Result<Figure, ReportError> {
     let big_enough = |dim: &str, grp: &str| {
         rows.iter()
-            .any(|r| r.dimension == dim && r.grp == grp && r.n_projects >= min_cell)
+            .any(|r| r.shown && r.row.dimension == dim && r.row.grp == grp)
     };
     let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     let mut csv = String::from("dimension,grp,days,share_live\n");
@@ -341,43 +248,12 @@ fn curves(
     })
 }
 
-/// One stage of the national funnel (`project_funnel`, track all).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunnelStage {
-    pub stage: String,
-    pub n_projects: i64,
-    pub n_reached: i64,
-}
-
-pub fn funnel(batches: &[RecordBatch]) -> Result<Vec<FunnelStage>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "project_funnel",
-            batch: b,
-        };
-        let (track, stage) = (m.strings("track")?, m.strings("stage")?);
-        let (n, reached) = (m.ints("n_projects")?, m.ints("n_reached")?);
-        for i in 0..b.num_rows() {
-            if track[i].as_deref() == Some("all") {
-                out.push(FunnelStage {
-                    stage: stage[i].clone().unwrap_or_default(),
-                    n_projects: n[i].unwrap_or(0),
-                    n_reached: reached[i].unwrap_or(0),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The stage funnel as bars (share of all projects that reached each stage), with its CSV.
 pub fn funnel_figure(
-    stages: &[FunnelStage],
-    min_cell: i64,
+    stages: &[Shown<FunnelStage>],
     lang: Lang,
 ) -> Result<(String, String), ReportError> {
-    let stages: Vec<&FunnelStage> = stages.iter().filter(|s| s.n_projects >= min_cell).collect();
+    let stages: Vec<&FunnelStage> = stages.iter().filter(|s| s.shown).map(|s| &s.row).collect();
     if stages.is_empty() {
         return Ok((String::new(), String::new()));
     }
@@ -462,13 +338,18 @@ mod tests {
 
     #[test]
     fn the_table_shows_medians_unreached_quantiles_and_small_groups_suppressed() {
-        let rows = [
-            r("all", "Sverige", 40, Some(1234.0)),
-            r("track", "omsorg", 30, Some(400.0)),
-            r("solution", "GPS-larm", 3, Some(777.0)),
-            r("kommun", "0163", 12, Some(999.0)),
-        ];
-        let html = section(&rows, 5, Lang::Sv, "", "");
+        let marts = friktion_publish::Marts {
+            time_to_go_live: vec![
+                r("all", "Sverige", 40, Some(1234.0)),
+                r("track", "omsorg", 30, Some(400.0)),
+                r("solution", "GPS-larm", 3, Some(777.0)),
+                r("kommun", "0163", 12, Some(999.0)),
+            ],
+            ..Default::default()
+        };
+        let p = friktion_publish::Publication::compute(&marts, &Default::default(), 5);
+        let rows = &p.time_to_go_live;
+        let html = section(rows, 5, Lang::Sv, "", "");
         assert!(
             html.contains("<td class=\"num\">1\u{202f}234</td>"),
             "{html}"
@@ -482,7 +363,7 @@ mod tests {
             "<th scope=\"row\">GPS-larm</th><td class=\"num\">3</td><td class=\"num\">..</td>"
         ));
         assert_eq!(section(&[], 5, Lang::Sv, "", ""), "");
-        let en = section(&rows, 5, Lang::En, "", "");
+        let en = section(rows, 5, Lang::En, "", "");
         assert!(
             en.contains("Track: Health and social care") && en.contains("120–not reached"),
             "{en}"

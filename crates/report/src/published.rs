@@ -3,54 +3,10 @@
 
 use std::fmt::Write;
 
-use arrow::array::RecordBatch;
+use friktion_publish::marts::PublishedCheck;
 
 use crate::format::esc;
 use crate::i18n::{Lang, num, t, tf};
-use crate::{Mart, ReportError};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishedCheck {
-    pub assumption_set: String,
-    pub description: String,
-    pub description_en: Option<String>,
-    pub source: String,
-    pub reproduced_sek: f64,
-    pub published_sek: f64,
-}
-
-pub fn published_checks(batches: &[RecordBatch]) -> Result<Vec<PublishedCheck>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "published_figure_check",
-            batch: b,
-        };
-        let (set, desc, src) = (
-            m.strings("assumption_set")?,
-            m.strings("description")?,
-            m.strings("source")?,
-        );
-        let desc_en = m.strings("description_en")?;
-        let (rep, publ) = (
-            m.floats("reproduced_cost_sek")?,
-            m.floats("published_cost_sek")?,
-        );
-        for i in 0..b.num_rows() {
-            if let (Some(r), Some(p)) = (rep[i], publ[i]) {
-                out.push(PublishedCheck {
-                    assumption_set: set[i].clone().unwrap_or_default(),
-                    description: desc[i].clone().unwrap_or_default(),
-                    description_en: desc_en[i].clone(),
-                    source: src[i].clone().unwrap_or_default(),
-                    reproduced_sek: r,
-                    published_sek: p,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
 
 /// Millions of SEK with one decimal, as the figures are published ("30,5 mnkr").
 fn mnkr(lang: Lang, v: f64) -> String {

@@ -3,155 +3,15 @@
 
 use std::fmt::Write;
 
-use arrow::array::RecordBatch;
 use friktion_core::codes::{VERKSAMHET, find};
+use friktion_publish::marts::{Band, Cost, CostAssumption, GroupFriction};
+use friktion_publish::{Publication, Shown};
 
+use crate::ReportError;
 use crate::chart::{Bar, BarChart, TrendSeries, bar_chart, trend};
-use crate::disclosure::{Cell, is_suppressed, suppress};
-use crate::figure::{DataTable, Figure, csv_field, log_suppressions};
+use crate::figure::{DataTable, Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::i18n::{Lang, num, num_opt, t, tf};
-use crate::methods::CostAssumption;
-use crate::{Mart, ReportError};
-
-/// One row of `friction_by_group`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupFriction {
-    pub wave_id: String,
-    pub dimension: String,
-    pub grp: String,
-    pub n: i64,
-    pub n_eff: Option<f64>,
-    pub mean_minutes: Option<f64>,
-    pub ci_low: Option<f64>,
-    pub ci_high: Option<f64>,
-}
-
-pub fn group_friction(batches: &[RecordBatch]) -> Result<Vec<GroupFriction>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "friction_by_group",
-            batch: b,
-        };
-        let (waves, dims, grps) = (
-            m.strings("wave_id")?,
-            m.strings("dimension")?,
-            m.strings("grp")?,
-        );
-        let (n, n_eff, mean, lo, hi) = m.estimates()?;
-        for i in 0..b.num_rows() {
-            out.push(GroupFriction {
-                wave_id: waves[i].clone().unwrap_or_default(),
-                dimension: dims[i].clone().unwrap_or_default(),
-                grp: grps[i].clone().unwrap_or_default(),
-                n: n[i].unwrap_or(0),
-                n_eff: n_eff[i],
-                mean_minutes: mean[i],
-                ci_low: lo[i],
-                ci_high: hi[i],
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// One band of `friction_distribution`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Band {
-    pub wave_id: String,
-    pub band_order: i64,
-    pub band: String,
-    pub n: i64,
-    pub weighted_share: f64,
-}
-
-pub fn distribution(batches: &[RecordBatch]) -> Result<Vec<Band>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "friction_distribution",
-            batch: b,
-        };
-        let (waves, bands) = (m.strings("wave_id")?, m.strings("band")?);
-        let (order, n, share) = (
-            m.ints("band_order")?,
-            m.ints("n")?,
-            m.floats("weighted_share")?,
-        );
-        for i in 0..b.num_rows() {
-            out.push(Band {
-                wave_id: waves[i].clone().unwrap_or_default(),
-                band_order: order[i].unwrap_or(0),
-                band: bands[i].clone().unwrap_or_default(),
-                n: n[i].unwrap_or(0),
-                weighted_share: share[i].unwrap_or(0.0),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// One row of `friction_cost`: a wave's minutes priced under one set of assumptions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cost {
-    pub wave_id: String,
-    pub assumption_set: String,
-    pub n: i64,
-    pub mean_minutes: Option<f64>,
-    pub employees: Option<f64>,
-    pub working_days_per_year: Option<f64>,
-    pub monthly_salary_sek: Option<f64>,
-    pub payroll_overhead: Option<f64>,
-    pub cost_per_hour_sek: Option<f64>,
-    pub cost: [Option<f64>; 3],
-    pub fte: [Option<f64>; 3],
-    pub source: String,
-}
-
-pub fn friction_cost(batches: &[RecordBatch]) -> Result<Vec<Cost>, ReportError> {
-    let mut out = Vec::new();
-    for b in batches {
-        let m = Mart {
-            name: "friction_cost",
-            batch: b,
-        };
-        let (waves, sets, src) = (
-            m.strings("wave_id")?,
-            m.strings("assumption_set")?,
-            m.strings("source")?,
-        );
-        let n = m.ints("n")?;
-        let f = |c: &str| m.floats(c);
-        let (mean, emp, days, salary, po, cph) = (
-            f("mean_minutes")?,
-            f("employees")?,
-            f("working_days_per_year")?,
-            f("monthly_salary_sek")?,
-            f("payroll_overhead")?,
-            f("cost_per_hour_sek")?,
-        );
-        let (c, cl, ch) = (f("cost_sek")?, f("cost_low_sek")?, f("cost_high_sek")?);
-        let (e, el, eh) = (f("fte")?, f("fte_low")?, f("fte_high")?);
-        for i in 0..b.num_rows() {
-            out.push(Cost {
-                wave_id: waves[i].clone().unwrap_or_default(),
-                assumption_set: sets[i].clone().unwrap_or_default(),
-                n: n[i].unwrap_or(0),
-                mean_minutes: mean[i],
-                employees: emp[i],
-                working_days_per_year: days[i],
-                monthly_salary_sek: salary[i],
-                payroll_overhead: po[i],
-                cost_per_hour_sek: cph[i],
-                cost: [c[i], cl[i], ch[i]],
-                fte: [e[i], el[i], eh[i]],
-                source: src[i].clone().unwrap_or_default(),
-            });
-        }
-    }
-    Ok(out)
-}
 
 /// A verksamhet code's label in the page's language (the code itself if it is not known).
 pub fn verksamhet_label(lang: Lang, code: &str) -> String {
@@ -175,38 +35,27 @@ fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string())
 }
 
-/// Minutes by verksamhet in one wave, with 95 % whiskers. The wave's total is published, so a
-/// lone small verksamhet takes a second one with it.
+/// Minutes by verksamhet in one wave, with 95 % whiskers, as the publication protects them.
 pub fn verksamhet_figure(
-    groups: &[GroupFriction],
+    groups: &[Shown<GroupFriction>],
     wave: &str,
     min_cell: i64,
     lang: Lang,
-    log: &mut String,
 ) -> Result<Option<Figure>, ReportError> {
     let mut rows: Vec<&GroupFriction> = groups
         .iter()
-        .filter(|g| g.wave_id == wave && g.dimension == "verksamhet")
+        .filter(|g| g.row.wave_id == wave && g.row.dimension == "verksamhet")
+        .map(|g| &g.row)
         .collect();
     if rows.is_empty() {
         return Ok(None);
     }
-    let cells: Vec<Cell> = rows
+    let hidden: Vec<&str> = groups
         .iter()
-        .map(|g| Cell {
-            key: g.grp.clone(),
-            groups: vec!["riket".into()],
-            n: if g.mean_minutes.is_some() { g.n } else { 0 },
-        })
+        .filter(|g| !g.shown)
+        .map(|g| g.row.grp.as_str())
         .collect();
-    let hidden = suppress(&cells, min_cell);
-    log_suppressions(
-        log,
-        &format!("friction_by_group {wave} verksamhet"),
-        &hidden,
-        |k| rows.iter().find(|g| g.grp == k).map_or(0, |g| g.n),
-    );
-    let shown = |g: &GroupFriction| g.mean_minutes.is_some() && !is_suppressed(&hidden, &g.grp);
+    let shown = |g: &GroupFriction| !hidden.contains(&g.grp.as_str());
     rows.sort_by(|a, b| {
         let key = |g: &GroupFriction| {
             if shown(g) {
@@ -285,33 +134,26 @@ pub fn verksamhet_figure(
 
 /// How the wave's answers spread over bands of minutes, as shares of the weighted respondents.
 pub fn distribution_figure(
-    bands: &[Band],
+    bands: &[Shown<Band>],
     wave: &str,
     min_cell: i64,
     lang: Lang,
-    log: &mut String,
 ) -> Result<Option<Figure>, ReportError> {
-    let mut rows: Vec<&Band> = bands.iter().filter(|b| b.wave_id == wave).collect();
+    let mut rows: Vec<&Band> = bands
+        .iter()
+        .filter(|b| b.row.wave_id == wave)
+        .map(|b| &b.row)
+        .collect();
     if rows.is_empty() {
         return Ok(None);
     }
     rows.sort_by_key(|b| b.band_order);
-    let cells: Vec<Cell> = rows
+    let hidden: Vec<&str> = bands
         .iter()
-        .map(|b| Cell {
-            key: b.band.clone(),
-            groups: vec!["riket".into()],
-            n: b.n,
-        })
+        .filter(|b| !b.shown)
+        .map(|b| b.row.band.as_str())
         .collect();
-    let hidden = suppress(&cells, min_cell);
-    log_suppressions(
-        log,
-        &format!("friction_distribution {wave}"),
-        &hidden,
-        |k| rows.iter().find(|b| b.band == k).map_or(0, |b| b.n),
-    );
-    let shown = |b: &Band| !is_suppressed(&hidden, &b.band);
+    let shown = |b: &Band| !hidden.contains(&b.band.as_str());
     let minutes = t(lang, "distribution.minutes");
     let bars: Vec<Bar> = rows
         .iter()
@@ -370,15 +212,16 @@ pub fn distribution_figure(
 /// assumptions that estimates (sets that reproduce a published figure are on the methods page).
 /// The assumptions are written on the chart itself.
 pub fn cost_figure(
-    costs: &[Cost],
+    costs: &[Shown<Cost>],
     sets: &[CostAssumption],
     wave: &str,
-    min_cell: i64,
     lang: Lang,
 ) -> Result<Option<Figure>, ReportError> {
     let rows: Vec<&Cost> = costs
         .iter()
-        .filter(|c| c.wave_id == wave && c.n >= min_cell && c.cost[0].is_some())
+        .filter(|c| c.shown)
+        .map(|c| &c.row)
+        .filter(|c| c.wave_id == wave && c.cost[0].is_some())
         .filter(|c| {
             !sets
                 .iter()
@@ -511,18 +354,13 @@ pub fn cost_figure(
 
 /// The national mean across the waves that cover the country, with 95 % whiskers.
 pub fn trend_figure(
-    groups: &[GroupFriction],
+    p: &Publication,
     waves: &[&str],
-    min_cell: i64,
     lang: Lang,
 ) -> Result<Option<Figure>, ReportError> {
     let rows: Vec<&GroupFriction> = waves
         .iter()
-        .filter_map(|w| {
-            groups
-                .iter()
-                .find(|g| g.wave_id == *w && g.dimension == "all" && g.n >= min_cell)
-        })
+        .filter_map(|w| p.national_total(w))
         .filter(|g| g.mean_minutes.is_some())
         .collect();
     if rows.len() < 2 {
@@ -598,6 +436,9 @@ pub(crate) fn safe(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use friktion_publish::Marts;
+    use friktion_publish::marts::KommunFriction;
+
     use super::*;
 
     fn g(grp: &str, n: i64, mean: f64) -> GroupFriction {
@@ -613,19 +454,37 @@ mod tests {
         }
     }
 
+    fn kommun(kod: &str) -> KommunFriction {
+        KommunFriction {
+            wave_id: "w".into(),
+            kommun_kod: kod.into(),
+            kommun_name: kod.into(),
+            lan_name: "län".into(),
+            n: 60,
+            n_eff: Some(60.0),
+            mean_minutes: Some(30.0),
+            ci_low: Some(28.0),
+            ci_high: Some(32.0),
+        }
+    }
+
     #[test]
     fn a_lone_small_verksamhet_takes_the_next_smallest_with_it() {
-        let rows = [
-            g("skola", 40, 21.5),
-            g("ifo", 3, 47.75),
-            g("teknik", 12, 33.125),
-            g("aldreomsorg", 80, 30.0),
-        ];
-        let mut log = String::new();
-        let f = verksamhet_figure(&rows, "w", 5, Lang::Sv, &mut log)
+        let marts = Marts {
+            friction: vec![kommun("0114"), kommun("0180")],
+            groups: vec![
+                g("skola", 40, 21.5),
+                g("ifo", 3, 47.75),
+                g("teknik", 12, 33.125),
+                g("aldreomsorg", 80, 30.0),
+            ],
+            ..Marts::default()
+        };
+        let p = Publication::compute(&marts, &Default::default(), 5);
+        assert!(p.log.contains("ifo,primary,3,") && p.log.contains("teknik,complementary,12,"));
+        let f = verksamhet_figure(&p.verksamhet, "w", 5, Lang::Sv)
             .unwrap()
             .unwrap();
-        assert!(log.contains("ifo,primary,3,") && log.contains("teknik,complementary,12,"));
         for hidden in ["47,8", "33,1", "47.75", "33.125"] {
             assert!(!f.html.contains(hidden), "{hidden} on the page");
             assert!(!f.csv.contains(hidden), "{hidden} in the CSV");

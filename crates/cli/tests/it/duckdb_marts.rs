@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::interop::python;
+use crate::python::python;
 use crate::{Project, assert_ok, text, workspace};
 
 fn recompute(p: &Project) -> serde_json::Value {

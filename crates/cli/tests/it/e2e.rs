@@ -226,7 +226,9 @@ fn a_second_run_skips_unchanged_files_and_leaves_the_same_rows() {
         "reference, two Vision waves, two staff surveys"
     );
     assert!(
-        second_run.iter().all(|e| e.action == "skipped"),
+        second_run
+            .iter()
+            .all(|e| e.action == friktion_core::LedgerAction::Skipped),
         "{second_run:#?}"
     );
 }
@@ -452,7 +454,7 @@ fn the_report_in_english_has_no_swedish_label_left() {
 
 /// No Swedish label from the translation table (its longer fragments) is on an English page.
 fn no_swedish_label(html: &str, what: &str) {
-    for (key, sv, en) in friktion_report::i18n::TEXTS {
+    for (key, sv, en) in friktion_report::i18n::texts().entries() {
         if sv == en {
             continue;
         }

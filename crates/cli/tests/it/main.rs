@@ -1,33 +1,22 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
-mod browser;
 mod crash;
 mod datatests;
-mod disclosure;
 mod duckdb_marts;
 mod e2e;
-mod evolution;
+#[path = "../../../pipeline/tests/it/fixture.rs"]
+mod fixture;
 mod instrument;
 mod interop;
-mod kolada;
-mod logs;
-mod notebook;
 mod ops;
-mod outcomes;
-mod sources;
+#[path = "../../../pipeline/tests/it/python.rs"]
+mod python;
 mod sql;
-mod survival;
-mod weighted;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use fixture::{copy_sample, hashes, text, workspace};
 
 /// A throwaway copy of the project's pipeline and sample inputs, so a test owns its lake,
 /// reports and sources.
@@ -38,17 +27,7 @@ pub struct Project {
 impl Project {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let ws = workspace();
-        for d in [
-            "pipelines",
-            "sample-data/reference",
-            "sample-data/survey",
-            "sample-data/population",
-            "sample-data/logs",
-            "sample-data/projects",
-        ] {
-            copy_dir(&ws.join(d), &dir.path().join(d));
-        }
+        copy_sample(dir.path());
         Self { dir }
     }
 
@@ -114,23 +93,6 @@ pub fn report_path(summary: &str) -> PathBuf {
         .expect("the summary names the report")
         .trim()
         .into()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-pub fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 pub fn assert_ok(o: &Output) {

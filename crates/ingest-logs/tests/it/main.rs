@@ -81,7 +81,11 @@ pub struct MemorySink {
 }
 
 impl EventSink for MemorySink {
-    fn write(&mut self, day: NaiveDate, batch: RecordBatch) -> Result<(), String> {
+    fn write(
+        &mut self,
+        day: NaiveDate,
+        batch: RecordBatch,
+    ) -> Result<(), friktion_ingest_logs::SinkError> {
         self.batches.push((day, batch));
         Ok(())
     }

@@ -11,7 +11,7 @@ fn entry(file: &str, hash: &str, action: &str, run: &str, minute: u32) -> Ledger
         rows_read: 10,
         rows_written: 9,
         rows_quarantined: 1,
-        action: action.into(),
+        action: friktion_core::LedgerAction::parse(action).unwrap(),
         run_id: run.into(),
         ingested_at: Utc.with_ymd_and_hms(2026, 11, 23, 1, minute, 0).unwrap(),
     }

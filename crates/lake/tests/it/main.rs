@@ -3,6 +3,7 @@
 mod atomic;
 mod evolution;
 mod ledger;
+mod source;
 
 use std::sync::Arc;
 

@@ -1,0 +1,223 @@
+//! `Pipeline::run`: sources → lake → models → data tests → publication → report, one way.
+//!
+//! Each source file is committed on its own (data, quarantine and ledger row together), so a run
+//! killed half way keeps what it finished and the next run picks up the rest. Every mart of a run
+//! is committed in one transaction.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use friktion_core::{KeyOrigin, PseudoKey, Pseudonymiser, Reference};
+use friktion_lake::{Lake, Ledger};
+use friktion_publish::{Marts, Publication};
+use friktion_query::{LakeSession, SessionOptions, load_models, run_models};
+use friktion_report::i18n::Lang;
+
+use crate::config::Config;
+use crate::context::{RunContext, Sources};
+use crate::event::{Event, Observer, Silent, Stage};
+use crate::summary::RunSummary;
+use crate::{PipelineError, record, report};
+
+/// How one run differs from what the config says.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Use this lake directory instead of the config's.
+    pub lake: Option<PathBuf>,
+    /// Write reports under this directory instead of the config's.
+    pub reports: Option<PathBuf>,
+    /// Reload every source as if it had changed, and remove the rows of vanished ones.
+    pub full: bool,
+    /// The report's language.
+    pub lang: Lang,
+    /// This run's id instead of one made from the clock (reproducible reruns, tests).
+    pub run_id: Option<String>,
+    /// The run's clock instead of the wall clock: every timestamp the run writes.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// The nightly job over one config.
+pub struct Pipeline<'o> {
+    cfg: Config,
+    observer: &'o dyn Observer,
+}
+
+impl Pipeline<'static> {
+    /// The pipeline of a config file (`pipelines/nightly.toml`), telling no one what it does.
+    pub fn load(config: &Path) -> Result<Self, PipelineError> {
+        Ok(Self {
+            cfg: Config::load(config)?,
+            observer: &Silent,
+        })
+    }
+}
+
+impl<'o> Pipeline<'o> {
+    /// The same pipeline, handing its events to `observer`.
+    pub fn with_observer<'p>(self, observer: &'p dyn Observer) -> Pipeline<'p> {
+        Pipeline {
+            cfg: self.cfg,
+            observer,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Runs the nightly job. Whatever happens once the lake is open, the run's record is
+    /// written to `lake/_runs/<run-id>.json`.
+    pub fn run(&self, opts: &RunOptions) -> Result<RunSummary, PipelineError> {
+        let mut s = RunSummary::default();
+        let result = self.run_into(opts, &mut s);
+        s.finished_at = Some(opts.now.unwrap_or_else(Utc::now));
+        if let Some(lake) = s.lake_dir.clone() {
+            if let Err(e) = record::write(&lake, &s, result.as_ref().err()) {
+                self.observer.event(Event::Problem {
+                    file: None,
+                    message: format!(
+                        "could not write the run record: {}",
+                        friktion_core::error_chain(&e)
+                    ),
+                });
+            }
+        }
+        result.map(|()| s)
+    }
+
+    fn run_into(&self, opts: &RunOptions, s: &mut RunSummary) -> Result<(), PipelineError> {
+        let cfg = &self.cfg;
+        // Outputs declare the marts they read: a missing model fails now, not after ingest.
+        let models = load_models(&cfg.models).map_err(friktion_query::QueryError::from)?;
+        report::check_inputs(&models, &cfg.models)?;
+        let lake_dir = opts.lake.clone().unwrap_or_else(|| cfg.lake.clone());
+        let reports_dir = opts.reports.clone().unwrap_or_else(|| cfg.reports.clone());
+        let key = PseudoKey::resolve(cfg.privacy.key_file.as_deref(), cfg.privacy.allow_demo_key)
+            .map_err(PipelineError::Key)?;
+        if *key.origin() == KeyOrigin::Demo {
+            self.observer.event(Event::DemoKey {
+                config: cfg.path.display().to_string(),
+            });
+        }
+        let reference =
+            Reference::load(&cfg.reference).map_err(|source| PipelineError::Reference {
+                path: cfg.reference.clone(),
+                source,
+            })?;
+        let lake = Lake::open(&lake_dir).map_err(|source| PipelineError::OpenLake {
+            path: lake_dir.clone(),
+            source,
+        })?;
+        if let Some(owner) = lake.took_over_lock() {
+            self.observer.event(Event::TookOverLock {
+                owner: owner.to_string(),
+            });
+        }
+        report::remove_partial(&reports_dir)?;
+        let mut ledger = Ledger::load(&lake)?;
+        let now = opts.now.unwrap_or_else(Utc::now);
+        s.run_id = match &opts.run_id {
+            Some(id) => id.clone(),
+            None => report::new_run_id(&reports_dir, &lake_dir, now),
+        };
+        s.started_at = Some(now);
+        s.lake_dir = Some(lake_dir.clone());
+        s.full = opts.full;
+        record::write(&lake_dir, s, None)?;
+        self.observer.event(Event::Started {
+            run_id: s.run_id.clone(),
+        });
+        if opts.full {
+            ledger.forget_contents();
+        }
+        let run_id = s.run_id.clone();
+        let pseudonymiser = Pseudonymiser::new(&key);
+        let ctx = RunContext {
+            cfg,
+            lake: &lake,
+            ledger: &ledger,
+            reference: &reference,
+            key: &key,
+            pseudonymiser: &pseudonymiser,
+            run_id: &run_id,
+            now,
+            observer: self.observer,
+        };
+        let mut clock = Instant::now();
+        let observer = self.observer;
+        let mut lap = |s: &mut RunSummary, stage: Stage| {
+            let took = clock.elapsed();
+            observer.event(Event::StageFinished {
+                stage,
+                seconds: took.as_secs_f64(),
+            });
+            s.timings.push((stage, took));
+            clock = Instant::now();
+        };
+        let mut sources = Sources {
+            summary: s,
+            seen: Vec::new(),
+        };
+        crate::sources::load(&ctx, &mut sources, opts.full, &mut |out, stage| {
+            lap(out.summary, stage)
+        })?;
+
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(PipelineError::Runtime)?;
+        let (runs, session) = rt.block_on(async {
+            // One partition: parallel partial sums add floats in a different order each time,
+            // and the marts must come out byte for byte the same from the same lake.
+            let opts = SessionOptions {
+                target_partitions: 1,
+                ..SessionOptions::default()
+            };
+            let mut session = LakeSession::open(&lake, &opts).await?;
+            let runs = run_models(&mut session, &lake, &models).await?;
+            Ok::<_, friktion_query::QueryError>((runs, session))
+        })?;
+        s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
+        lap(s, Stage::SqlModels);
+        s.tests = rt.block_on(crate::models::data_tests(&ctx, &session, &models))?;
+        let kolada = rt.block_on(friktion_query::kolada::export(&session, &models))?;
+        if !s.tests.is_empty() {
+            lap(s, Stage::DataTests);
+        }
+        // Publication: every output below reads the protected tables, never the marts.
+        let min_cell = cfg.privacy.min_cell;
+        let marts = Marts::read(&lake)?;
+        let areas = report::map_areas(&lake)?;
+        let names = areas
+            .iter()
+            .map(|a| (a.kommun_kod.clone(), a.kommun_name.clone()))
+            .collect();
+        let publication = Publication::compute(&marts, &names, min_cell);
+        let kolada =
+            friktion_publish::kolada::protect(&kolada, min_cell, &publication.hidden_kommuner)?;
+        friktion_publish::write(&lake, &publication, kolada.as_ref())?;
+        lap(s, Stage::Publication);
+        s.tables = lake
+            .table_stats()?
+            .into_iter()
+            .map(|st| (st.name, st.rows))
+            .collect();
+        report::write(
+            &report::ReportCtx {
+                lake: &lake,
+                lake_dir: &lake_dir,
+                reports_dir: &reports_dir,
+                lang: opts.lang,
+                marts: &marts,
+                publication: &publication,
+                kolada: kolada.as_ref(),
+                areas: &areas,
+            },
+            s,
+        )?;
+        lap(s, Stage::Report);
+        Ok(())
+    }
+}

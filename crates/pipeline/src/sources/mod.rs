@@ -1,0 +1,134 @@
+//! The source stages of a run: every configured file into the lake through
+//! [`friktion_lake::Lake::load_source`], then the log friction model.
+
+pub mod log_model;
+pub mod logs;
+pub mod projects;
+pub mod survey;
+pub mod whole;
+
+use friktion_ingest_logs::Catalog;
+use friktion_lake::Outcome;
+
+use crate::PipelineError;
+use crate::context::{RunContext, Sources};
+use crate::event::{Event, Stage};
+use crate::summary::{OverLimit, SourceResult};
+
+/// A finished load as the summary's line, or the source's own failure as the text to report.
+fn result<E: std::error::Error + 'static>(
+    outcome: Outcome<E>,
+    stage: Stage,
+    values_nulled: i64,
+) -> Result<SourceResult, String> {
+    match outcome {
+        Outcome::Loaded(e) | Outcome::Skipped(e) => {
+            Ok(SourceResult::from_entry(&e, stage, values_nulled))
+        }
+        Outcome::Failed(e) => Err(friktion_core::error_chain(&e)),
+    }
+}
+
+/// Loads every source, timing each stage with `lap`. `full` removes vanished sources' rows.
+pub fn load(
+    ctx: &RunContext<'_>,
+    out: &mut Sources<'_>,
+    full: bool,
+    lap: &mut dyn FnMut(&mut Sources<'_>, Stage),
+) -> Result<(), PipelineError> {
+    let cfg = ctx.cfg;
+    let r = whole::reference(ctx)?;
+    out.seen.push(r.file.clone());
+    out.loaded(ctx, r);
+    if let Some(path) = &cfg.assumptions {
+        let r = whole::assumptions(ctx, path)?;
+        out.seen.push(r.file.clone());
+        out.loaded(ctx, r);
+    }
+    survey::load_all(ctx, out)?;
+    lap(out, Stage::Surveys);
+    let catalog = match &cfg.systems {
+        Some(path) if !cfg.logs.is_empty() => {
+            Some(
+                Catalog::load(path).map_err(|e| crate::config::ConfigError::Systems {
+                    path: path.clone(),
+                    source: e,
+                })?,
+            )
+        }
+        _ => None,
+    };
+    if let Some(catalog) = &catalog {
+        logs::load_all(ctx, catalog, out)?;
+        lap(out, Stage::Logs);
+        out.summary.friction_days = log_model::run(ctx.lake, catalog)?;
+        lap(out, Stage::LogModel);
+    }
+    if projects::load_all(ctx, out)? {
+        lap(out, Stage::Projects);
+    }
+    let vanished: Vec<String> = ctx
+        .ledger
+        .known_sources()
+        .into_iter()
+        .filter(|k| !out.seen.iter().any(|s| s == k))
+        .map(str::to_string)
+        .collect();
+    if full {
+        ctx.lake
+            .remove_sources(ctx.ledger, &vanished, ctx.run_id, ctx.now)?;
+        for name in &vanished {
+            ctx.warn(
+                Some(name),
+                format!("{name}: its file is gone; its rows are removed (--full)"),
+            );
+        }
+        if let (false, Some(catalog)) = (vanished.is_empty(), &catalog) {
+            out.summary.friction_days += log_model::run(ctx.lake, catalog)?;
+        }
+        out.summary.removed = vanished;
+    } else {
+        for v in &vanished {
+            ctx.warn(
+                Some(v),
+                format!(
+                    "{v}: loaded before, no longer among the sources; its rows are kept (friktion run --full removes them)"
+                ),
+            );
+        }
+        out.summary.vanished = vanished;
+    }
+    check_limits(ctx, out);
+    Ok(())
+}
+
+/// Sources whose rejected share exceeds `limits.max_quarantined_share`: an export that changed
+/// shape loads little and quarantines much, and nobody should find out from a thin chart.
+fn check_limits(ctx: &RunContext<'_>, out: &mut Sources<'_>) {
+    let limit = ctx.cfg.limits.max_quarantined_share;
+    let s = &mut *out.summary;
+    s.limit = limit;
+    s.over_limit = s
+        .sources
+        .iter()
+        // A share of a handful of rows says little: one bad row of four is not an export
+        // that changed shape.
+        .filter(|x| x.action != friktion_core::LedgerAction::Skipped && x.rows_read >= 20)
+        .map(|x| OverLimit {
+            file: x.file.clone(),
+            share_rejected: x.rows_quarantined as f64 / x.rows_read as f64,
+        })
+        .filter(|o| o.share_rejected > limit)
+        .collect();
+    for o in &s.over_limit {
+        ctx.observer.event(Event::Problem {
+            file: Some(o.file.clone()),
+            message: format!(
+                "{}: {:.1} % of its rows were rejected, more than the limit of {:.1} % (limits.max_quarantined_share); see the *_quarantine tables",
+                o.file,
+                o.share_rejected * 100.0,
+                limit * 100.0
+            ),
+        });
+    }
+}

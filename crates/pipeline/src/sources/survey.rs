@@ -1,0 +1,137 @@
+//! Survey exports into survey_response and survey_answer, one commit per file.
+
+use std::path::Path;
+
+use friktion_core::LakeTable;
+use friktion_core::quarantine::Action;
+use friktion_ingest_survey::weights::Population;
+use friktion_ingest_survey::{Instrument, SurveySource};
+use friktion_lake::{LoadError, Loaded, Source, content_hash};
+
+use crate::PipelineError;
+use crate::context::{RunContext, Sources};
+use crate::event::Stage;
+use crate::summary::SourceResult;
+
+/// Bumped when ingest logic changes in a way that should reload every source.
+const INGEST_VERSION: &str = "survey-ingest-1";
+
+const TABLES: &[LakeTable] = &[LakeTable::SurveyResponse, LakeTable::SurveyAnswer];
+
+/// Every [[survey]] source's files. A bad instrument or population stops the run: they are the
+/// pipeline's own files, not the municipalities'.
+pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), PipelineError> {
+    let cfg = ctx.cfg;
+    for src in &cfg.survey {
+        let instrument = Instrument::load(&cfg.dir.join(&src.instrument))
+            .map_err(crate::config::ConfigError::from)?;
+        let population = match &src.population {
+            Some(p) => Some(
+                Population::load(&cfg.root.join(p)).map_err(crate::config::ConfigError::from)?,
+            ),
+            None => None,
+        };
+        for file in cfg.glob(&src.files)? {
+            let name = cfg.source_name(&file);
+            out.seen.push(name.clone());
+            let wave = src.wave_id.clone().unwrap_or_else(|| {
+                file.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let file = SurveyFile {
+                path: &file,
+                name: &name,
+                wave: &wave,
+                instrument: &instrument,
+                population: population.as_ref(),
+            };
+            match load_file(ctx, &file)? {
+                Ok(r) => out.loaded(ctx, r),
+                Err(message) => out.failed(ctx, &name, message),
+            }
+        }
+    }
+    Ok(())
+}
+
+struct SurveyFile<'a> {
+    path: &'a Path,
+    name: &'a str,
+    wave: &'a str,
+    instrument: &'a Instrument,
+    population: Option<&'a Population>,
+}
+
+/// One export; the inner error is the source's own failure, said and left behind.
+fn load_file(
+    ctx: &RunContext<'_>,
+    f: &SurveyFile<'_>,
+) -> Result<Result<SourceResult, String>, PipelineError> {
+    let bytes = match std::fs::read(f.path) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(format!("cannot read {}: {e}", f.path.display()))),
+    };
+    let src = SurveySource {
+        source_file: f.name,
+        bytes: &bytes,
+        wave_id: f.wave,
+    };
+    // Read once: the header decides whether the file needs loading, the table is loaded.
+    let loaded = friktion_ingest_survey::load(&src, f.instrument);
+    // The instrument as it applies to this file's columns: an item added for a column only
+    // newer exports have leaves the older files' loads standing. An unreadable file has no
+    // header; it is never skipped (it was never loaded) and fails below with its reason.
+    let applied = loaded
+        .as_ref()
+        .map_or_else(|_| String::new(), |l| f.instrument.hash_for(&l.header));
+    let config_hash = content_hash(
+        format!(
+            "{INGEST_VERSION}|{}|{}|{}|{}|{}",
+            f.instrument.id,
+            applied,
+            f.wave,
+            ctx.key.fingerprint(),
+            f.population.map_or("", |p| p.content_hash())
+        )
+        .as_bytes(),
+    );
+    let source = Source {
+        content_hash: Some(content_hash(&bytes)),
+        tables: TABLES,
+        quarantine: Some(LakeTable::SurveyQuarantine),
+        ..Source::new(f.name, "survey", config_hash)
+    };
+    let ingest = friktion_ingest_survey::Context {
+        instrument: f.instrument,
+        reference: ctx.reference,
+        pseudonymiser: ctx.pseudonymiser,
+        population: f.population,
+    };
+    let mut nulled = 0;
+    let outcome = ctx
+        .lake
+        .load_source(ctx.ledger, &source, ctx.run_id, ctx.now, |w| {
+            let out = loaded
+                .and_then(|l| friktion_ingest_survey::ingest_loaded(&src, &l, &ingest))
+                .map_err(LoadError::Source)?;
+            for warning in &out.warnings {
+                ctx.warn(Some(f.name), format!("{}: {warning}", f.name));
+            }
+            w.write(LakeTable::SurveyResponse, &[f.wave], &[out.responses])?;
+            w.write(LakeTable::SurveyAnswer, &[f.wave], &[out.answers])?;
+            w.quarantine(&out.quarantine)?;
+            nulled = out
+                .quarantine
+                .iter()
+                .filter(|q| q.action == Action::ValueNulled)
+                .count() as i64;
+            Ok(Loaded {
+                rows_read: out.rows_read,
+                rows_written: out.rows_written,
+                rows_quarantined: out.rows_rejected,
+                content_hash: None,
+            })
+        })?;
+    Ok(super::result(outcome, Stage::Surveys, nulled))
+}

@@ -1,0 +1,135 @@
+//! The run through the library: what it loads, what it tells its observer, how it fails.
+
+use std::sync::Mutex;
+
+use friktion_core::LedgerAction;
+use friktion_pipeline::{Event, Pipeline, PipelineError, RunOptions, Stage};
+
+use crate::Project;
+
+#[test]
+fn the_demo_run_loads_every_source_and_writes_marts_and_report() {
+    let p = Project::new();
+    let ran = p.run();
+    let s = ran.ok();
+    assert_eq!(s.sources.len(), 10);
+    assert_eq!(s.count(LedgerAction::Ingested), 10);
+    let table = |name: &str| s.tables.iter().find(|(t, _)| t == name).map(|(_, n)| *n);
+    assert_eq!(table("municipality"), Some(290));
+    assert_eq!(table("county"), Some(21));
+    assert!(table("survey_response").unwrap() > 1000);
+    assert!(table("it_event").unwrap() > 5000);
+    assert!(
+        s.marts
+            .iter()
+            .any(|(m, n)| m == "friction_by_kommun" && *n > 0)
+    );
+    assert!(s.report.as_ref().unwrap().is_file());
+    assert!(s.kolada.as_ref().unwrap().is_file());
+    assert!(
+        s.rows_quarantined() > 0,
+        "the sample has defects to quarantine"
+    );
+    let stages: Vec<Stage> = s.timings.iter().map(|(st, _)| *st).collect();
+    assert_eq!(
+        stages,
+        [
+            Stage::Surveys,
+            Stage::Logs,
+            Stage::LogModel,
+            Stage::Projects,
+            Stage::SqlModels,
+            Stage::DataTests,
+            Stage::Publication,
+            Stage::Report
+        ]
+    );
+}
+
+#[test]
+fn a_second_run_skips_every_source_and_keeps_the_same_rows() {
+    let p = Project::new();
+    let (first, second) = (p.run(), p.run());
+    let (first, second) = (first.ok(), second.ok());
+    assert_eq!(
+        second.count(LedgerAction::Skipped),
+        10,
+        "{:?}",
+        second.sources
+    );
+    assert_eq!(second.rows_in(), 0);
+    let no_ledger = |t: &[(String, i64)]| -> Vec<(String, i64)> {
+        t.iter()
+            .filter(|(n, _)| n != "_ledger" && n != "_tests")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(no_ledger(&first.tables), no_ledger(&second.tables));
+    assert_eq!(first.marts, second.marts);
+}
+
+#[test]
+fn the_observer_hears_each_source_and_each_stage_and_the_library_prints_nothing() {
+    let p = Project::new();
+    let events = Mutex::new(Vec::new());
+    let record = |e: Event| events.lock().unwrap().push(e);
+    let s = Pipeline::load(&p.config())
+        .unwrap()
+        .with_observer(&record)
+        .run(&RunOptions::default())
+        .unwrap();
+    let events = events.into_inner().unwrap();
+    let sources = events
+        .iter()
+        .filter(|e| matches!(e, Event::Source(_)))
+        .count();
+    assert_eq!(sources, s.sources.len());
+    let stages: Vec<Stage> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StageFinished { stage, .. } => Some(*stage),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stages.len(), 8);
+    assert!(events.iter().any(|e| matches!(e, Event::DemoKey { .. })));
+    // The sample's logs are weeks old: the freshness test warns, it does not fail.
+    assert!(
+        s.tests
+            .iter()
+            .any(|t| t.status != "pass" && t.severity == "warn")
+    );
+    assert!(!s.tests.iter().any(|t| t.is_error()));
+}
+
+#[test]
+fn a_model_renamed_fails_the_run_at_start_naming_the_section_and_the_model() {
+    let p = Project::new();
+    let models = p.path().join("pipelines/models");
+    let sql = std::fs::read_to_string(models.join("friction_cost.sql")).unwrap();
+    std::fs::remove_file(models.join("friction_cost.sql")).unwrap();
+    std::fs::write(
+        models.join("friction_cost_v2.sql"),
+        sql.replace("-- name: friction_cost", "-- name: friction_cost_v2"),
+    )
+    .unwrap();
+    let e = p.run_with(&RunOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            PipelineError::ReportInput {
+                section: "yearly cost",
+                model: "friction_cost",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let msg = friktion_core::error_chain(&e);
+    assert!(
+        msg.contains("yearly cost") && msg.contains("friction_cost"),
+        "{msg}"
+    );
+    // Nothing was ingested: the lake was never opened.
+    assert!(!p.lake().join("_ledger").exists());
+}
