@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 use arrow::array::RecordBatch;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use friktion_core::quarantine::{Action, QuarantineRow};
 use friktion_core::{Pseudonymiser, Reference};
@@ -14,7 +14,7 @@ use sha2::Digest;
 
 use crate::catalog::Catalog;
 use crate::detect::{choose_format, syslog_reference};
-use crate::formats::{self, ChunkState, Format, LineParser, ParseOptions};
+use crate::formats::{ChunkState, Format, LineParser, ParseOptions};
 use crate::input::{self, Chunker, Piece};
 use crate::normalise::{EventBuilder, Local, Normaliser, PseudonymCache};
 use crate::spec::LogSpec;

@@ -134,7 +134,7 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
         },
     )?;
     write_text(&partial.join("disclosure.csv"), &p.log)?;
-    friktion_report::notebook::write(&partial, c.lake_dir, &s.run_id, p.min_cell, c.lang)?;
+    friktion_report::notebook::write(&partial, c.lake_dir, &s.run_id, c.lang)?;
     s.notebook = Some(out.join("friktion.ipynb"));
     if let Some(k) = c.kolada {
         crate::kolada::write(&partial, k)?;

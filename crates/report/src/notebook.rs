@@ -1,7 +1,7 @@
-//! The companion notebook beside each report: `friktion.ipynb` loads the marts from the lake
+//! The companion notebook beside each report: `friktion.ipynb` loads the published tables from
+//! the lake (`lake/published/`, protected by the publication stage exactly as the pages are)
 //! with polars and draws the main figures again with matplotlib, for researchers who want to
-//! go further than the pages. It reads the lake, not the pages, so it sees unsuppressed values;
-//! it says so at the top.
+//! go further than the pages. Cells the report hides are hidden here too ("..": no value).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -63,15 +63,20 @@ import polars as pl
 
 # The lake this report was made from; FRIKTION_LAKE points the notebook at another copy.
 LAKE = Path(os.environ.get("FRIKTION_LAKE", LAKE_FROM_RUN))
-MIN_CELL = MIN_CELL_FROM_RUN
-if not (LAKE / "marts").is_dir():
-    raise FileNotFoundError(f"no lake at {LAKE.resolve()} (set FRIKTION_LAKE to the lake directory)")
+if not (LAKE / "published").is_dir():
+    raise FileNotFoundError(f"no published tables in {LAKE.resolve()} (set FRIKTION_LAKE to the lake directory)")
 
 
-def mart(name):
-    """A mart of lake/marts as a polars DataFrame (empty if the run made none)."""
-    files = sorted((LAKE / "marts" / name).glob("*.parquet"))
+def published(name):
+    """A table as the report published it (lake/published): hidden cells have status '..' and
+    no values. Empty if the run published none."""
+    files = sorted((LAKE / "published" / name).glob("*.parquet"))
     return pl.read_parquet(files) if files else pl.DataFrame()
+
+
+def shown(df):
+    """The rows the report shows."""
+    return df.filter(pl.col("status") == "") if "status" in df.columns else df
 
 
 def table(name):
@@ -79,8 +84,8 @@ def table(name):
     return pl.read_parquet(LAKE / name / "**" / "*.parquet", hive_partitioning=True)
 
 
-kommun = mart("friction_by_kommun")
-groups = mart("friction_by_group")
+kommun = published("friction_by_kommun")
+national = published("friction_national")
 # The newest wave that covers more than one kommun: the report's national wave.
 waves = (kommun.group_by("wave_id").len().filter(pl.col("len") > 1)
          .sort("wave_id")["wave_id"].to_list())
@@ -89,9 +94,8 @@ print("lake:", LAKE.resolve(), "| national wave:", WAVE, "| waves:", waves)
 "##;
 
 const KOMMUN: &str = r##"
-# The report hides cells with fewer than MIN_CELL answers; the lake does not, so do it here.
-d = (kommun.filter((pl.col("wave_id") == WAVE) & (pl.col("n") >= MIN_CELL))
-     .sort("mean_minutes"))
+# Hidden cells (too few answers, or one that would give another away) are left out.
+d = shown(kommun).filter(pl.col("wave_id") == WAVE).sort("mean_minutes")
 fig, ax = plt.subplots(figsize=(8, 0.3 * len(d) + 1.5))
 ax.barh(d["kommun_name"], d["mean_minutes"], color="#1f5a96",
         xerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
@@ -102,11 +106,9 @@ plt.show()
 "##;
 
 const VERKSAMHET: &str = r##"
-d = (groups.filter((pl.col("wave_id") == WAVE) & (pl.col("dimension") == "verksamhet")
-                   & (pl.col("n") >= MIN_CELL))
-     .sort("mean_minutes"))
+d = shown(published("friction_by_verksamhet")).filter(pl.col("wave_id") == WAVE).sort("mean_minutes")
 fig, ax = plt.subplots(figsize=(8, 0.35 * len(d) + 1.5))
-ax.barh(d["grp"], d["mean_minutes"], color="#1f5a96",
+ax.barh(d["verksamhet"], d["mean_minutes"], color="#1f5a96",
         xerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
 ax.set_title(TITLES["verksamhet"].format(WAVE))
 ax.set_xlabel(TITLES["axis"])
@@ -117,7 +119,7 @@ plt.show()
 const DISTRIBUTION: &str = r##"
 # The distribution mart's bands; with the person-level survey_respondent mart a histogram of
 # any other bands is one line away.
-d = mart("friction_distribution").filter(pl.col("wave_id") == WAVE).sort("band_order")
+d = shown(published("friction_distribution")).filter(pl.col("wave_id") == WAVE).sort("band_order")
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.bar(d["band"], d["weighted_share"] * 100, color="#1f5a96")
 ax.set_title(TITLES["distribution"].format(WAVE))
@@ -128,8 +130,8 @@ plt.show()
 
 const COST: &str = r##"
 sets = table("cost_assumption").filter(pl.col("published_cost_sek").is_null())["assumption_set"]
-d = mart("friction_cost").filter((pl.col("wave_id") == WAVE)
-                                 & pl.col("assumption_set").is_in(sets.to_list()))
+d = shown(published("friction_cost")).filter((pl.col("wave_id") == WAVE)
+                                            & pl.col("assumption_set").is_in(sets.to_list()))
 fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.5))
 a.barh(d["assumption_set"], d["cost_sek"] / 1e9, color="#1f5a96",
        xerr=[(d["cost_sek"] - d["cost_low_sek"]) / 1e9, (d["cost_high_sek"] - d["cost_sek"]) / 1e9])
@@ -140,12 +142,12 @@ b.set_xlabel(TITLES["fte"])
 fig.suptitle(TITLES["cost"].format(WAVE))
 plt.tight_layout()
 plt.show()
-d.select("assumption_set", "employees", "working_days_per_year", "cost_per_hour_sek",
-         "mean_minutes", "cost_sek", "fte")
+d.join(table("cost_assumption"), on="assumption_set").select(
+    "assumption_set", "employees", "working_days_per_year", "mean_minutes", "cost_sek", "fte")
 "##;
 
 const TREND: &str = r##"
-d = groups.filter(pl.col("wave_id").is_in(waves) & (pl.col("dimension") == "all")).sort("wave_id")
+d = national.filter(pl.col("wave_id").is_in(waves)).sort("wave_id")
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.errorbar(d["wave_id"], d["mean_minutes"], marker="o", capsize=4, color="#1f5a96",
             yerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
@@ -157,9 +159,9 @@ plt.show()
 "##;
 
 const LOGS: &str = r##"
-d = mart("log_friction_by_system").filter(pl.col("level") == "system").sort("system_id")
+d = shown(published("log_friction_by_system")).filter(pl.col("level") == "system").sort("system_id")
 if len(d):
-    total = groups.filter((pl.col("wave_id") == WAVE) & (pl.col("dimension") == "all"))
+    total = national.filter(pl.col("wave_id") == WAVE)
     labels = d["system_id"].to_list() + [TITLES["survey"].format(WAVE)]
     values = d["minutes_lost_per_user_day"].to_list() + total["mean_minutes"].to_list()
     fig, ax = plt.subplots(figsize=(8, 3))
@@ -173,7 +175,7 @@ if len(d):
 const CURVES: &str = r##"
 # Kaplan–Meier: the share of projects live by days since the decision (running projects
 # censored, not dropped).
-c = mart("time_to_go_live_curve")
+c = published("time_to_go_live_curve")
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, dim in zip(axes, ["track", "solution"]):
     for (grp,), g in c.filter(pl.col("dimension") == dim).sort("days").group_by(["grp"], maintain_order=True):
@@ -187,7 +189,7 @@ plt.show()
 "##;
 
 const FUNNEL: &str = r##"
-f = mart("project_funnel").filter(pl.col("track") == "all")
+f = shown(published("project_funnel"))
 fig, ax = plt.subplots(figsize=(8, 3))
 ax.barh(f["stage"][::-1], (f["n_reached"] / f["n_projects"] * 100)[::-1], color="#1f5a96")
 ax.set_title(TITLES["funnel"])
@@ -196,8 +198,7 @@ plt.show()
 "##;
 
 const FACTORS: &str = r##"
-s = mart("factor_scores_by_kommun").with_columns(
-    pl.when(pl.col("n_assessed") >= MIN_CELL).then(pl.col("mean_score")).alias("score"))
+s = published("factor_scores_by_kommun").rename({"mean_score": "score"})
 names = table("municipality").select("kommun_kod", "name")
 h = (s.join(names, on="kommun_kod").sort("factor_position")
      .pivot(on="factor_position", index="name", values="score").sort("name"))
@@ -212,13 +213,7 @@ plt.show()
 "##;
 
 /// Writes `friktion.ipynb` into the run's report directory, pointing at `lake`.
-pub fn write(
-    dir: &Path,
-    lake: &Path,
-    run_id: &str,
-    min_cell: i64,
-    lang: Lang,
-) -> Result<PathBuf, ReportError> {
+pub fn write(dir: &Path, lake: &Path, run_id: &str, lang: Lang) -> Result<PathBuf, ReportError> {
     let here = std::env::current_dir().unwrap_or_default();
     let lake_path = relative(&here.join(dir), &here.join(lake));
     let titles: Vec<(&str, &str)> = vec![
@@ -246,9 +241,7 @@ pub fn write(
         dict.push_str(&format!("    {}: {},\n", py(k), py(t(lang, key))));
     }
     dict.push_str("}\n");
-    let setup = SETUP
-        .replace("LAKE_FROM_RUN", &py(&lake_path.to_string_lossy()))
-        .replace("MIN_CELL_FROM_RUN", &min_cell.to_string());
+    let setup = SETUP.replace("LAKE_FROM_RUN", &py(&lake_path.to_string_lossy()));
     let mut cells = vec![
         markdown(&format!(
             "# {}\n\n{}\n\n{}",

@@ -1,5 +1,5 @@
 //! The companion notebook beside each report runs top to bottom with nbclient (PyPI) on the
-//! lake it was written for, and draws its figures.
+//! lake it was written for, and draws its figures from the published (protected) tables.
 
 use std::process::Command;
 
@@ -31,6 +31,8 @@ fn the_companion_notebook_runs_top_to_bottom_and_draws_every_figure() {
     assert!(!source.contains("[missing label]"), "a title is missing");
     // The lake is found relative to the report, so the project can move as a whole.
     assert!(source.contains("\\\"../../lake\\\""), "{source}");
+    // It reads what the report published, never the unprotected marts.
+    assert!(source.contains("\\\"published\\\"") && !source.contains("\\\"marts\\\""));
     let (ok, r) = execute(&nb, &[]);
     assert!(ok, "{r:#}");
     assert_eq!(r["errors"], serde_json::json!([]));
@@ -44,7 +46,7 @@ fn the_companion_notebook_runs_top_to_bottom_and_draws_every_figure() {
         r["errors"][0]
             .as_str()
             .unwrap()
-            .contains("no lake at /nonexistent/lake"),
+            .contains("no published tables in /nonexistent/lake"),
         "{r:#}"
     );
 }
