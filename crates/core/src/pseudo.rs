@@ -33,7 +33,7 @@ pub enum KeyError {
     Missing,
     #[error("pseudonymisation key from {origin} is {len} bytes; it needs at least {MIN_KEY_BYTES}")]
     TooShort { origin: String, len: usize },
-    #[error("cannot read pseudonymisation key file {path}: {source}")]
+    #[error("cannot read pseudonymisation key file {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -54,6 +54,14 @@ impl From<&str> for Rejection {
     }
 }
 
+impl std::ops::Deref for Rejection {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl From<Rejection> for String {
     fn from(r: Rejection) -> Self {
         r.0

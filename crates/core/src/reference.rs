@@ -33,17 +33,17 @@ pub struct Kommun {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReferenceError {
-    #[error("cannot read reference file {path}: {source}")]
+    #[error("cannot read reference file {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("reference file {path} is not readable Parquet: {source}")]
+    #[error("reference file {path} is not readable Parquet")]
     Parquet {
         path: PathBuf,
         source: parquet::errors::ParquetError,
     },
-    #[error("reference file {path} is not readable Arrow: {source}")]
+    #[error("reference file {path} is not readable Arrow")]
     Arrow {
         path: PathBuf,
         source: arrow::error::ArrowError,

@@ -94,7 +94,7 @@ impl Catalog {
             problem,
         };
         let raw: RawCatalog = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
-        raw.friction.validate().map_err(bad)?;
+        raw.friction.validate().map_err(|e| bad(e.to_string()))?;
         let mut systems = Vec::new();
         for s in raw.system {
             if systems.iter().any(|o: &System| o.id == s.id) {

@@ -65,8 +65,17 @@ impl Default for FrictionParams {
     }
 }
 
+/// A friction parameter that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("[friction] {name} must be a number ≥ 0, not {value}")]
+    Negative { name: &'static str, value: f64 },
+    #[error("[friction] session_gap_minutes must be above 0")]
+    ZeroGap,
+}
+
 impl FrictionParams {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         for (name, v) in [
             ("session_gap_minutes", self.session_gap_minutes),
             ("failed_login_minutes", self.failed_login_minutes),
@@ -78,11 +87,11 @@ impl FrictionParams {
             ("max_minutes_per_user_day", self.max_minutes_per_user_day),
         ] {
             if !v.is_finite() || v < 0.0 {
-                return Err(format!("[friction] {name} must be a number ≥ 0, not {v}"));
+                return Err(ParamError::Negative { name, value: v });
             }
         }
         if self.session_gap_minutes == 0.0 {
-            return Err("[friction] session_gap_minutes must be above 0".into());
+            return Err(ParamError::ZeroGap);
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use chrono::{Datelike, NaiveDate};
-use friktion_core::quarantine::{Action, QuarantineRow};
+use friktion_core::quarantine::{Action, QuarantineRow, Rejection};
 use friktion_core::{LakeTable, Reference};
 use friktion_outcomes::stages::{Stage, check_dates};
 use friktion_tabular::{ReadError, number};
@@ -209,7 +209,7 @@ fn read(bytes: &[u8], m: &Mapping) -> Result<(Vec<RawRecord>, &'static str), Pro
 }
 
 /// "2021-03-04", or with a time after it as workbooks give dates ("2021-03-04 00:00:00").
-pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, String> {
+pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, Rejection> {
     let t = raw.trim();
     if t.is_empty() {
         return Ok(None);
@@ -217,7 +217,7 @@ pub fn parse_date(raw: &str) -> Result<Option<NaiveDate>, String> {
     let day = t.split([' ', 'T']).next().unwrap_or(t);
     NaiveDate::parse_from_str(day, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| format!("'{t}' is not a date (expected YYYY-MM-DD)"))
+        .map_err(|_| Rejection(format!("'{t}' is not a date (expected YYYY-MM-DD)")))
 }
 
 fn days(d: NaiveDate) -> i32 {
@@ -450,7 +450,7 @@ pub fn ingest(src: &ProjectSource<'_>, ctx: &Context<'_>) -> Result<ProjectOutpu
     })
 }
 
-fn null(q: &mut Vec<QuarantineRow>, line: i64, field: &str, raw: &str, why: String) {
+fn null(q: &mut Vec<QuarantineRow>, line: i64, field: &str, raw: &str, why: impl Into<String>) {
     q.push(QuarantineRow::new(
         Some(line),
         Some(field),

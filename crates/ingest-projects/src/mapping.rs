@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -135,7 +135,7 @@ pub fn check(
             name.clone(),
             m.describe(),
             required,
-            m.locate(&loaded.header),
+            m.locate(&loaded.header).map_err(|e| e.to_string()),
             kind,
         );
     }
@@ -148,7 +148,7 @@ pub fn check(
             format!("item {}", it.id),
             Item::describe(it),
             false,
-            it.locate(&loaded.header),
+            it.locate(&loaded.header).map_err(|e| e.to_string()),
             &kind,
         );
     }
@@ -257,11 +257,12 @@ fn describe_values(
                         .map(|l| format!("län {} {}", l.lan_kod, l.name))
                         .map_err(|_| e.to_string())
                 }),
-            Kind::Category(values) => {
-                values::category(raw, values).map(|v| v.unwrap_or_else(|| "(missing)".into()))
-            }
-            Kind::Value(ValueKind::Minutes) => {
-                values::minutes(raw, &ins.minutes_bands).map(|m| match m {
+            Kind::Category(values) => values::category(raw, values)
+                .map(|v| v.unwrap_or_else(|| "(missing)".into()))
+                .map_err(String::from),
+            Kind::Value(ValueKind::Minutes) => values::minutes(raw, &ins.minutes_bands)
+                .map_err(String::from)
+                .map(|m| match m {
                     None => "(missing)".into(),
                     Some(m) if m.high == Some(m.low) => format!("{} min", m.point),
                     Some(m) => format!(
@@ -270,19 +271,22 @@ fn describe_values(
                         m.low,
                         m.high.map_or("".into(), |h| h.to_string())
                     ),
+                }),
+            Kind::Value(ValueKind::YesNo) => values::yes_no(raw)
+                .map(|b| format!("{b:?}"))
+                .map_err(String::from),
+            Kind::Value(ValueKind::Likert5) => values::likert5(raw)
+                .map(|v| v.map_or("(missing)".into(), |v| v.to_string()))
+                .map_err(String::from),
+            Kind::Value(ValueKind::Number) => values::number(raw)
+                .map(|v| v.map_or("(missing)".into(), |v| v.to_string()))
+                .map_err(String::from),
+            Kind::Value(ValueKind::Datetime) => values::datetime(raw, tz)
+                .map(|v| {
+                    v.and_then(chrono::DateTime::from_timestamp_micros)
+                        .map_or("(missing)".into(), |t| t.to_rfc3339())
                 })
-            }
-            Kind::Value(ValueKind::YesNo) => values::yes_no(raw).map(|b| format!("{b:?}")),
-            Kind::Value(ValueKind::Likert5) => {
-                values::likert5(raw).map(|v| v.map_or("(missing)".into(), |v| v.to_string()))
-            }
-            Kind::Value(ValueKind::Number) => {
-                values::number(raw).map(|v| v.map_or("(missing)".into(), |v| v.to_string()))
-            }
-            Kind::Value(ValueKind::Datetime) => values::datetime(raw, tz).map(|v| {
-                v.and_then(chrono::DateTime::from_timestamp_micros)
-                    .map_or("(missing)".into(), |t| t.to_rfc3339())
-            }),
+                .map_err(String::from),
             Kind::Value(ValueKind::Text) => Ok("(free text, redacted)".into()),
             Kind::Value(ValueKind::Category) => Ok(raw.to_string()),
         };

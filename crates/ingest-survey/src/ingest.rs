@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use arrow::array::RecordBatch;
 use chrono_tz::Tz;
-use friktion_core::quarantine::{Action, QuarantineRow};
+use friktion_core::quarantine::{Action, QuarantineRow, Rejection};
 use friktion_core::redact::redact;
 use friktion_core::{Pseudonymiser, Reference};
 
@@ -20,9 +20,9 @@ pub const RESPONDENT_DOMAIN: &str = "survey-respondent";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Read { file: String, source: ReadError },
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Weight { file: String, source: WeightError },
     #[error(
         "{file} does not fit instrument '{instrument}' ({path}): required column(s) missing: {}. Headers found: {}",
@@ -168,7 +168,7 @@ impl Layout {
                     None
                 }
                 Err(ambiguous) => {
-                    missing.push(ambiguous);
+                    missing.push(ambiguous.to_string());
                     None
                 }
             }
@@ -457,7 +457,7 @@ fn row(
         match values::category(cell(i), &m.values) {
             Ok(v) => employer_type = v,
             Err(why) => {
-                reject(q, Some(&m.column), Some(cell(i)), why);
+                reject(q, Some(&m.column), Some(cell(i)), why.into());
                 return None;
             }
         }
@@ -525,10 +525,10 @@ fn row(
         values::minutes(raw_min, &ins.minutes_bands),
         f.minutes_lost.max,
     ) {
-        (Ok(Some(m)), Some(max)) if m.low > max => Err(format!(
+        (Ok(Some(m)), Some(max)) if m.low > max => Err(Rejection(format!(
             "{} minutes a day is more than the plausible maximum {max}",
             m.low
-        )),
+        ))),
         (parsed, _) => parsed,
     };
     let minutes = kept(&mut nulls, line, &f.minutes_lost.column, raw_min, minutes);
@@ -545,7 +545,7 @@ fn row(
             continue;
         };
         // (value, label): a category's label is its code, free text is redacted.
-        let parsed: Result<(Option<f64>, String), String> = match it.kind {
+        let parsed: Result<(Option<f64>, String), Rejection> = match it.kind {
             ValueKind::Likert5 => values::likert5(raw).map(|v| (v, raw.to_string())),
             ValueKind::Number => values::number(raw).map(|v| (v, raw.to_string())),
             ValueKind::YesNo => {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstrumentError {
-    #[error("cannot read instrument {path}: {source}")]
+    #[error("cannot read instrument {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -240,13 +240,21 @@ fn describe(column: &str, pattern: &Option<String>) -> String {
     }
 }
 
+/// A column pattern that matches more than one header: an error, not a guess.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("pattern /{pattern}/ matches {} columns: {}", .columns.len(), .columns.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", "))]
+pub struct Ambiguous {
+    pub pattern: String,
+    pub columns: Vec<String>,
+}
+
 /// Finds the column in a header: the exact name first, then the pattern. A pattern matching
 /// several headers is an error, not a guess.
 pub fn locate(
     header: &[String],
     column: &str,
     regex: Option<&regex::Regex>,
-) -> Result<Option<usize>, String> {
+) -> Result<Option<usize>, Ambiguous> {
     let want = column.trim().to_lowercase();
     if !want.is_empty() {
         if let Some(i) = header.iter().position(|h| h.trim().to_lowercase() == want) {
@@ -260,15 +268,10 @@ pub fn locate(
     match hits.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(*one)),
-        many => Err(format!(
-            "pattern /{}/ matches {} columns: {}",
-            re.as_str(),
-            many.len(),
-            many.iter()
-                .map(|&i| format!("'{}'", header[i]))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        many => Err(Ambiguous {
+            pattern: re.as_str().to_string(),
+            columns: many.iter().map(|&i| header[i].clone()).collect(),
+        }),
     }
 }
 
@@ -277,7 +280,7 @@ impl FieldMap {
         describe(&self.column, &self.pattern)
     }
 
-    pub fn locate(&self, header: &[String]) -> Result<Option<usize>, String> {
+    pub fn locate(&self, header: &[String]) -> Result<Option<usize>, Ambiguous> {
         locate(header, &self.column, self.regex.as_ref())
     }
 }
@@ -310,7 +313,7 @@ impl Item {
         describe(&self.column, &self.pattern)
     }
 
-    pub fn locate(&self, header: &[String]) -> Result<Option<usize>, String> {
+    pub fn locate(&self, header: &[String]) -> Result<Option<usize>, Ambiguous> {
         locate(header, &self.column, self.regex.as_ref())
     }
 }

@@ -1,5 +1,6 @@
 //! Reading single answers as Swedish survey tools and Excel write them.
 
+use friktion_core::quarantine::Rejection;
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -7,10 +8,7 @@ use chrono_tz::Tz;
 
 use crate::instrument::Band;
 
-/// An answer that could not be read, with the reason for the quarantine record.
-pub type Parsed<T> = Result<Option<T>, String>;
-
-pub use friktion_tabular::number::{is_missing, number};
+pub use friktion_tabular::number::{Parsed, is_missing, number};
 
 /// Minutes as answered: its point value and bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,12 +69,12 @@ pub fn minutes(raw: &str, bands: &BTreeMap<String, Band>) -> Parsed<Minutes> {
                 }));
             }
         }
-        return Err(format!("'{t}' is not a range of minutes"));
+        return Err(Rejection::from(format!("'{t}' is not a range of minutes")));
     }
     match parse(num) {
         Some(v) if v >= 0.0 => Ok(Some(exact(v * factor))),
-        Some(_) => Err(format!("'{t}' is negative")),
-        None => Err(format!("'{t}' is not a number of minutes")),
+        Some(_) => Err(Rejection::from(format!("'{t}' is negative"))),
+        None => Err(Rejection::from(format!("'{t}' is not a number of minutes"))),
     }
 }
 
@@ -134,7 +132,10 @@ pub fn yes_no(raw: &str) -> Parsed<bool> {
     match raw.trim().to_lowercase().as_str() {
         "ja" | "j" | "yes" | "y" | "1" | "sant" | "true" | "x" => Ok(Some(true)),
         "nej" | "n" | "no" | "0" | "falskt" | "false" => Ok(Some(false)),
-        _ => Err(format!("'{}' is not yes or no (Ja/Nej)", raw.trim())),
+        _ => Err(Rejection::from(format!(
+            "'{}' is not yes or no (Ja/Nej)",
+            raw.trim()
+        ))),
     }
 }
 
@@ -160,10 +161,10 @@ pub fn likert5(raw: &str) -> Parsed<f64> {
         "instämmer till liten del" | "stämmer till liten del" | "disagree" | "2" => 2,
         "instämmer inte alls" | "stämmer inte alls" | "strongly disagree" | "1" => 1,
         _ => {
-            return Err(format!(
+            return Err(Rejection::from(format!(
                 "'{}' is not a label of the five-point scale",
                 raw.trim()
-            ));
+            )));
         }
     };
     Ok(Some(f64::from(v)))
@@ -178,7 +179,12 @@ pub fn category(raw: &str, values: &BTreeMap<String, String>) -> Parsed<String> 
     values
         .get(&raw.trim().to_lowercase())
         .map(|v| Some(v.clone()))
-        .ok_or_else(|| format!("'{}' is not among the instrument's labels", raw.trim()))
+        .ok_or_else(|| {
+            Rejection(format!(
+                "'{}' is not among the instrument's labels",
+                raw.trim()
+            ))
+        })
 }
 
 /// Local "2019-10-14 09:31[:05]", "2019-10-14T09:31", "14/10/2019 09:31" or a date alone,

@@ -28,7 +28,7 @@ const TOLERANCE: f64 = 1e-10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightError {
-    #[error("cannot read population file {path}: {source}")]
+    #[error("cannot read population file {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -115,7 +115,7 @@ impl Population {
             let r = r.map_err(|e| invalid(e.position().map_or(0, |p| p.line()), e.to_string()))?;
             let line = r.position().map_or(0, |p| p.line());
             let n = values::number(&r[pop_col])
-                .map_err(|e| invalid(line, e))?
+                .map_err(|e| invalid(line, e.into()))?
                 .filter(|n| *n > 0.0)
                 .ok_or_else(|| {
                     invalid(

@@ -2,17 +2,17 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LakeError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Parquet {
         path: PathBuf,
         source: parquet::errors::ParquetError,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Arrow {
         path: PathBuf,
         source: arrow::error::ArrowError,

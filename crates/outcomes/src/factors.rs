@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, RecordBatch, StringArray,
-};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray};
 use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 
@@ -107,7 +105,6 @@ pub fn protect(
     let mut out: Vec<ArrayRef> = cols[..6].to_vec();
     out[4] = Arc::new(values);
     out.push(Arc::new(statuses));
-    let _: &BooleanArray = counted;
     Ok(Some(RecordBatch::try_new(published_schema(), out)?))
 }
 

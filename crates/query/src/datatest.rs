@@ -33,7 +33,7 @@ use crate::{LakeSession, QueryError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TestFileError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -17,7 +17,7 @@ use crate::{LakeSession, QueryError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("cannot read models in {path}: {source}")]
+    #[error("cannot read models in {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -34,7 +34,7 @@ pub enum ModelError {
     },
     #[error("models depend on each other in a cycle: {}", .0.join(" → "))]
     Cycle(Vec<String>),
-    #[error("model {name} ({path}) failed: {source}")]
+    #[error("model {name} ({path}) failed")]
     Run {
         name: String,
         path: PathBuf,

@@ -27,7 +27,7 @@ pub use survey::{SurveySettings, target_mean_minutes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -1,7 +1,8 @@
 //! Numbers and "no answer" as Swedish exports write them.
 
+use friktion_core::quarantine::Rejection;
 /// A value that could not be read, with the reason for the quarantine record.
-pub type Parsed<T> = Result<Option<T>, String>;
+pub type Parsed<T> = Result<Option<T>, Rejection>;
 
 /// Answers that mean "no answer": missing, never an error.
 pub fn is_missing(s: &str) -> bool {
@@ -38,7 +39,7 @@ pub fn number(raw: &str) -> Parsed<f64> {
         .ok()
         .filter(|v| v.is_finite())
         .map(Some)
-        .ok_or_else(|| format!("'{}' is not a number", raw.trim()))
+        .ok_or_else(|| Rejection(format!("'{}' is not a number", raw.trim())))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //!
 //! The client address is not kept: it is personal data and says nothing about friction.
 
+use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
 
 use crate::event::{RawEvent, url_path};
@@ -16,11 +17,11 @@ pub struct ClfParser {
 }
 
 /// One token: a bare word, a `[…]` stamp or a `"…"` string with `\"`/`\\` escapes.
-fn token(s: &str) -> Result<(&str, &str), String> {
+fn token(s: &str) -> Result<(&str, &str), Rejection> {
     let s = s.trim_start_matches(' ');
     let b = s.as_bytes();
     match b.first() {
-        None => Err("line ends early".into()),
+        None => Err(Rejection::from("line ends early")),
         Some(b'"') => {
             let mut i = 1;
             while i < b.len() {
@@ -30,11 +31,11 @@ fn token(s: &str) -> Result<(&str, &str), String> {
                     _ => i += 1,
                 }
             }
-            Err("a quoted field is not closed".into())
+            Err(Rejection::from("a quoted field is not closed"))
         }
         Some(b'[') => match s.find(']') {
             Some(i) => Ok((&s[1..i], &s[i + 1..])),
-            None => Err("'[' without ']'".into()),
+            None => Err(Rejection::from("'[' without ']'")),
         },
         Some(_) => Ok(s.split_once(' ').unwrap_or((s, ""))),
     }
@@ -69,7 +70,7 @@ fn unescape(s: &str) -> Cow<'_, str> {
 }
 
 impl ClfParser {
-    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
+    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         let bracket = line
             .find(" [")
             .ok_or("no [timestamp] in an access-log line")?;
@@ -78,9 +79,9 @@ impl ClfParser {
             3 => None,
             4 => Some(before[0]),
             n => {
-                return Err(format!(
+                return Err(Rejection::from(format!(
                     "{n} fields before the [timestamp], expected 3 or 4"
-                ));
+                )));
             }
         };
         let user = before[before.len() - 1];
@@ -93,7 +94,9 @@ impl ClfParser {
             .parse()
             .map_err(|_| format!("status '{status}' is not a number"))?;
         if !(100..=999).contains(&status) {
-            return Err(format!("status {status} is not an HTTP status"));
+            return Err(Rejection::from(format!(
+                "status {status} is not an HTTP status"
+            )));
         }
         let (_bytes, mut rest) = token(rest).unwrap_or(("-", ""));
         let mut method = None;

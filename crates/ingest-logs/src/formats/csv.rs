@@ -2,6 +2,7 @@
 //! event per line, columns mapped by name like NDJSON fields. A quoted value may hold the
 //! delimiter; a value that spans lines is not supported (the line is quarantined).
 
+use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
 
 use crate::event::{RawEvent, severity_of_level, url_path};
@@ -16,7 +17,7 @@ pub struct CsvParser {
 }
 
 /// Splits one CSV line, with `"…"` quoting and `""` for a quote inside.
-pub fn split(line: &str, delim: u8) -> Result<Vec<Cow<'_, str>>, String> {
+pub fn split(line: &str, delim: u8) -> Result<Vec<Cow<'_, str>>, Rejection> {
     let b = line.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -26,7 +27,9 @@ pub fn split(line: &str, delim: u8) -> Result<Vec<Cow<'_, str>>, String> {
             let mut escaped = false;
             loop {
                 match b.get(j) {
-                    None => return Err("a quoted value is not closed on this line".into()),
+                    None => {
+                        return Err(Rejection::from("a quoted value is not closed on this line"));
+                    }
                     Some(b'"') if b.get(j + 1) == Some(&b'"') => {
                         escaped = true;
                         j += 2;
@@ -45,7 +48,7 @@ pub fn split(line: &str, delim: u8) -> Result<Vec<Cow<'_, str>>, String> {
             match b.get(j) {
                 None => return Ok(out),
                 Some(&c) if c == delim => i = j + 1,
-                Some(_) => return Err("text after a closing quote".into()),
+                Some(_) => return Err(Rejection::from("text after a closing quote")),
             }
         } else {
             let end = b[i..].iter().position(|&c| c == delim).map(|p| i + p);
@@ -73,7 +76,7 @@ pub fn sniff_delimiter(header: &str) -> u8 {
 
 impl CsvParser {
     /// Maps the header's columns; Err when no column holds a timestamp.
-    pub fn new(header: &str, map: &FieldMap, delimiter: Option<u8>) -> Result<Self, String> {
+    pub fn new(header: &str, map: &FieldMap, delimiter: Option<u8>) -> Result<Self, Rejection> {
         let header = header.trim_start_matches('\u{feff}');
         let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(header));
         let names = split(header, delimiter)?;
@@ -96,10 +99,10 @@ impl CsvParser {
             }
         }
         if !taken.contains(&Field::Ts) {
-            return Err(format!(
+            return Err(Rejection::from(format!(
                 "no timestamp column among {:?} (name it in [fields] ts)",
                 names.iter().map(|n| n.as_ref()).collect::<Vec<_>>()
-            ));
+            )));
         }
         Ok(Self {
             delimiter,
@@ -108,14 +111,14 @@ impl CsvParser {
         })
     }
 
-    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
+    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         let values = split(line, self.delimiter)?;
         if values.len() != self.header_len {
-            return Err(format!(
+            return Err(Rejection::from(format!(
                 "{} values where the header has {}",
                 values.len(),
                 self.header_len
-            ));
+            )));
         }
         let mut ev = RawEvent::default();
         for (col, v) in self.columns.iter().zip(values) {

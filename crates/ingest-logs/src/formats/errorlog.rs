@@ -4,6 +4,7 @@
 //! nginx (`2026/10/26 07:06:45 [error] 1234#1234: *5 …, request: "GET /x HTTP/1.1", host: "…"`).
 //! Times are local (no zone), as both servers write them.
 
+use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -43,14 +44,14 @@ fn nginx_field<'a>(msg: &'a str, key: &str) -> Option<&'a str> {
 }
 
 impl ErrorLogParser {
-    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
+    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         if let Some(rest) = line.strip_prefix('[') {
             return self.apache(rest);
         }
         self.nginx(line)
     }
 
-    fn apache<'a>(&self, rest: &'a str) -> Result<RawEvent<'a>, String> {
+    fn apache<'a>(&self, rest: &'a str) -> Result<RawEvent<'a>, Rejection> {
         let (stamp, mut rest) = rest.split_once("] ").ok_or("no ']' after the time")?;
         let ts = apache_time(stamp).ok_or_else(|| format!("[{stamp}] is not an Apache time"))?;
         let mut ev = RawEvent {
@@ -70,16 +71,18 @@ impl ErrorLogParser {
             rest = after.trim_start();
         }
         if ev.severity.is_none() {
-            return Err("no [level] after the time".into());
+            return Err(Rejection::from("no [level] after the time"));
         }
         ev.message = Some(Cow::Borrowed(rest)).filter(|m| !m.is_empty());
         Ok(ev)
     }
 
-    fn nginx<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
+    fn nginx<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         let b = line.as_bytes();
         if b.len() < 21 || b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[19] != b' ' {
-            return Err("no 'YYYY/MM/DD HH:MM:SS [level]' at the start of the line".into());
+            return Err(Rejection::from(
+                "no 'YYYY/MM/DD HH:MM:SS [level]' at the start of the line",
+            ));
         }
         let ts = NaiveDateTime::parse_from_str(&line[..19], "%Y/%m/%d %H:%M:%S")
             .map_err(|_| format!("'{}' is not an nginx time", &line[..19]))?;

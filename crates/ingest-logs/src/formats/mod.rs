@@ -1,5 +1,6 @@
 //! The formats friktion reads, told apart by their first lines.
 
+use friktion_core::quarantine::Rejection;
 pub mod clf;
 pub mod csv;
 pub mod errorlog;
@@ -122,7 +123,7 @@ pub struct ChunkState {
 
 impl LineParser {
     /// `header` is the first line of a CSV file.
-    pub fn new(f: Format, o: &ParseOptions, header: Option<&str>) -> Result<Self, String> {
+    pub fn new(f: Format, o: &ParseOptions, header: Option<&str>) -> Result<Self, Rejection> {
         Ok(match f {
             Format::Ndjson => Self::Ndjson(ndjson::Selector::new(&o.fields)),
             Format::Syslog => Self::Syslog(syslog::SyslogParser {
@@ -142,7 +143,7 @@ impl LineParser {
                 )
             }
             Format::ErrorLog => Self::ErrorLog(errorlog::ErrorLogParser),
-            Format::Auto => return Err("format must be detected first".into()),
+            Format::Auto => return Err(Rejection::from("format must be detected first")),
         })
     }
 
@@ -151,7 +152,7 @@ impl LineParser {
         &self,
         line: &'a str,
         st: &mut ChunkState,
-    ) -> Result<Option<RawEvent<'a>>, String> {
+    ) -> Result<Option<RawEvent<'a>>, Rejection> {
         if line.trim().is_empty() {
             return Ok(None);
         }

@@ -3,6 +3,7 @@
 //! The object is walked once with serde and only the wanted fields are kept, borrowed from the
 //! line when they need no unescaping; everything else is skipped without being built.
 
+use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -111,7 +112,7 @@ impl Selector {
     }
 
     /// Parses one line. Err is the reason to quarantine it.
-    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
+    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         let mut found: Found<'a> = Default::default();
         let mut de = serde_json::Deserializer::from_str(line);
         ObjSeed {
@@ -187,7 +188,7 @@ fn assign<'a>(
     field: Field,
     unit: LatencyUnit,
     v: Scalar<'a>,
-) -> Result<(), String> {
+) -> Result<(), Rejection> {
     match field {
         Field::Ts => {
             ev.ts = match &v {
@@ -195,7 +196,9 @@ fn assign<'a>(
                 _ => v.number().and_then(time::parse_epoch).map(time::Stamp::Utc),
             };
             if ev.ts.is_none() && !matches!(v, Scalar::Null) {
-                return Err(format!("timestamp {v:?} is not a time friktion reads"));
+                return Err(Rejection::from(format!(
+                    "timestamp {v:?} is not a time friktion reads"
+                )));
             }
         }
         Field::Host => ev.host = v.text(),

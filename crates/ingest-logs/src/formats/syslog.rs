@@ -1,6 +1,7 @@
 //! Syslog: RFC 3164 (with or without `<PRI>`, as sent or as rsyslog writes files), the same
 //! with an ISO 8601 stamp (rsyslog's high-precision file format), and RFC 5424.
 
+use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -45,7 +46,7 @@ pub struct SyslogParser {
 }
 
 impl SyslogParser {
-    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, String> {
+    pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         let mut rest = line;
         let mut severity = None;
         if let Some(r) = rest.strip_prefix('<') {
@@ -55,7 +56,7 @@ impl SyslogParser {
                 .ok_or("'<' without a priority of 1–3 digits")?;
             let pri: u16 = r[..end].parse().map_err(|_| "priority is not a number")?;
             if pri > 191 {
-                return Err(format!("priority {pri} is above 191"));
+                return Err(Rejection::from(format!("priority {pri} is above 191")));
             }
             severity = Some((pri % 8) as u8);
             rest = &r[end + 1..];
@@ -90,7 +91,7 @@ impl SyslogParser {
         Ok(ev)
     }
 
-    fn stamp<'a>(&self, s: &'a str) -> Result<(Stamp, &'a str), String> {
+    fn stamp<'a>(&self, s: &'a str) -> Result<(Stamp, &'a str), Rejection> {
         let b = s.as_bytes();
         if let Some((mo, d, h, mi, sec, us)) = time::parse_bsd(b) {
             // The stamp may carry a fraction: skip to the space after it.
@@ -104,10 +105,10 @@ impl SyslogParser {
         let (tok, after) = s.split_once(' ').unwrap_or((s, ""));
         match time::parse_iso(tok) {
             Some(t) => Ok((t, after)),
-            None => Err(format!(
+            None => Err(Rejection::from(format!(
                 "no syslog timestamp at the start of the line (found '{}')",
                 tok.chars().take(32).collect::<String>()
-            )),
+            ))),
         }
     }
 }
@@ -196,7 +197,7 @@ fn nil(s: &str) -> Option<&str> {
 }
 
 /// `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]` after `<PRI>1 `.
-fn parse_5424(s: &str, severity: Option<u8>) -> Result<RawEvent<'_>, String> {
+fn parse_5424(s: &str, severity: Option<u8>) -> Result<RawEvent<'_>, Rejection> {
     let mut parts = s.splitn(6, ' ');
     let mut next = |what: &str| {
         parts
@@ -233,7 +234,7 @@ fn parse_5424(s: &str, severity: Option<u8>) -> Result<RawEvent<'_>, String> {
 
 /// Splits structured data (`-` or `[id k="v" …]…`, with `\"`, `\\` and `\]` escapes) from the
 /// message that follows it.
-fn split_sd(s: &str) -> Result<(&str, Option<&str>), String> {
+fn split_sd(s: &str) -> Result<(&str, Option<&str>), Rejection> {
     if let Some(r) = s.strip_prefix('-') {
         return Ok(("", r.strip_prefix(' ')));
     }
@@ -244,7 +245,7 @@ fn split_sd(s: &str) -> Result<(&str, Option<&str>), String> {
         i += 1;
         loop {
             match b.get(i) {
-                None => return Err("structured data is not closed with ']'".into()),
+                None => return Err(Rejection::from("structured data is not closed with ']'")),
                 Some(b'\\') if in_quotes => i += 2,
                 Some(b'"') => {
                     in_quotes = !in_quotes;
@@ -259,7 +260,9 @@ fn split_sd(s: &str) -> Result<(&str, Option<&str>), String> {
         }
     }
     if i == 0 {
-        return Err("RFC 5424 structured data must be '-' or start with '['".into());
+        return Err(Rejection::from(
+            "RFC 5424 structured data must be '-' or start with '['",
+        ));
     }
     let sd = &s[..i.min(s.len())];
     let msg = s.get(i..).and_then(|m| m.strip_prefix(' '));

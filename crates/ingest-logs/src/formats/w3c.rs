@@ -2,6 +2,7 @@
 //! server writes a new `#Fields:` (possibly different) in the middle of the file. Times are
 //! UTC, as the format says; IIS's `time-taken` is milliseconds.
 
+use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -85,7 +86,7 @@ impl W3cParser {
         &self,
         line: &'a str,
         columns: &mut Option<Columns>,
-    ) -> Result<Option<RawEvent<'a>>, String> {
+    ) -> Result<Option<RawEvent<'a>>, Rejection> {
         if line.starts_with('#') {
             if let Some(c) = fields_directive(line) {
                 *columns = Some(c);
@@ -100,11 +101,11 @@ impl W3cParser {
             .ok_or("a W3C data line before any #Fields: directive")?;
         let values = split_fields(line);
         if values.len() != cols.len() {
-            return Err(format!(
+            return Err(Rejection::from(format!(
                 "{} values where #Fields: names {}",
                 values.len(),
                 cols.len()
-            ));
+            )));
         }
         let mut ev = RawEvent::default();
         let (mut date, mut time) = (None, None);
@@ -151,7 +152,7 @@ impl W3cParser {
             }
         }
         let (Some(d), Some(t)) = (date, time) else {
-            return Err("no date and time columns in #Fields:".into());
+            return Err(Rejection::from("no date and time columns in #Fields:"));
         };
         ev.ts = Some(Stamp::Utc(d.and_time(t).and_utc().timestamp_micros()));
         ev.host = host

@@ -189,7 +189,8 @@ fn a_wrong_encoding_declaration_is_caught_not_loaded_as_mojibake() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("Ã¤"), "{err}");
+    let msg = friktion_core::error_chain(&err);
+    assert!(msg.contains("Ã¤"), "{msg}");
 }
 
 #[test]
@@ -201,7 +202,8 @@ fn text_already_damaged_by_a_bad_conversion_is_reported() {
             .replacen("Göteborgs", "G\u{FFFD}teborgs", 1);
     let err = load_bytes("damaged.csv", text.as_bytes()).unwrap_err();
     assert!(
-        err.to_string().contains("line 2") && err.to_string().contains("replacement"),
+        friktion_core::error_chain(&err).contains("line 2")
+            && friktion_core::error_chain(&err).contains("replacement"),
         "{err}"
     );
 }
