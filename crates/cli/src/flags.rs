@@ -1,4 +1,5 @@
-//! Every flag of `friktion`, defined once. `main` turns them into settings and dispatches.
+//! Every flag of `friktion`, each defined once, here. `main` turns them into settings and
+//! dispatches; the subcommands' modules only read them.
 
 use std::path::PathBuf;
 
@@ -24,7 +25,7 @@ pub enum Command {
     /// lake/_runs/<run-id>.json.
     Run(RunArgs),
     /// Write realistic, seeded sample inputs (surveys, logs, project records).
-    Synth(crate::synth::SynthArgs),
+    Synth(SynthArgs),
     /// Work with survey instruments (the mappings in pipelines/instruments/).
     Instrument {
         #[command(subcommand)]
@@ -33,13 +34,13 @@ pub enum Command {
     /// The SQL models in pipelines/models/: list them, run them alone, or document them.
     Models {
         #[command(subcommand)]
-        command: crate::models::ModelsCommand,
+        command: ModelsCommand,
     },
     /// Query every lake table and mart with SQL: an interactive shell, or one-shot with -e or -f.
     ///
     /// Only queries run: CREATE, INSERT, COPY, SET and reading files outside the lake are
     /// refused. Each query has a memory limit and a timeout.
-    Sql(crate::sql::SqlArgs),
+    Sql(SqlArgs),
     /// Inspect the lake.
     Lake {
         #[command(subcommand)]
@@ -132,4 +133,111 @@ pub enum LakeCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(clap::Args)]
+pub struct SynthArgs {
+    /// Directory to write survey/, logs/ and projects/ into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The SCB reference (municipalities.geoparquet, counties.geoparquet).
+    #[arg(long, default_value = "sample-data/reference")]
+    pub reference: PathBuf,
+    /// Seed: the same seed and settings give the same files, byte for byte.
+    #[arg(long, default_value_t = 41)]
+    pub seed: u64,
+    /// Municipalities taking part (1–290), drawn by the seed.
+    #[arg(long, default_value_t = 12)]
+    pub kommuner: usize,
+    /// Mean survey respondents per municipality and wave.
+    #[arg(long, default_value_t = 40)]
+    pub respondents: usize,
+    /// Survey waves (years), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "2014,2019")]
+    pub waves: Vec<u16>,
+    /// Share of survey rows with a realistic defect, to exercise quarantine.
+    #[arg(long, default_value_t = 0.01)]
+    pub dirty_rate: f64,
+    /// Municipalities that also get their own staff survey as an XLSX export.
+    #[arg(long, default_value_t = 2)]
+    pub staff_surveys: usize,
+    /// Working days of system logs (0: no logs).
+    #[arg(long, default_value_t = 5)]
+    pub log_days: u32,
+    /// Users per municipality in the logs.
+    #[arg(long, default_value_t = 12)]
+    pub log_users: usize,
+    /// Municipalities that send logs (0: all taking part).
+    #[arg(long, default_value_t = 3)]
+    pub log_kommuner: usize,
+    /// Also write the web front ends' events as syslog (logs/webapps.syslog), for benchmarks.
+    #[arg(long)]
+    pub log_web_syslog: bool,
+    /// Implementation projects per municipality (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub projects: usize,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ModelsCommand {
+    /// The models in run order, with grain, unit and what each reads.
+    List {
+        #[arg(long, short, default_value = "pipelines/nightly.toml")]
+        config: PathBuf,
+    },
+    /// Rebuild every mart from the lake as it is, without ingesting anything (to try a model).
+    Run {
+        #[arg(long, short, default_value = "pipelines/nightly.toml")]
+        config: PathBuf,
+        /// Use this lake directory instead of the config's.
+        #[arg(long)]
+        lake: Option<PathBuf>,
+    },
+    /// Markdown documentation of every model: header, dependencies and columns.
+    Docs {
+        #[arg(long, short, default_value = "pipelines/nightly.toml")]
+        config: PathBuf,
+        /// Use this lake directory instead of the config's (for the marts' columns).
+        #[arg(long)]
+        lake: Option<PathBuf>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(clap::Args)]
+pub struct SqlArgs {
+    /// The lake directory.
+    #[arg(long, default_value = "lake")]
+    pub lake: PathBuf,
+    /// Run this statement and exit (repeatable).
+    #[arg(long, short = 'e')]
+    pub execute: Vec<String>,
+    /// Run the statements in this file and exit.
+    #[arg(long, short = 'f')]
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write results to this file instead of standard output (required for parquet).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Stop a query that runs longer than this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+    /// Memory a query may use, in MiB, before it fails.
+    #[arg(long, default_value_t = 2048)]
+    pub memory_mb: usize,
+    /// Print each query's time.
+    #[arg(long)]
+    pub timing: bool,
 }

@@ -1,7 +1,6 @@
 //! `friktion models`: list the SQL models, run them alone over the lake, or document them.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use friktion_lake::Lake;
@@ -9,33 +8,7 @@ use friktion_query::{LakeSession, Model, SessionOptions, load_models, run_models
 
 use friktion_pipeline::Config;
 
-#[derive(clap::Subcommand)]
-pub enum ModelsCommand {
-    /// The models in run order, with grain, unit and what each reads.
-    List {
-        #[arg(long, short, default_value = "pipelines/nightly.toml")]
-        config: PathBuf,
-    },
-    /// Rebuild every mart from the lake as it is, without ingesting anything (to try a model).
-    Run {
-        #[arg(long, short, default_value = "pipelines/nightly.toml")]
-        config: PathBuf,
-        /// Use this lake directory instead of the config's.
-        #[arg(long)]
-        lake: Option<PathBuf>,
-    },
-    /// Markdown documentation of every model: header, dependencies and columns.
-    Docs {
-        #[arg(long, short, default_value = "pipelines/nightly.toml")]
-        config: PathBuf,
-        /// Use this lake directory instead of the config's (for the marts' columns).
-        #[arg(long)]
-        lake: Option<PathBuf>,
-        /// Write to this file instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
-}
+use crate::flags::ModelsCommand;
 
 pub fn run(cmd: ModelsCommand) -> Result<()> {
     match cmd {

@@ -12,41 +12,7 @@ use arrow::datatypes::SchemaRef;
 use friktion_lake::Lake;
 use friktion_query::{LakeSession, QueryError, SessionOptions, Statement};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-    Parquet,
-}
-
-#[derive(clap::Args)]
-pub struct SqlArgs {
-    /// The lake directory.
-    #[arg(long, default_value = "lake")]
-    lake: PathBuf,
-    /// Run this statement and exit (repeatable).
-    #[arg(long, short = 'e')]
-    execute: Vec<String>,
-    /// Run the statements in this file and exit.
-    #[arg(long, short = 'f')]
-    file: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write results to this file instead of standard output (required for parquet).
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Stop a query that runs longer than this many seconds.
-    #[arg(long, default_value_t = 300)]
-    timeout: u64,
-    /// Memory a query may use, in MiB, before it fails.
-    #[arg(long, default_value_t = 2048)]
-    memory_mb: usize,
-    /// Print each query's time.
-    #[arg(long)]
-    timing: bool,
-}
+use crate::flags::{Format, SqlArgs};
 
 struct Shell {
     session: LakeSession,

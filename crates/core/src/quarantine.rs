@@ -107,25 +107,44 @@ fn bounded_redacted(raw: &str) -> String {
 /// The rows as a batch of the quarantine tables' file schema (all `*_quarantine` share it).
 pub fn to_batch(source_file: &str, run_id: &str, rows: &[QuarantineRow]) -> RecordBatch {
     let n = rows.len();
-    let cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![source_file; n])),
-        Arc::new(Int64Array::from_iter(rows.iter().map(|r| r.source_line))),
-        Arc::new(StringArray::from_iter(
-            rows.iter().map(|r| r.field.as_deref()),
-        )),
-        Arc::new(StringArray::from_iter(
-            rows.iter().map(|r| r.raw_value.as_deref()),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|r| r.reason.as_str()),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|r| r.action.as_str()),
-        )),
-        Arc::new(StringArray::from(vec![run_id; n])),
-    ];
-    RecordBatch::try_new(LakeTable::SurveyQuarantine.def().file_schema(), cols)
-        .expect("quarantine batch matches the quarantine schema")
+    LakeTable::SurveyQuarantine
+        .def()
+        .batch(vec![
+            (
+                "source_file",
+                Arc::new(StringArray::from(vec![source_file; n])) as ArrayRef,
+            ),
+            (
+                "source_line",
+                Arc::new(Int64Array::from_iter(rows.iter().map(|r| r.source_line))),
+            ),
+            (
+                "field",
+                Arc::new(StringArray::from_iter(
+                    rows.iter().map(|r| r.field.as_deref()),
+                )),
+            ),
+            (
+                "raw_value",
+                Arc::new(StringArray::from_iter(
+                    rows.iter().map(|r| r.raw_value.as_deref()),
+                )),
+            ),
+            (
+                "reason",
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r.reason.as_str()),
+                )),
+            ),
+            (
+                "action",
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r.action.as_str()),
+                )),
+            ),
+            ("run_id", Arc::new(StringArray::from(vec![run_id; n]))),
+        ])
+        .expect("quarantine rows match the quarantine contract")
 }
 
 /// One record saying a whole file could not be loaded, and why, as a quarantine batch.

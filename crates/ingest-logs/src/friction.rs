@@ -360,19 +360,35 @@ impl DayEvents {
             total.push((a.users > 0).then_some(a.minutes));
             per_user.push((a.users > 0).then(|| a.minutes / a.users as f64));
         }
-        let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(Date32Array::from(vec![days; n])),
-            Arc::new(StringArray::from(k)),
-            Arc::new(StringArray::from(s)),
+        let mut cols: Vec<(&str, ArrayRef)> = vec![
+            ("day", Arc::new(Date32Array::from(vec![days; n]))),
+            ("kommun_kod", Arc::new(StringArray::from(k))),
+            ("system_id", Arc::new(StringArray::from(s))),
         ];
-        for v in ints {
-            cols.push(Arc::new(Int64Array::from(v)));
+        let counts = [
+            "users",
+            "sessions",
+            "events",
+            "errors",
+            "failed_logins",
+            "timeouts",
+            "slow_responses",
+            "crashes",
+            "relogins",
+        ];
+        for (name, v) in counts.into_iter().zip(ints) {
+            cols.push((name, Arc::new(Int64Array::from(v))));
         }
-        cols.push(Arc::new(Float64Array::from(p50)));
-        cols.push(Arc::new(Float64Array::from(p95)));
-        cols.push(Arc::new(Float64Array::from(total)));
-        cols.push(Arc::new(Float64Array::from(per_user)));
-        RecordBatch::try_new(LakeTable::ItFrictionDaily.def().file_schema(), cols)
+        cols.push(("p50_latency_ms", Arc::new(Float64Array::from(p50))));
+        cols.push(("p95_latency_ms", Arc::new(Float64Array::from(p95))));
+        cols.push(("minutes_lost", Arc::new(Float64Array::from(total))));
+        cols.push((
+            "est_minutes_lost_per_user",
+            Arc::new(Float64Array::from(per_user)),
+        ));
+        LakeTable::ItFrictionDaily
+            .def()
+            .batch(cols)
             .map_err(|e| LogError::Model(e.to_string()))
     }
 }

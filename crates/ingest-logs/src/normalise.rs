@@ -276,24 +276,26 @@ impl EventBuilder {
     pub fn finish(mut self, n: &Normaliser<'_>) -> RecordBatch {
         let (source_file, source_format) = (n.source_file, n.source_format);
         let n = self.rows;
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(self.ts.finish()),
-            Arc::new(self.kommun_kod.finish()),
-            Arc::new(self.system_id.finish()),
-            Arc::new(self.verksamhet.finish()),
-            Arc::new(self.user_key.finish()),
-            Arc::new(self.session_id.finish()),
-            Arc::new(self.event_type.finish()),
-            Arc::new(self.status.finish()),
-            Arc::new(self.latency_ms.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.message.finish()),
-            Arc::new(self.path.finish()),
-            Arc::new(arrow::array::StringArray::from(vec![source_format; n])),
-            Arc::new(arrow::array::StringArray::from(vec![source_file; n])),
-            Arc::new(self.source_line.finish()),
-        ];
-        RecordBatch::try_new(LakeTable::ItEvent.def().file_schema(), cols)
-            .expect("event batch matches the it_event file schema")
+        let strings = |v: &str| Arc::new(arrow::array::StringArray::from(vec![v; n])) as ArrayRef;
+        LakeTable::ItEvent
+            .def()
+            .batch(vec![
+                ("ts", Arc::new(self.ts.finish()) as ArrayRef),
+                ("kommun_kod", Arc::new(self.kommun_kod.finish())),
+                ("system_id", Arc::new(self.system_id.finish())),
+                ("verksamhet", Arc::new(self.verksamhet.finish())),
+                ("user_key", Arc::new(self.user_key.finish())),
+                ("session_id", Arc::new(self.session_id.finish())),
+                ("event_type", Arc::new(self.event_type.finish())),
+                ("status", Arc::new(self.status.finish())),
+                ("latency_ms", Arc::new(self.latency_ms.finish())),
+                ("host", Arc::new(self.host.finish())),
+                ("message", Arc::new(self.message.finish())),
+                ("path", Arc::new(self.path.finish())),
+                ("source_format", strings(source_format)),
+                ("source_file", strings(source_file)),
+                ("source_line", Arc::new(self.source_line.finish())),
+            ])
+            .expect("events match the it_event contract")
     }
 }

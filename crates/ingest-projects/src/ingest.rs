@@ -485,49 +485,94 @@ fn lineage(src: &ProjectSource<'_>, lines: &[i64]) -> [ArrayRef; 2] {
 
 fn project_batch(r: &Rows, src: &ProjectSource<'_>) -> RecordBatch {
     let n = r.project_id.len();
-    let mut cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(r.project_id.clone())),
-        Arc::new(StringArray::from(r.kommun_kod.clone())),
-        Arc::new(StringArray::from(r.name.clone())),
-        Arc::new(StringArray::from(r.solution.clone())),
-        Arc::new(StringArray::from(r.track.clone())),
-        Arc::new(Float64Array::from(r.budget.clone())),
-        Arc::new(Float64Array::from(r.cost.clone())),
-        Arc::new(Int64Array::from(r.users_target.clone())),
-        Arc::new(Int64Array::from(r.users_reached.clone())),
-        Arc::new(StringArray::from(r.status.clone())),
-        Arc::new(Date32Array::from(vec![days(src.data_date); n])),
-        Arc::new(StringArray::from(r.timeline_issue.clone())),
-    ];
-    cols.extend(lineage(src, &r.line));
-    RecordBatch::try_new(LakeTable::Project.def().file_schema(), cols)
-        .expect("project batch matches its schema")
+    let [source_file, source_line] = lineage(src, &r.line);
+    LakeTable::Project
+        .def()
+        .batch(vec![
+            (
+                "project_id",
+                Arc::new(StringArray::from(r.project_id.clone())) as ArrayRef,
+            ),
+            (
+                "kommun_kod",
+                Arc::new(StringArray::from(r.kommun_kod.clone())),
+            ),
+            ("name", Arc::new(StringArray::from(r.name.clone()))),
+            ("solution", Arc::new(StringArray::from(r.solution.clone()))),
+            ("track", Arc::new(StringArray::from(r.track.clone()))),
+            (
+                "budget_planned_sek",
+                Arc::new(Float64Array::from(r.budget.clone())),
+            ),
+            (
+                "cost_actual_sek",
+                Arc::new(Float64Array::from(r.cost.clone())),
+            ),
+            (
+                "users_target",
+                Arc::new(Int64Array::from(r.users_target.clone())),
+            ),
+            (
+                "users_reached",
+                Arc::new(Int64Array::from(r.users_reached.clone())),
+            ),
+            ("status", Arc::new(StringArray::from(r.status.clone()))),
+            (
+                "data_date",
+                Arc::new(Date32Array::from(vec![days(src.data_date); n])),
+            ),
+            (
+                "timeline_issue",
+                Arc::new(StringArray::from(r.timeline_issue.clone())),
+            ),
+            ("source_file", source_file),
+            ("source_line", source_line),
+        ])
+        .expect("projects match the project contract")
 }
 
 fn stage_batch(r: &Rows, src: &ProjectSource<'_>) -> RecordBatch {
-    let mut cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(r.s_project.clone())),
-        Arc::new(StringArray::from(r.s_stage.clone())),
-        Arc::new(Date32Array::from(r.s_date.clone())),
-    ];
-    cols.extend(lineage(src, &r.s_line));
-    RecordBatch::try_new(LakeTable::ProjectStage.def().file_schema(), cols)
-        .expect("project_stage batch matches its schema")
+    let [source_file, source_line] = lineage(src, &r.s_line);
+    LakeTable::ProjectStage
+        .def()
+        .batch(vec![
+            (
+                "project_id",
+                Arc::new(StringArray::from(r.s_project.clone())) as ArrayRef,
+            ),
+            ("stage", Arc::new(StringArray::from(r.s_stage.clone()))),
+            ("entered_on", Arc::new(Date32Array::from(r.s_date.clone()))),
+            ("source_file", source_file),
+            ("source_line", source_line),
+        ])
+        .expect("stages match the project_stage contract")
 }
 
 fn factor_batch(r: &Rows, src: &ProjectSource<'_>) -> RecordBatch {
     let n = r.f_project.len();
-    let mut cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(r.f_project.clone())),
-        Arc::new(StringArray::from(r.f_factor.clone())),
-        Arc::new(Int32Array::from(r.f_score.clone())),
-        Arc::new(StringArray::from(r.f_direction.clone())),
-        // Exports give no assessment date, and none is invented.
-        Arc::new(Date32Array::from(vec![None::<i32>; n])),
-    ];
-    cols.extend(lineage(src, &r.f_line));
-    RecordBatch::try_new(LakeTable::ProjectFactor.def().file_schema(), cols)
-        .expect("project_factor batch matches its schema")
+    let [source_file, source_line] = lineage(src, &r.f_line);
+    LakeTable::ProjectFactor
+        .def()
+        .batch(vec![
+            (
+                "project_id",
+                Arc::new(StringArray::from(r.f_project.clone())) as ArrayRef,
+            ),
+            ("factor_id", Arc::new(StringArray::from(r.f_factor.clone()))),
+            ("score", Arc::new(Int32Array::from(r.f_score.clone()))),
+            (
+                "direction",
+                Arc::new(StringArray::from(r.f_direction.clone())),
+            ),
+            // Exports give no assessment date, and none is invented.
+            (
+                "assessed_on",
+                Arc::new(Date32Array::from(vec![None::<i32>; n])),
+            ),
+            ("source_file", source_file),
+            ("source_line", source_line),
+        ])
+        .expect("factor scores match the project_factor contract")
 }
 
 #[cfg(test)]

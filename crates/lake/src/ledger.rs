@@ -121,22 +121,21 @@ pub fn to_batch(entries: &[LedgerEntry]) -> RecordBatch {
         entries.iter().map(|e| e.ingested_at.timestamp_micros()),
     )
     .with_timezone("UTC");
-    RecordBatch::try_new(
-        LakeTable::Ledger.def().file_schema(),
-        vec![
-            s(|e| &e.source_file),
-            s(|e| &e.source_kind),
-            s(|e| &e.content_hash),
-            s(|e| &e.config_hash),
-            i(|e| e.rows_read),
-            i(|e| e.rows_written),
-            i(|e| e.rows_quarantined),
-            s(|e| e.action.as_str()),
-            s(|e| &e.run_id),
-            Arc::new(ts),
-        ],
-    )
-    .expect("ledger batch matches the ledger schema")
+    LakeTable::Ledger
+        .def()
+        .batch(vec![
+            ("source_file", s(|e| &e.source_file)),
+            ("source_kind", s(|e| &e.source_kind)),
+            ("content_hash", s(|e| &e.content_hash)),
+            ("config_hash", s(|e| &e.config_hash)),
+            ("rows_read", i(|e| e.rows_read)),
+            ("rows_written", i(|e| e.rows_written)),
+            ("rows_quarantined", i(|e| e.rows_quarantined)),
+            ("action", s(|e| e.action.as_str())),
+            ("run_id", s(|e| &e.run_id)),
+            ("ingested_at", Arc::new(ts)),
+        ])
+        .expect("ledger rows match the ledger contract")
 }
 
 fn from_batch(b: &RecordBatch) -> std::result::Result<Vec<LedgerEntry>, String> {

@@ -1,5 +1,5 @@
-//! The report stage: the marts read from the lake and written as the report directory, with the
-//! Kolada export and the notebook beside it.
+//! The report stage: the publication written as the report directory, with the Kolada export,
+//! the disclosure log and the notebook beside it.
 //!
 //! The report is written under `.<run-id>.partial/` and renamed into place when whole, so a run
 //! killed while writing leaves no half report where readers look; the next run removes the
@@ -10,7 +10,7 @@ use std::path::Path;
 use arrow::array::{AsArray, RecordBatch};
 use friktion_core::LakeTable;
 use friktion_lake::{Lake, Ledger};
-use friktion_publish::{Marts, Publication};
+use friktion_publish::Publication;
 use friktion_report::html::{RunInfo, SourceLine};
 use friktion_report::i18n::Lang;
 use friktion_report::map::Area;
@@ -60,7 +60,6 @@ pub struct ReportCtx<'a> {
     pub lake_dir: &'a Path,
     pub reports_dir: &'a Path,
     pub lang: Lang,
-    pub marts: &'a Marts,
     pub publication: &'a Publication,
     /// The Kolada export as published (protected), when a model declares a KPI.
     pub kolada: Option<&'a RecordBatch>,
@@ -128,8 +127,6 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
         &info,
         &friktion_report::html::IndexData {
             publication: p,
-            published: &c.marts.published,
-            costs: &c.marts.assumptions,
             areas: c.areas,
         },
     )?;

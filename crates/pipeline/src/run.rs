@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use friktion_core::{KeyOrigin, PseudoKey, Pseudonymiser, Reference};
 use friktion_lake::{Lake, Ledger};
 use friktion_publish::{Marts, Publication};
-use friktion_query::{LakeSession, SessionOptions, load_models, run_models};
+use friktion_query::{LakeSession, SessionContext, SessionOptions, load_models, run_models};
 use friktion_report::i18n::Lang;
 
 use crate::config::Config;
@@ -41,6 +41,8 @@ pub struct RunOptions {
 pub struct Pipeline<'o> {
     cfg: Config,
     observer: &'o dyn Observer,
+    /// The caller's DataFusion context for the models and tests; a local one when None.
+    context: Option<SessionContext>,
 }
 
 impl Pipeline<'static> {
@@ -49,6 +51,7 @@ impl Pipeline<'static> {
         Ok(Self {
             cfg: Config::load(config)?,
             observer: &Silent,
+            context: None,
         })
     }
 }
@@ -59,7 +62,17 @@ impl<'o> Pipeline<'o> {
         Pipeline {
             cfg: self.cfg,
             observer,
+            context: self.context,
         }
+    }
+
+    /// Runs the models and data tests in the caller's DataFusion context (a cluster's, or one
+    /// with object storage registered) instead of a local one. The context needs friktion's
+    /// functions (`friktion_query::register_functions`); the marts come out byte for byte the
+    /// same only where it runs them on one partition, as the local one does.
+    pub fn with_context(mut self, ctx: SessionContext) -> Self {
+        self.context = Some(ctx);
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -175,7 +188,12 @@ impl<'o> Pipeline<'o> {
                 target_partitions: 1,
                 ..SessionOptions::default()
             };
-            let mut session = LakeSession::open(&lake, &opts).await?;
+            let mut session = match &self.context {
+                Some(ctx) => {
+                    LakeSession::with_context(ctx.clone(), &lake, opts.memory_limit_bytes).await?
+                }
+                None => LakeSession::open(&lake, &opts).await?,
+            };
             let runs = run_models(&mut session, &lake, &models).await?;
             Ok::<_, friktion_query::QueryError>((runs, session))
         })?;
@@ -210,7 +228,6 @@ impl<'o> Pipeline<'o> {
                 lake_dir: &lake_dir,
                 reports_dir: &reports_dir,
                 lang: opts.lang,
-                marts: &marts,
                 publication: &publication,
                 kolada: kolada.as_ref(),
                 areas: &areas,

@@ -10,7 +10,8 @@
 //! - log friction per system and kommun, against each system's national row (n = user-days);
 //!   a system's national row when it has enough user-days;
 //! - the key-factor scores per kommun: no total is published, so small cells are hidden alone;
-//! - time to go-live per group and its curves, and the stage funnel: groups with enough projects.
+//! - time to go-live per group and its curves, and the stage funnel: groups with enough projects;
+//! - the published-figure check and the cost assumptions: national and stated, shown whole.
 //!
 //! A hidden row keeps its keys and loses its values, so no output can show what it hides.
 
@@ -18,8 +19,9 @@ use std::collections::BTreeMap;
 
 use crate::disclosure::{Cell, Suppression, is_suppressed, suppress};
 use crate::marts::{
-    Band, Cost, CurvePoint, FactorScore, FunnelStage, GroupFriction, KommunBenchmark,
-    KommunFriction, LogFriction, Marts, NationalFriction, TimeToGoLive,
+    Band, Cost, CostAssumption, CurvePoint, FactorScore, FunnelStage, GroupFriction,
+    KommunBenchmark, KommunFriction, LogFriction, Marts, NationalFriction, PublishedCheck,
+    TimeToGoLive,
 };
 
 /// A published row: shown, or hidden with its values removed.
@@ -61,6 +63,10 @@ pub struct Publication {
     /// The curves of the groups shown in time_to_go_live only.
     pub curve: Vec<CurvePoint>,
     pub funnel: Vec<Shown<FunnelStage>>,
+    /// Published figures reproduced from their published inputs: national, nothing to hide.
+    pub published: Vec<PublishedCheck>,
+    /// The cost model's assumption sets: stated inputs, nothing to hide.
+    pub assumptions: Vec<CostAssumption>,
     /// Per wave, the kommuner whose friction is hidden (for exports of the same values).
     pub hidden_kommuner: BTreeMap<String, Vec<String>>,
     /// `disclosure.csv`: table,cell,kind,n,reason.
@@ -204,6 +210,8 @@ impl Publication {
                 shown: s.n_projects >= min_cell,
             })
             .collect();
+        p.published = m.published.clone();
+        p.assumptions = m.assumptions.clone();
         p.hidden_kommuner = hidden_by_wave
             .into_iter()
             .map(|(w, h)| {

@@ -270,3 +270,100 @@ pub fn write(
     txn.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use arrow::array::{Array, AsArray};
+
+    use super::*;
+    use crate::marts::{KommunFriction, LogFriction, Marts};
+
+    fn kommun(kod: &str, n: i64, mean: f64) -> KommunFriction {
+        KommunFriction {
+            wave_id: "w".into(),
+            kommun_kod: kod.into(),
+            kommun_name: kod.into(),
+            lan_name: "län".into(),
+            n,
+            n_eff: Some(n as f64),
+            mean_minutes: Some(mean),
+            ci_low: Some(mean - 1.0),
+            ci_high: Some(mean + 1.0),
+        }
+    }
+
+    fn log(kod: &str, user_days: i64) -> LogFriction {
+        LogFriction {
+            level: "kommun".into(),
+            system_id: "procapita".into(),
+            kommun_kod: Some(kod.into()),
+            first_day: "2026-10-26".into(),
+            last_day: "2026-10-30".into(),
+            user_days,
+            minutes_lost_per_user_day: Some(7.25),
+        }
+    }
+
+    /// Every row whose status is ".." has no number in any column.
+    fn hidden_rows_hold_no_numbers(name: &str, b: &RecordBatch) -> usize {
+        let status = b.column_by_name("status").unwrap().as_string::<i32>();
+        let hidden: Vec<usize> = (0..b.num_rows())
+            .filter(|&i| status.value(i) == "..")
+            .collect();
+        for (f, c) in b.schema().fields().iter().zip(b.columns()) {
+            if f.data_type().is_numeric() {
+                for &i in &hidden {
+                    assert!(
+                        c.is_null(i),
+                        "{name}.{}: row {i} is hidden but has a value",
+                        f.name()
+                    );
+                }
+            }
+        }
+        hidden.len()
+    }
+
+    #[test]
+    fn a_hidden_cell_keeps_its_keys_and_loses_every_value_in_the_published_tables() {
+        let marts = Marts {
+            // 0114 is small; 0180 goes with it, or the country's total would give it away.
+            friction: vec![
+                kommun("0114", 3, 47.5),
+                kommun("0180", 40, 31.0),
+                kommun("1480", 90, 25.0),
+            ],
+            logs: vec![log("0114", 2), log("0180", 30), log("1480", 80)],
+            ..Marts::default()
+        };
+        let p = Publication::compute(&marts, &BTreeMap::new(), 5);
+        let mut hidden = BTreeMap::new();
+        for (name, b) in tables(&p).unwrap() {
+            if b.column_by_name("status").is_some() {
+                hidden.insert(name, hidden_rows_hold_no_numbers(name, &b));
+            }
+        }
+        assert_eq!(hidden["friction_by_kommun"], 2, "primary and complementary");
+        assert_eq!(hidden["log_friction_by_system"], 2);
+        // The disclosure log says why, the published tables do not show what.
+        assert!(
+            p.log.contains("friction_by_kommun w,0114,primary,3,"),
+            "{}",
+            p.log
+        );
+        assert!(
+            p.log
+                .contains("friction_by_kommun w,0180,complementary,40,"),
+            "{}",
+            p.log
+        );
+        let k = tables(&p).unwrap().remove(0).1;
+        let kod = k.column_by_name("kommun_kod").unwrap().as_string::<i32>();
+        assert_eq!(
+            kod.iter().flatten().collect::<Vec<_>>(),
+            ["0114", "0180", "1480"]
+        );
+    }
+}

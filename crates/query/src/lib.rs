@@ -10,6 +10,8 @@ pub mod model;
 pub mod session;
 pub mod survival;
 
+/// The DataFusion context a caller may hand to a [`LakeSession`] (a cluster's, say).
+pub use datafusion::prelude::SessionContext;
 /// A parsed SQL statement, as `LakeSession::parse` gives it.
 pub use datafusion::sql::parser::Statement;
 pub use datatest::{DataTest, TestFileError, TestResult, load_tests, run_tests};

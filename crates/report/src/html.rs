@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use friktion_core::LedgerAction;
 
 use crate::chart::{Bar, bars_with_intervals};
-use friktion_publish::marts::{CostAssumption, KommunFriction, NationalFriction, PublishedCheck};
+use friktion_publish::marts::{KommunFriction, NationalFriction};
 use friktion_publish::{Publication, Shown};
 
 use crate::figure::{Figure, csv_field};
@@ -64,11 +64,9 @@ details.data summary { cursor: pointer; font-size: .9rem; }
 "#;
 
 /// What the national page and the municipality pages draw on: the publication (every table
-/// already protected) and the tables that publish no counts.
+/// already protected) and the municipal boundaries.
 pub struct IndexData<'a> {
     pub publication: &'a Publication,
-    pub published: &'a [PublishedCheck],
-    pub costs: &'a [CostAssumption],
     /// Municipal boundaries, for the map.
     pub areas: &'a [crate::map::Area],
 }
@@ -122,7 +120,7 @@ pub fn write_index(
         for f in [
             crate::survey::verksamhet_figure(&p.verksamhet, wave, min, lang)?,
             crate::survey::distribution_figure(&p.bands, wave, min, lang)?,
-            crate::survey::cost_figure(&p.cost, data.costs, wave, lang)?,
+            crate::survey::cost_figure(&p.cost, &p.assumptions, wave, lang)?,
         ]
         .into_iter()
         .flatten()
@@ -159,7 +157,7 @@ pub fn write_index(
         );
         figures.push(f);
     }
-    crate::methods::write_methods(dir, run, data.costs)?;
+    crate::methods::write_methods(dir, run, &p.assumptions)?;
     crate::kommun::write_pages(dir, run, p)?;
     let ttg = &p.time_to_go_live;
     let (curve_html, curve_csv) = crate::outcomes::curve_figure(&p.curve, ttg, lang)?;
@@ -193,7 +191,7 @@ pub fn write_index(
     for f in &figures {
         write_file(&dir.join(&f.csv_path), &f.csv)?;
     }
-    body.push_str(&crate::published::section(data.published, lang));
+    body.push_str(&crate::published::section(&p.published, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);
     let path = dir.join("index.html");

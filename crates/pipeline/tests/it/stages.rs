@@ -133,3 +133,35 @@ fn a_model_renamed_fails_the_run_at_start_naming_the_section_and_the_model() {
     // Nothing was ingested: the lake was never opened.
     assert!(!p.lake().join("_ledger").exists());
 }
+
+#[test]
+fn models_run_in_the_datafusion_context_the_caller_hands_over() {
+    // A context without friktion's functions: the models that need them fail, naming them,
+    // so the run did use the context it was given.
+    let bare = Project::new();
+    let e = Pipeline::load(&bare.config())
+        .unwrap()
+        .with_context(friktion_query::SessionContext::new())
+        .run(&RunOptions::default())
+        .unwrap_err();
+    let msg = friktion_core::error_chain(&e);
+    assert!(
+        msg.contains("km_quantile") || msg.contains("logrank") || msg.contains("cox"),
+        "{msg}"
+    );
+    // A context made as the pipeline makes its own gives the same marts, byte for byte.
+    let (local, given) = (Project::new(), Project::new());
+    local.run().ok();
+    let opts = friktion_query::SessionOptions {
+        target_partitions: 1,
+        ..Default::default()
+    };
+    let s = Pipeline::load(&given.config())
+        .unwrap()
+        .with_context(friktion_query::local_context(&opts).unwrap())
+        .run(&RunOptions::default())
+        .unwrap();
+    assert_eq!(s.exit_code(), 0);
+    let marts = |p: &Project| crate::hashes(&p.lake().join("marts"), None);
+    assert_eq!(marts(&local), marts(&given));
+}
