@@ -192,14 +192,16 @@ impl Shell {
                 println!("timing {}", if self.timing { "on" } else { "off" });
             }
             (Some("\\d"), None) => self.text(
-                "SELECT table_name, table_type FROM information_schema.tables \
-                 WHERE table_schema = 'public' ORDER BY table_name",
+                "SELECT table_schema, table_name, table_type FROM information_schema.tables \
+                 WHERE table_schema IN ('public', 'published') ORDER BY table_schema, table_name",
             )?,
             (Some("\\d"), Some(name)) => {
-                let name = name.replace('\'', "''");
+                // `published.friction_by_kommun` is the publication's; a bare name the lake's.
+                let (schema, table) = name.split_once('.').unwrap_or(("public", name));
+                let (schema, table) = (schema.replace('\'', "''"), table.replace('\'', "''"));
                 self.text(&format!(
                     "SELECT column_name, data_type, is_nullable FROM information_schema.columns \
-                     WHERE table_schema = 'public' AND table_name = '{name}' ORDER BY ordinal_position"
+                     WHERE table_schema = '{schema}' AND table_name = '{table}' ORDER BY ordinal_position"
                 ))?
             }
             _ => println!(

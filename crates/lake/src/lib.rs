@@ -188,9 +188,19 @@ impl Lake {
         Ok(out)
     }
 
+    /// The published tables present, by name.
+    pub fn published(&self) -> Result<Vec<String>> {
+        self.dirs_under(PUBLISHED)
+    }
+
     /// The marts present, by name.
     pub fn marts(&self) -> Result<Vec<String>> {
-        let dir = self.root.join(MARTS);
+        self.dirs_under(MARTS)
+    }
+
+    /// The directories under a directory of the lake, by name, sorted.
+    fn dirs_under(&self, parent: &str) -> Result<Vec<String>> {
+        let dir = self.root.join(parent);
         if !dir.exists() {
             return Ok(vec![]);
         }

@@ -63,7 +63,11 @@ pub fn local_context(opts: &SessionOptions) -> Result<SessionContext, QueryError
     Ok(ctx)
 }
 
-/// A session in which every lake table and every mart is a SQL table.
+/// The schema the publication's tables are registered in.
+pub const PUBLISHED_SCHEMA: &str = "published";
+
+/// A session in which every lake table and every mart is a SQL table, and every published
+/// table one in the schema `published`.
 pub struct LakeSession {
     ctx: SessionContext,
     lake: Lake,
@@ -111,7 +115,46 @@ impl LakeSession {
         for m in lake.marts()? {
             s.register_mart(&m).await?;
         }
+        s.register_published().await?;
         Ok(s)
+    }
+
+    /// The publication's tables (`lake/published/`, disclosure-protected) as the schema
+    /// `published`: `SELECT * FROM published.friction_by_kommun` gives what the report shows.
+    async fn register_published(&mut self) -> Result<(), QueryError> {
+        let catalog_name = self
+            .ctx
+            .copied_config()
+            .options()
+            .catalog
+            .default_catalog
+            .clone();
+        let Some(catalog) = self.ctx.catalog(&catalog_name) else {
+            return Ok(());
+        };
+        if catalog.schema(PUBLISHED_SCHEMA).is_none() {
+            catalog.register_schema(
+                PUBLISHED_SCHEMA,
+                Arc::new(datafusion::catalog::MemorySchemaProvider::new()),
+            )?;
+        }
+        for name in self.lake.published()? {
+            let dir = self.lake.published_dir(&name);
+            let opts = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet");
+            let url = format!(
+                "{}/",
+                std::path::absolute(&dir).unwrap_or(dir.clone()).display()
+            );
+            let reference =
+                datafusion::common::TableReference::partial(PUBLISHED_SCHEMA, name.as_str());
+            let _ = self.ctx.deregister_table(reference.clone())?;
+            self.ctx
+                .register_listing_table(reference, url, opts, None, None)
+                .await?;
+            self.tables.push(format!("{PUBLISHED_SCHEMA}.{name}"));
+        }
+        Ok(())
     }
 
     async fn register(

@@ -165,3 +165,47 @@ fn models_run_in_the_datafusion_context_the_caller_hands_over() {
     let marts = |p: &Project| crate::hashes(&p.lake().join("marts"), None);
     assert_eq!(marts(&local), marts(&given));
 }
+
+#[test]
+fn sql_sees_the_publication_as_schema_published_hiding_what_the_report_hides() {
+    let p = Project::new();
+    let cfg = p.config();
+    let t = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("min_cell = 5", "min_cell = 20");
+    std::fs::write(&cfg, t).unwrap();
+    let o = p.run();
+    o.ok();
+    let hidden_in_sql = p.sql_csv(
+        "SELECT wave_id, kommun_kod FROM published.friction_by_kommun \
+         WHERE status = '..' AND mean_minutes IS NULL AND n IS NULL ORDER BY wave_id, kommun_kod",
+    );
+    let leaked = p.sql_csv(
+        "SELECT count(*) AS n FROM published.friction_by_kommun \
+         WHERE status = '..' AND (mean_minutes IS NOT NULL OR n IS NOT NULL)",
+    );
+    assert_eq!(leaked, "n\n0\n");
+    // The same kommuner are ".." in the report's CSV of each wave.
+    let data = o.report().parent().unwrap().join("data");
+    let mut hidden_in_report = Vec::new();
+    for e in std::fs::read_dir(&data).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(wave) = name
+            .strip_prefix("friction_")
+            .and_then(|w| w.strip_suffix(".csv"))
+            .filter(|w| w.starts_with("vision") || w.starts_with("medarbetar"))
+        else {
+            continue;
+        };
+        for line in std::fs::read_to_string(&path).unwrap().lines().skip(1) {
+            if line.ends_with(",..,..,..,..,..") {
+                hidden_in_report.push(format!("{wave},{}", &line[..4]));
+            }
+        }
+    }
+    hidden_in_report.sort();
+    let hidden_in_sql: Vec<String> = hidden_in_sql.lines().skip(1).map(str::to_string).collect();
+    assert!(!hidden_in_sql.is_empty(), "min_cell 20 hides some kommuner");
+    assert_eq!(hidden_in_sql, hidden_in_report);
+}
