@@ -22,11 +22,7 @@ fn row<'a>(html: &'a str, wave: &str, kommun: &str) -> &'a str {
 /// The demo run with cells under 20 hidden; its project and report directory.
 fn run_with_min_cell_20() -> (Project, std::path::PathBuf) {
     let p = Project::new();
-    let cfg = p.config();
-    let t = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("min_cell = 5", "min_cell = 20");
-    std::fs::write(&cfg, t).unwrap();
+    p.set_min_cell(20);
     let o = p.run();
     o.ok();
     let dir = o.report().parent().unwrap().to_path_buf();

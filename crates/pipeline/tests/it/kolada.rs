@@ -66,11 +66,7 @@ fn every_kpi_lines_up_with_its_mart_and_small_cells_are_dotted() {
     );
 
     // With a minimum cell of 30, cells with fewer than 30 behind them are "..", without a value.
-    let cfg = p.config();
-    let text_cfg = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("min_cell = 5", "min_cell = 30");
-    std::fs::write(&cfg, text_cfg).unwrap();
+    p.set_min_cell(30);
     let o = p.run();
     o.ok();
     let (_, rows) = export(&o);

@@ -114,6 +114,15 @@ impl Project {
         self.path().join("lake")
     }
 
+    /// Publishes only cells with at least `n` behind them from now on (the config's min_cell).
+    pub fn set_min_cell(&self, n: i64) {
+        let cfg = self.config();
+        let t = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("min_cell = 5", &format!("min_cell = {n}"));
+        std::fs::write(&cfg, t).unwrap();
+    }
+
     /// The nightly run through the library, recording what it tells.
     pub fn run_opts(&self, opts: &RunOptions) -> Ran {
         // A key from the caller's environment would change every pseudonym the tests expect.

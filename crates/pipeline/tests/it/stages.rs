@@ -169,11 +169,7 @@ fn models_run_in_the_datafusion_context_the_caller_hands_over() {
 #[test]
 fn sql_sees_the_publication_as_schema_published_hiding_what_the_report_hides() {
     let p = Project::new();
-    let cfg = p.config();
-    let t = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("min_cell = 5", "min_cell = 20");
-    std::fs::write(&cfg, t).unwrap();
+    p.set_min_cell(20);
     let o = p.run();
     o.ok();
     let hidden_in_sql = p.sql_csv(
