@@ -146,6 +146,10 @@ impl Publication {
                 if !peer_shown {
                     row.peer_mean_minutes = None;
                 }
+                // A wave of one kommun has a "country" that is that kommun.
+                if is_suppressed(hidden, "total:riket") {
+                    row.national_mean_minutes = None;
+                }
                 Benchmark { row, peer_shown }
             })
             .collect();
