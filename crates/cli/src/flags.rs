@@ -41,6 +41,11 @@ pub enum Command {
     /// Only queries run: CREATE, INSERT, COPY, SET and reading files outside the lake are
     /// refused. Each query has a memory limit and a timeout.
     Sql(SqlArgs),
+    /// The SQL server for researchers (the accounts so far; the server itself follows).
+    Serve {
+        #[command(subcommand)]
+        command: ServeCommand,
+    },
     /// Inspect the lake.
     Lake {
         #[command(subcommand)]
@@ -240,4 +245,37 @@ pub struct SqlArgs {
     /// Print each query's time.
     #[arg(long)]
     pub timing: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ServeCommand {
+    /// The server's accounts: each a role and a SCRAM-SHA-256 verifier, never a password.
+    User {
+        /// The accounts file (readable by its owner only).
+        #[arg(
+            long,
+            env = "FRIKTION_ACCOUNTS",
+            default_value = "/etc/friktion/accounts.toml",
+            global = true
+        )]
+        accounts: PathBuf,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input when it is not a terminal (its
+    /// first line), else asked for twice without echo; never from an argument.
+    Add {
+        name: String,
+        /// analyst (everything), researcher (no quarantine tables) or public (published only).
+        #[arg(long, value_parser = ["analyst", "researcher", "public"])]
+        role: String,
+    },
+    /// Remove a user.
+    Remove { name: String },
+    /// List the users and their roles.
+    List,
 }

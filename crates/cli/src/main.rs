@@ -7,6 +7,7 @@ mod instrument;
 mod models;
 mod obs;
 mod print;
+mod serve;
 mod sql;
 mod synth;
 
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Lake {
             command: LakeCommand::Describe { lake, json },
         } => describe::run(&lake, json).map(|()| ExitCode::SUCCESS),
+        Command::Serve { command } => serve::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@ mod interop;
 mod ops;
 #[path = "../../../pipeline/tests/it/python.rs"]
 mod python;
+mod serve;
 mod sql;
 
 use std::path::{Path, PathBuf};
