@@ -18,7 +18,7 @@ pub enum LakeError {
         source: arrow::error::ArrowError,
     },
     #[error(
-        "refusing to write {table}: {problem} (the lake contract is in friktion-core's schema.rs)"
+        "refusing to write {table}: {problem} (the lake contract is in friktion-core's schema/)"
     )]
     Contract { table: String, problem: String },
     #[error(transparent)]
