@@ -82,6 +82,18 @@ impl<E> From<LakeError> for LoadError<E> {
     }
 }
 
+impl Loaded {
+    /// A loader's counts; the content hash as the source said it.
+    pub fn counts(rows_read: i64, rows_written: i64, rows_quarantined: i64) -> Self {
+        Self {
+            rows_read,
+            rows_written,
+            rows_quarantined,
+            content_hash: None,
+        }
+    }
+}
+
 /// How a source's load ended.
 #[derive(Debug)]
 pub enum Outcome<E> {

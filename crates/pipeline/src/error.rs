@@ -77,7 +77,7 @@ pub enum PipelineError {
     #[error("starting the query runtime")]
     Runtime(#[source] std::io::Error),
     /// Something a stage built did not fit the lake's contract.
-    #[error("{0}")]
+    #[error(transparent)]
     Arrow(#[from] arrow::error::ArrowError),
 }
 

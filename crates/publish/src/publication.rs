@@ -130,14 +130,18 @@ impl Publication {
                 }
             })
             .collect();
+        let shown_cells: std::collections::BTreeSet<(&str, &str)> = p
+            .kommun
+            .iter()
+            .filter(|k| k.shown)
+            .map(|k| (k.row.wave_id.as_str(), k.row.kommun_kod.as_str()))
+            .collect();
         p.benchmark = m
             .benchmark
             .iter()
             .map(|b| {
                 let hidden = hidden_in(&b.wave_id);
-                let own = p.kommun.iter().any(|k| {
-                    k.shown && k.row.wave_id == b.wave_id && k.row.kommun_kod == b.kommun_kod
-                });
+                let own = shown_cells.contains(&(b.wave_id.as_str(), b.kommun_kod.as_str()));
                 let peer_shown = !is_suppressed(hidden, &format!("total:peer:{}", b.peer_group));
                 let mut row = b.clone();
                 if !own {

@@ -366,4 +366,34 @@ mod tests {
             ["0114", "0180", "1480"]
         );
     }
+
+    #[test]
+    fn a_wave_of_one_hidden_kommun_publishes_no_national_mean_for_it() {
+        use crate::marts::KommunBenchmark;
+        let mut own = kommun("0163", 3, 52.0);
+        own.wave_id = "own".into();
+        let marts = Marts {
+            friction: vec![own],
+            benchmark: vec![KommunBenchmark {
+                wave_id: "own".into(),
+                kommun_kod: "0163".into(),
+                peer_group: "län".into(),
+                peer_mean_minutes: Some(52.0),
+                national_mean_minutes: Some(52.0),
+                rank_national: Some(1),
+                kommuner_national: Some(1),
+            }],
+            ..Marts::default()
+        };
+        let p = Publication::compute(&marts, &BTreeMap::new(), 5);
+        let b = &p.benchmark[0].row;
+        assert_eq!(
+            (
+                b.national_mean_minutes,
+                b.peer_mean_minutes,
+                b.rank_national
+            ),
+            (None, None, None)
+        );
+    }
 }

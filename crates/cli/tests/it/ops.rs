@@ -49,11 +49,7 @@ fn the_same_inputs_give_byte_identical_marts_and_reports() {
 
 /// A query's rows as CSV lines, without the header.
 pub fn count(p: &Project, sql: &str) -> String {
-    p.sql_csv(sql)
-        .lines()
-        .skip(1)
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::fixture::csv_body(&p.sql_csv(sql))
 }
 
 #[test]

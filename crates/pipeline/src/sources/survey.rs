@@ -126,12 +126,11 @@ fn load_file(
                 .iter()
                 .filter(|q| q.action == Action::ValueNulled)
                 .count() as i64;
-            Ok(Loaded {
-                rows_read: out.rows_read,
-                rows_written: out.rows_written,
-                rows_quarantined: out.rows_rejected,
-                content_hash: None,
-            })
+            Ok(Loaded::counts(
+                out.rows_read,
+                out.rows_written,
+                out.rows_rejected,
+            ))
         })?;
     Ok(super::result(outcome, Stage::Surveys, nulled))
 }

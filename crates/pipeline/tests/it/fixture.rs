@@ -66,6 +66,11 @@ pub fn hashes(dir: &Path, run_id: Option<&str>) -> BTreeMap<String, String> {
     out
 }
 
+/// CSV text without its header line.
+pub fn csv_body(csv: &str) -> String {
+    csv.lines().skip(1).collect::<Vec<_>>().join("\n")
+}
+
 /// A child process's output as text.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -195,9 +195,5 @@ impl Project {
 
 /// A query's result as CSV without its header line.
 pub fn count(p: &Project, sql: &str) -> String {
-    p.sql_csv(sql)
-        .lines()
-        .skip(1)
-        .collect::<Vec<_>>()
-        .join("\n")
+    fixture::csv_body(&p.sql_csv(sql))
 }
