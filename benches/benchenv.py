@@ -41,3 +41,11 @@ def run_measured(cmd, cwd=None, env=None):
     if code != 0:
         sys.exit(f"{' '.join(cmd[:3])} failed ({code}):\n{out[-2000:]}\n{err[-3000:]}")
     return wall, usage.ru_maxrss / 1024, out
+
+
+def friktion_binary(profile):
+    """Builds the workspace (as a whole: a subset would unify other features and build DataFusion
+    a second time) in `profile` and returns the friktion binary's path."""
+    subprocess.run(["cargo", "build", "--quiet", "--workspace", "--profile", profile], cwd=ROOT, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return os.path.join(target, "debug" if profile == "dev" else profile, "friktion")

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 
-from benchenv import ROOT, ensure_venv, run_measured
+from benchenv import ROOT, ensure_venv, run_measured, friktion_binary
 
 
 KEY = "bench-key-0123456789abcdef"
@@ -198,9 +198,7 @@ def main():
     formats = a.formats.split(",")
     tools = a.only.split(",")
 
-    subprocess.run(["cargo", "build", "--quiet", "--profile", a.profile, "-p", "friktion-cli"], cwd=ROOT, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    binary = os.path.join(target, "debug" if a.profile == "dev" else a.profile, "friktion")
+    binary = friktion_binary(a.profile)
 
     # About 7 KB of web syslog and 10 KB of NDJSON per user-day; 290 kommuner, 5 days: the
     # smaller file, syslog, reaches --gb.

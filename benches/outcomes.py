@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 
-from benchenv import ROOT, ensure_venv, run_measured
+from benchenv import ROOT, ensure_venv, run_measured, friktion_binary
 
 
 
@@ -79,9 +79,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "benches/outcomes.jsonl"))
     a = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--quiet", "--profile", a.profile, "-p", "friktion-cli"], cwd=ROOT, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    binary = os.path.join(target, "debug" if a.profile == "dev" else a.profile, "friktion")
+    binary = friktion_binary(a.profile)
 
     data = os.path.join(a.work, f"data-{a.per_kommun}")
     export = os.path.join(data, "projects", "projects.csv")

@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import tempfile
 
-from benchenv import ROOT, run_measured
+from benchenv import ROOT, run_measured, friktion_binary
 
 
 def main():
@@ -32,9 +32,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "benches/report.jsonl"))
     a = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--quiet", "--profile", a.profile, "-p", "friktion-cli"], cwd=ROOT, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    binary = os.path.join(target, "debug" if a.profile == "dev" else a.profile, "friktion")
+    binary = friktion_binary(a.profile)
 
     shutil.rmtree(a.work, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "pipelines"), os.path.join(a.work, "pipelines"))

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchenv import ROOT, friktion_binary
 
 
 def timed(cmd, cwd=None):
@@ -42,9 +42,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--quiet", "--profile", a.profile, "-p", "friktion-cli"], cwd=ROOT, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    binary = os.path.join(target, "debug" if a.profile == "dev" else a.profile, "friktion")
+    binary = friktion_binary(a.profile)
 
     work = tempfile.mkdtemp(prefix="friktion-bench-")
     proj = os.path.join(work, "project")

@@ -41,11 +41,12 @@ pub enum Command {
     /// Only queries run: CREATE, INSERT, COPY, SET and reading files outside the lake are
     /// refused. Each query has a memory limit and a timeout.
     Sql(SqlArgs),
-    /// The SQL server for researchers (the accounts so far; the server itself follows).
-    Serve {
-        #[command(subcommand)]
-        command: ServeCommand,
-    },
+    /// The SQL server for researchers: the Postgres wire protocol over the lake, for psql,
+    /// Python, R and DBeaver, with accounts, roles, TLS and an audit log (docs/SERVE.md).
+    ///
+    /// Without a subcommand it serves until stopped (Ctrl-C or SIGTERM). Settings come from
+    /// [serve] in the pipeline config; each flag overrides its setting.
+    Serve(ServeArgs),
     /// Inspect the lake.
     Lake {
         #[command(subcommand)]
@@ -247,6 +248,60 @@ pub struct SqlArgs {
     pub timing: bool,
 }
 
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
+    #[command(flatten)]
+    pub server: ServerFlags,
+}
+
+/// The flags of `friktion serve` itself.
+#[derive(clap::Args)]
+pub struct ServerFlags {
+    /// The pipeline config: its lake and its [serve] settings (default pipelines/nightly.toml
+    /// when it exists).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Serve this lake directory instead of the config's.
+    #[arg(long)]
+    pub lake: Option<PathBuf>,
+    /// Address and port to listen on (default 127.0.0.1:5433). Off loopback, TLS is required.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The accounts file (see `friktion serve user`).
+    #[arg(long, env = "FRIKTION_ACCOUNTS")]
+    pub accounts: Option<PathBuf>,
+    /// PEM certificate chain for TLS.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Make a self-signed certificate and key in this directory and use them (tests, trials).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub dev_cert: Option<PathBuf>,
+    /// Connections open at once.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// Queries one user may run at once.
+    #[arg(long)]
+    pub queries_per_user: Option<usize>,
+    /// Stop a query after this many seconds.
+    #[arg(long)]
+    pub query_timeout: Option<u64>,
+    /// Memory one query may use, in MiB.
+    #[arg(long)]
+    pub query_memory_mb: Option<usize>,
+    /// Threads one query may use.
+    #[arg(long)]
+    pub query_threads: Option<usize>,
+    /// Close a connection idle for this many seconds.
+    #[arg(long)]
+    pub idle_timeout: Option<u64>,
+}
+
 #[derive(Subcommand)]
 pub enum ServeCommand {
     /// The server's accounts: each a role and a SCRAM-SHA-256 verifier, never a password.
@@ -261,6 +316,19 @@ pub enum ServeCommand {
         accounts: PathBuf,
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Summarise the audit log (lake/_audit/): per user, logins, failed logins, statements,
+    /// refusals, rows and bytes; then the latest refusals.
+    Audit {
+        /// The lake directory.
+        #[arg(long, default_value = "lake")]
+        lake: PathBuf,
+        /// Only from this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// How many of the latest refusals to list.
+        #[arg(long, default_value_t = 20)]
+        refusals: usize,
     },
 }
 

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         Command::Lake {
             command: LakeCommand::Describe { lake, json },
         } => describe::run(&lake, json).map(|()| ExitCode::SUCCESS),
-        Command::Serve { command } => serve::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

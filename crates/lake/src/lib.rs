@@ -11,12 +11,14 @@
 //!   _ledger/part-<run>-<key>.parquet             what each run read, wrote, skipped
 //!   _staging/<txn>/…                             files being written (never read)
 //!   _txn/<txn>.json                              a commit's journal (present only mid-commit)
+//!   _gate, _gate.turn, _generation               readers and commits take turns (see [`gate`])
 //! ```
 //!
 //! Readers that glob `lake/<table>/**/*.parquet` see only committed files: staging lives apart,
 //! and every visible file appeared through a single `rename(2)`. See [`txn`] for the protocol.
 
 mod error;
+pub mod gate;
 pub mod io;
 pub mod ledger;
 pub mod lock;
@@ -89,6 +91,22 @@ impl Lake {
             ));
         }
         Ok(Self { root, lock: None })
+    }
+
+    /// Holds the lake still for a reader (see [`gate`]); blocks while a commit moves files.
+    pub fn read_gate(&self) -> Result<gate::ReadGuard> {
+        gate::read(&self.root)
+    }
+
+    /// A commit a writer journaled but did not finish (it died moving files into place): what
+    /// readers would see is part old, part new, until the next writer opens the lake and rolls
+    /// it forward. Checked by readers while they hold the gate.
+    pub fn unfinished_commit(&self) -> Option<PathBuf> {
+        let jdir = self.root.join(JOURNALS);
+        std::fs::read_dir(&jdir).ok()?.find_map(|e| {
+            let p = e.ok()?.path();
+            p.to_string_lossy().ends_with(".json").then_some(p)
+        })
     }
 
     /// The owner a dead writer left in the lock, when this writer took it over.

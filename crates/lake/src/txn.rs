@@ -219,6 +219,8 @@ impl<'a> Txn<'a> {
             }
         }
         failpoint("lake.before_journal")?;
+        // Readers wait from the commit point until every file is in place.
+        let gate = crate::gate::commit(&root)?;
         let jdir = root.join(JOURNALS);
         std::fs::create_dir_all(&jdir).map_err(|e| LakeError::io(&jdir, e))?;
         let jpath = jdir.join(format!("{}.json", self.id));
@@ -231,6 +233,8 @@ impl<'a> Txn<'a> {
         failpoint("lake.after_journal")?;
         apply(&root, &self.journal)?;
         std::fs::remove_file(&jpath).map_err(|e| LakeError::io(&jpath, e))?;
+        gate.bump(&root)?;
+        drop(gate);
         let _ = std::fs::remove_dir_all(self.staging());
         // Succeeds only when no other transaction is staging: an empty _staging/ is clutter.
         let _ = std::fs::remove_dir(self.lake.root.join(STAGING));
@@ -371,6 +375,7 @@ pub(crate) fn recover(lake: &Lake) -> Result<()> {
     let root = &lake.root;
     let jdir = root.join(JOURNALS);
     if jdir.exists() {
+        let gate = crate::gate::commit(root)?;
         let mut journals: Vec<PathBuf> = std::fs::read_dir(&jdir)
             .map_err(|e| LakeError::io(&jdir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -392,6 +397,7 @@ pub(crate) fn recover(lake: &Lake) -> Result<()> {
             }
         }
         fsync_dir(&jdir)?;
+        gate.bump(root)?;
     }
     let staging = root.join(STAGING);
     if staging.exists() {

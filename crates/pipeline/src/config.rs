@@ -78,6 +78,9 @@ struct Raw {
     sources: Option<PathBuf>,
     /// The cost model's assumptions, relative to this file.
     assumptions: Option<PathBuf>,
+    /// `friktion serve`'s settings, read by the server (friktion-serve), not by the run.
+    #[serde(default)]
+    serve: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +175,8 @@ pub struct Config {
     pub projects: Vec<ProjectSource>,
     pub sources: Option<PathBuf>,
     pub assumptions: Option<PathBuf>,
+    /// The `[serve]` table, as written: friktion-serve reads it.
+    pub serve: toml::Table,
     /// The directory of the config file, against which instruments are resolved.
     pub dir: PathBuf,
 }
@@ -219,6 +224,7 @@ impl Config {
             key_factors: raw.key_factors.map(|k| dir.join(k)),
             sources: raw.sources.map(|k| dir.join(k)),
             assumptions: raw.assumptions.map(|k| dir.join(k)),
+            serve: raw.serve,
             projects: raw
                 .projects
                 .into_iter()

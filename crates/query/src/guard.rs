@@ -80,7 +80,7 @@ fn classify(s: &DFStatement) -> Result<(), Refusal> {
 }
 
 /// A name a user meant as a file rather than a table.
-fn looks_like_a_path(name: &str) -> bool {
+pub fn looks_like_a_path(name: &str) -> bool {
     name.contains('/')
         || name.contains('\\')
         || name.contains("://")

@@ -9,6 +9,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use friktion_core::LakeTable;
@@ -52,12 +53,22 @@ pub fn register_functions(ctx: &SessionContext) {
     }
 }
 
+/// The runtime of a local session: its memory pool, and no cached file listings.
+pub fn runtime(
+    opts: &SessionOptions,
+) -> Result<Arc<datafusion::execution::runtime_env::RuntimeEnv>, QueryError> {
+    Ok(RuntimeEnvBuilder::new()
+        .with_memory_limit(opts.memory_limit_bytes, 1.0)
+        // DataFusion keeps a table's file listing forever by default; a session must see each
+        // commit, and listing a lake directory costs microseconds.
+        .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
+        .build_arc()?)
+}
+
 /// The local SessionContext friktion's sessions use: the shared settings, a memory limit, and
 /// friktion's SQL functions.
 pub fn local_context(opts: &SessionOptions) -> Result<SessionContext, QueryError> {
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(opts.memory_limit_bytes, 1.0)
-        .build_arc()?;
+    let runtime = runtime(opts)?;
     let ctx = SessionContext::new_with_config_rt(config(opts.target_partitions), runtime);
     register_functions(&ctx);
     Ok(ctx)
@@ -65,6 +76,14 @@ pub fn local_context(opts: &SessionOptions) -> Result<SessionContext, QueryError
 
 /// The schema the publication's tables are registered in.
 pub const PUBLISHED_SCHEMA: &str = "published";
+
+/// A table a session may register, for a caller that shows only some of them.
+#[derive(Debug, Clone, Copy)]
+pub enum TableKind<'a> {
+    Lake(LakeTable),
+    Mart(&'a str),
+    Published(&'a str),
+}
 
 /// A session in which every lake table and every mart is a SQL table, and every published
 /// table one in the schema `published`.
@@ -89,6 +108,17 @@ impl LakeSession {
         lake: &Lake,
         memory_limit_bytes: usize,
     ) -> Result<Self, QueryError> {
+        Self::with_tables(ctx, lake, memory_limit_bytes, |_| true).await
+    }
+
+    /// A session with only the tables `visible` admits: the others do not exist in it (the SQL
+    /// server's roles).
+    pub async fn with_tables(
+        ctx: SessionContext,
+        lake: &Lake,
+        memory_limit_bytes: usize,
+        visible: impl Fn(TableKind) -> bool,
+    ) -> Result<Self, QueryError> {
         let mut s = Self {
             ctx,
             lake: lake.clone(),
@@ -96,6 +126,9 @@ impl LakeSession {
             memory_limit_bytes,
         };
         for t in LakeTable::ALL {
+            if !visible(TableKind::Lake(t)) {
+                continue;
+            }
             let def = t.def();
             let parts = def
                 .partition_cols
@@ -113,15 +146,20 @@ impl LakeSession {
             .await?;
         }
         for m in lake.marts()? {
-            s.register_mart(&m).await?;
+            if visible(TableKind::Mart(&m)) {
+                s.register_mart(&m).await?;
+            }
         }
-        s.register_published().await?;
+        s.register_published(&visible).await?;
         Ok(s)
     }
 
     /// The publication's tables (`lake/published/`, disclosure-protected) as the schema
     /// `published`: `SELECT * FROM published.friction_by_kommun` gives what the report shows.
-    async fn register_published(&mut self) -> Result<(), QueryError> {
+    async fn register_published(
+        &mut self,
+        visible: &impl Fn(TableKind) -> bool,
+    ) -> Result<(), QueryError> {
         let catalog_name = self
             .ctx
             .copied_config()
@@ -139,6 +177,9 @@ impl LakeSession {
             )?;
         }
         for name in self.lake.published()? {
+            if !visible(TableKind::Published(&name)) {
+                continue;
+            }
             let dir = self.lake.published_dir(&name);
             let opts = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet");

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::scram::{Verifier, VerifierError};
 
 /// What a user may read (see docs/SERVE.md when the server lands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Everything in the lake, quarantine tables included.

@@ -13,6 +13,9 @@ mod ops;
 mod python;
 mod serve;
 mod sql;
+mod wire;
+mod wire_load;
+mod wire_rules;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

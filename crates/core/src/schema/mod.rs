@@ -149,6 +149,15 @@ impl LakeTable {
         LakeTable::TestResult,
     ];
 
+    /// The quarantine tables keep rejected input as it came, raw text and all: nothing in them
+    /// has been pseudonymised or redacted, so only analysts read them.
+    pub fn holds_raw_input(self) -> bool {
+        matches!(
+            self,
+            LakeTable::SurveyQuarantine | LakeTable::LogQuarantine | LakeTable::ProjectQuarantine
+        )
+    }
+
     pub fn def(self) -> TableDef {
         use LakeTable::*;
         let (name, description, grain, partition_cols, file_fields): (
