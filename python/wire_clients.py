@@ -3,7 +3,7 @@ use them. Each command prints one JSON object the Rust test checks.
 
   wire_clients.py marts DSN EXPECTED_DIR   every mart through psycopg equals friktion sql's JSON
   wire_clients.py query DSN SQL            rows as JSON (or the error's SQLSTATE and message)
-  wire_clients.py pandas URL SQL           pandas.read_sql over SQLAlchemy: shape and columns
+  wire_clients.py pandas URL SQL           pandas.read_sql and polars.read_database over SQLAlchemy
   wire_clients.py cancel DSN SQL           cancels the query after 1 s; SQLSTATE and seconds
   wire_clients.py auth DSN                 connects; ok or the error message
 """
@@ -93,10 +93,14 @@ def pandas_read(url, sql):
     import pandas as pd
     import sqlalchemy
 
+    import polars as pl
+
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as c:
         df = pd.read_sql(sqlalchemy.text(sql), c)
-    print(json.dumps({"ok": True, "rows": len(df), "columns": list(df.columns)}))
+        pf = pl.read_database(sql, connection=c)
+    print(json.dumps({"ok": True, "rows": len(df), "columns": list(df.columns),
+                      "polars_rows": pf.height, "polars_columns": pf.columns}))
 
 
 def cancel(dsn, sql):

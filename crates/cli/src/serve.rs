@@ -30,10 +30,19 @@ fn settings(f: &ServerFlags) -> Result<(ServeConfig, PathBuf)> {
     let (mut config, lake) = match &config_path {
         Some(p) => {
             let c = friktion_pipeline::config::Config::load(p)?;
-            (
-                ServeConfig::from_table(c.serve.clone(), p.clone())?,
-                Some(c.lake),
-            )
+            let mut s = ServeConfig::from_table(c.serve.clone(), p.clone())?;
+            // Paths in [serve], like the config's others, are relative to the config file.
+            for path in [
+                Some(&mut s.accounts),
+                s.tls_cert.as_mut(),
+                s.tls_key.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *path = c.dir.join(&*path);
+            }
+            (s, Some(c.lake))
         }
         None => (ServeConfig::default(), None),
     };

@@ -47,8 +47,13 @@ impl Served {
             args.extend(["--listen", "127.0.0.1:0"]);
         }
         args.extend(extra);
+        Self::spawn(p, &args)
+    }
+
+    /// `friktion` with exactly these arguments, in the project's directory.
+    pub fn spawn(p: &Project, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_friktion"))
-            .args(&args)
+            .args(args)
             .current_dir(p.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -182,7 +187,7 @@ fn psql_and_psycopg_log_in_and_get_every_mart_as_friktion_sql_gives_it() {
         "{}",
         text(&o.stdout)
     );
-    // pandas over SQLAlchemy.
+    // pandas and polars over SQLAlchemy.
     let url = format!(
         "postgresql+psycopg://res:{}@127.0.0.1:{}/friktion",
         PASSWORD.replace(' ', "%20"),
@@ -191,6 +196,8 @@ fn psql_and_psycopg_log_in_and_get_every_mart_as_friktion_sql_gives_it() {
     let r = client(&["pandas", &url, "SELECT * FROM friction_by_kommun"]);
     assert_eq!(r["ok"], true, "{r}");
     assert!(r["rows"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["polars_rows"], r["rows"], "{r}");
+    assert_eq!(r["polars_columns"], r["columns"], "{r}");
 }
 
 #[test]
@@ -381,4 +388,67 @@ dbDisconnect(con)
         tables.contains("friction_by_kommun") && !tables.contains("survey_response"),
         "{tables}"
     );
+}
+
+#[test]
+fn dbeavers_metadata_queries_run_through_both_protocols() {
+    let (p, accounts) = served_project();
+    let s = Served::start(&p, &accounts, &[]);
+    let script = crate::workspace().join("crates/cli/tests/it/dbeaver.sql");
+    // psql sends each as a simple query; psycopg as parse, bind and execute, as JDBC does.
+    let o = Command::new("psql")
+        .arg(s.dsn("res", ""))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let sql = std::fs::read_to_string(&script).unwrap();
+    for q in sql
+        .lines()
+        .filter(|l| !l.starts_with("--") && !l.trim().is_empty())
+    {
+        let r = client(&["query", &s.dsn("res", ""), q.trim_end_matches(';')]);
+        assert_eq!(r["ok"], true, "{q}: {r}");
+    }
+}
+
+#[test]
+fn the_serve_section_of_the_pipeline_config_is_read_and_a_flag_overrides_it() {
+    let (p, _) = served_project();
+    let config = std::fs::read_to_string(p.config()).unwrap();
+    // Paths relative to the config file, as the config's other paths are.
+    let serve = "\n[serve]\nlisten = \"127.0.0.1:0\"\naccounts = \"../etc/accounts.toml\"\nmax_connections = 1\n";
+    std::fs::write(p.config(), config + serve).unwrap();
+    let hold = |s: &Served, n: usize| {
+        let script = format!(
+            "import psycopg\ncs = []\nfor _ in range({n}):\n    try:\n        cs.append(psycopg.connect({dsn:?}))\n    except psycopg.OperationalError as e:\n        print(e)\nprint(len(cs), 'connected')\n",
+            dsn = s.dsn("res", "")
+        );
+        let o = Command::new(python())
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert_ok(&o);
+        text(&o.stdout)
+    };
+    let s = Served::spawn(&p, &["serve", "--config", "pipelines/nightly.toml"]);
+    let out = hold(&s, 2);
+    assert!(
+        out.contains("allows 1 connections") && out.contains("1 connected"),
+        "{out}"
+    );
+    drop(s);
+    let s = Served::spawn(
+        &p,
+        &[
+            "serve",
+            "--config",
+            "pipelines/nightly.toml",
+            "--max-connections",
+            "2",
+        ],
+    );
+    let out = hold(&s, 2);
+    assert!(out.contains("2 connected"), "{out}");
 }
