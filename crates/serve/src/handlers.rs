@@ -131,12 +131,13 @@ impl Router {
         // A result the client stops reading must not hold commits back past the timeout.
         let weak = Arc::downgrade(&tally);
         let timeout = self.shared.config.query_timeout();
-        tokio::spawn(async move {
+        let timer = tokio::spawn(async move {
             tokio::time::sleep(timeout + Duration::from_secs(1)).await;
             if let Some(t) = weak.upgrade() {
                 t.release_gate();
             }
         });
+        tally.stop_with(timer.abort_handle());
         Ok(Running {
             tally,
             token: self.conn.fresh_token(),

@@ -103,7 +103,9 @@ pub(crate) struct Tally {
     rows: AtomicU64,
     bytes: AtomicU64,
     gate: Mutex<Option<ReadGuard>>,
-    _slot: Option<OwnedSemaphorePermit>,
+    _slot: OwnedSemaphorePermit,
+    /// The task that lets the gate go if the client never reads the result to its end.
+    timer: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Tally {
@@ -125,8 +127,13 @@ impl Tally {
             rows: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             gate: Mutex::new(Some(gate)),
-            _slot: Some(slot),
+            _slot: slot,
+            timer: Mutex::new(None),
         }
+    }
+
+    pub(crate) fn stop_with(&self, timer: tokio::task::AbortHandle) {
+        *self.timer.lock().unwrap_or_else(|p| p.into_inner()) = Some(timer);
     }
 
     fn fail(&self, e: &PgWireError) {
@@ -155,6 +162,9 @@ impl Drop for Tally {
         r.bytes = Some(self.bytes.load(Ordering::Relaxed));
         r.duration_ms = Some(self.started.elapsed().as_secs_f64() * 1e3);
         self.release_gate();
+        if let Some(t) = self.timer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            t.abort();
+        }
         self.shared.audit(&r);
         self.conn.busy.fetch_sub(1, Ordering::Relaxed);
         self.conn.touch();
