@@ -38,10 +38,11 @@ pub enum AuditError {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A client connected (before it logged in).
+    #[default]
     Connect,
     Login,
     LoginFailed,
@@ -62,7 +63,7 @@ pub enum Outcome {
 }
 
 /// One line of the log.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
     pub time: DateTime<Utc>,
     pub kind: Kind,
@@ -101,17 +102,7 @@ impl Record {
             time: Utc::now(),
             kind,
             address: address.to_string(),
-            user: None,
-            role: None,
-            connection: None,
-            statement: None,
-            outcome: None,
-            reason: None,
-            rows: None,
-            bytes: None,
-            duration_ms: None,
-            tls: None,
-            failures: None,
+            ..Default::default()
         }
     }
 }

@@ -38,6 +38,9 @@ pub struct Shared {
     user_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// Each role's session and the lake generation it was built at.
     roles: tokio::sync::Mutex<HashMap<Role, (u64, datafusion::prelude::SessionContext)>>,
+    /// What a connection holds until it has logged in: one empty session for all of them, so
+    /// a connection that never logs in (or is refused) builds nothing.
+    pub(crate) before_login: Arc<DfSessionService>,
 }
 
 impl Shared {
@@ -52,6 +55,7 @@ impl Shared {
             cancels: Mutex::default(),
             user_slots: Mutex::default(),
             roles: tokio::sync::Mutex::default(),
+            before_login: service(crate::roles::empty()),
         }
     }
 
@@ -128,13 +132,13 @@ pub struct Conn {
 }
 
 impl Conn {
-    pub fn new(addr: SocketAddr, over_limit: Option<usize>) -> Self {
+    pub fn new(shared: &Shared, addr: SocketAddr, over_limit: Option<usize>) -> Self {
         Self {
             addr,
             over_limit,
             tls: AtomicBool::new(false),
             login: OnceLock::new(),
-            service: RwLock::new((u64::MAX, service(crate::roles::empty()))),
+            service: RwLock::new((u64::MAX, shared.before_login.clone())),
             cancel: Mutex::new(CancellationToken::new()),
             last_active: Mutex::new(Instant::now()),
             busy: AtomicUsize::new(0),

@@ -78,7 +78,7 @@ impl Server {
             let shared = self.shared.clone();
             let tls = self.tls.clone();
             tokio::spawn(async move {
-                let conn = Arc::new(Conn::new(addr, over));
+                let conn = Arc::new(Conn::new(&shared, addr, over));
                 shared.audit(&Record::new(Kind::Connect, addr));
                 let handlers = Handlers::new(shared.clone(), conn.clone());
                 let idle = shared.config.idle_timeout();
