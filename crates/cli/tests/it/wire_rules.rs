@@ -296,3 +296,35 @@ fn after_a_nightly_commit_new_queries_see_the_new_lake_without_a_restart() {
             .unwrap()
     );
 }
+
+#[test]
+fn a_commit_a_dead_writer_left_half_done_stops_the_serving_until_the_next_run() {
+    let (p, accounts) = served_project();
+    let s = Served::start(&p, &accounts, &[]);
+    // What a run killed while moving a commit's files leaves: its journal.
+    let journals = p.lake().join("_txn");
+    std::fs::create_dir_all(&journals).unwrap();
+    std::fs::write(
+        journals.join("00000000000000000001-1-0.json"),
+        r#"{"renames":[],"deletes":[]}"#,
+    )
+    .unwrap();
+    let r = client(&[
+        "query",
+        &s.dsn("res", ""),
+        "SELECT count(*) FROM survey_response",
+    ]);
+    assert_eq!(r["sqlstate"], "55000", "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("did not finish"),
+        "{r}"
+    );
+    // The next run rolls it forward, and the server answers again.
+    assert_ok(&p.run());
+    let r = client(&[
+        "query",
+        &s.dsn("res", ""),
+        "SELECT count(*) FROM survey_response",
+    ]);
+    assert_eq!(r["ok"], true, "{r}");
+}
