@@ -8,6 +8,7 @@
 pub mod codes;
 pub mod error;
 pub mod lineage;
+pub mod peer_group;
 pub mod pseudo;
 pub mod quarantine;
 pub mod redact;
@@ -16,6 +17,7 @@ pub mod schema;
 
 pub use error::error_chain;
 pub use lineage::LedgerAction;
+pub use peer_group::{PeerGroup, PeerGroups};
 pub use pseudo::{KeyOrigin, PseudoKey, Pseudonymiser};
 pub use reference::{Kommun, Lan, Reference, ReferenceError};
 pub use schema::{ContractError, LakeTable, TableDef};

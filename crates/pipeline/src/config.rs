@@ -57,6 +57,9 @@ struct Raw {
     lake: PathBuf,
     reports: PathBuf,
     reference: PathBuf,
+    /// The kommungrupp revision kommuner are benchmarked against (the `<version>` of a
+    /// `kommungrupp-<version>.csv` in the reference directory); by default the newest there.
+    peer_group_version: Option<String>,
     models: PathBuf,
     #[serde(default)]
     privacy: Privacy,
@@ -165,6 +168,7 @@ pub struct Config {
     pub lake: PathBuf,
     pub reports: PathBuf,
     pub reference: PathBuf,
+    pub peer_group_version: Option<String>,
     pub models: PathBuf,
     pub privacy: Privacy,
     pub limits: Limits,
@@ -212,6 +216,7 @@ impl Config {
             lake: root.join(&raw.lake),
             reports: root.join(&raw.reports),
             reference: root.join(&raw.reference),
+            peer_group_version: raw.peer_group_version,
             models: dir.join(&raw.models),
             privacy: Privacy {
                 key_file: raw.privacy.key_file.map(|k| root.join(k)),

@@ -94,8 +94,8 @@ impl Publication {
         }
         let mut hidden_by_wave: BTreeMap<&str, Vec<Suppression>> = BTreeMap::new();
         for (wave, rows) in by_wave.iter().rev() {
-            // Totals published: the country (the national page) and each peer group (the
-            // kommun pages).
+            // Totals published: the country (the national page), each peer group and each
+            // county (the kommun pages).
             let cells: Vec<Cell> = rows
                 .iter()
                 .map(|r| {
@@ -106,7 +106,11 @@ impl Publication {
                         .map_or_else(|| r.lan_name.clone(), |b| b.peer_group.clone());
                     Cell {
                         key: r.kommun_kod.clone(),
-                        groups: vec!["riket".into(), format!("peer:{peer}")],
+                        groups: vec![
+                            "riket".into(),
+                            format!("peer:{peer}"),
+                            format!("county:{}", r.lan_name),
+                        ],
                         n: if r.mean_minutes.is_some() { r.n } else { 0 },
                     }
                 })
@@ -143,12 +147,16 @@ impl Publication {
                 let hidden = hidden_in(&b.wave_id);
                 let own = shown_cells.contains(&(b.wave_id.as_str(), b.kommun_kod.as_str()));
                 let peer_shown = !is_suppressed(hidden, &format!("total:peer:{}", b.peer_group));
+                let county_shown = !is_suppressed(hidden, &format!("total:county:{}", b.lan_name));
                 let mut row = b.clone();
                 if !own {
                     row.rank_national = None;
                 }
                 if !peer_shown {
                     row.peer_mean_minutes = None;
+                }
+                if !county_shown {
+                    row.county_mean_minutes = None;
                 }
                 // A wave of one kommun has a "country" that is that kommun.
                 if is_suppressed(hidden, "total:riket") {

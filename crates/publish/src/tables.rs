@@ -89,9 +89,22 @@ pub fn tables(p: &Publication) -> Result<Vec<(&'static str, RecordBatch)>, Publi
             "peer_group",
             b.iter().map(|r| Some(r.row.peer_group.as_str())),
         )
+        .s(
+            "peer_group_name",
+            b.iter().map(|r| Some(r.row.peer_group_name.as_str())),
+        )
+        .s(
+            "peer_group_name_en",
+            b.iter().map(|r| Some(r.row.peer_group_name_en.as_str())),
+        )
         .f(
             "peer_mean_minutes",
             b.iter().map(|r| r.row.peer_mean_minutes),
+        )
+        .s("lan_name", b.iter().map(|r| Some(r.row.lan_name.as_str())))
+        .f(
+            "county_mean_minutes",
+            b.iter().map(|r| r.row.county_mean_minutes),
         )
         .i("rank_national", b.iter().map(|r| r.row.rank_national))
         .i(
@@ -382,6 +395,7 @@ mod tests {
                 national_mean_minutes: Some(52.0),
                 rank_national: Some(1),
                 kommuner_national: Some(1),
+                ..KommunBenchmark::default()
             }],
             ..Marts::default()
         };

@@ -13,7 +13,7 @@ use crate::chart::{Bar, TrendSeries};
 use crate::figure::{Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::html::{RunInfo, page};
-use crate::i18n::{num, num_opt, t, tf};
+use crate::i18n::{Lang, num, num_opt, t, tf};
 use crate::logs::SelfReported;
 use crate::{ReportError, write_file};
 
@@ -35,6 +35,16 @@ pub fn write_pages(dir: &Path, run: &RunInfo, d: &Publication) -> Result<usize, 
         }
     }
     Ok(by_kommun.len())
+}
+
+/// The peer group in words: the kommungrupp's name ("Pendlingskommun nära storstad"), or the
+/// county's where the reference has no kommungrupp.
+fn peer_name(lang: Lang, b: &KommunBenchmark) -> &str {
+    let name = match lang {
+        Lang::Sv => &b.peer_group_name,
+        Lang::En => &b.peer_group_name_en,
+    };
+    if name.is_empty() { &b.peer_group } else { name }
 }
 
 /// A kommun's benchmark row in a wave, and whether its peer group's mean may be shown.
@@ -66,7 +76,8 @@ fn kommun_page(
         "<section>\n<h2>{}</h2>\n<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th>\
          <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
          <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead>\n<tbody>\n",
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th></tr></thead>\n<tbody>\n",
         t(lang, "kommun.friction_h2"),
         tf(lang, "kommun.friction_caption", &[&name]),
         t(lang, "kommun.wave"),
@@ -75,6 +86,7 @@ fn kommun_page(
         t(lang, "col.ci"),
         t(lang, "kommun.peer_group"),
         t(lang, "kommun.peer_mean"),
+        t(lang, "kommun.county_mean"),
         t(lang, "kommun.rank"),
     );
     let mut sorted = rows.to_vec();
@@ -84,7 +96,7 @@ fn kommun_page(
         let shown = *shown;
         let found = benchmark(d, &r.wave_id, kod);
         let bench = found.map(|(b, _)| b);
-        let peer = bench.map_or(String::new(), |x| esc(&x.peer_group));
+        let peer = bench.map_or(String::new(), |x| esc(peer_name(lang, x)));
         let peer_shown = found.is_some_and(|(_, shown)| shown);
         let cell = |v: String, ok: bool| if ok { v } else { SUPPRESSED.to_string() };
         let ci = match (r.ci_low, r.ci_high) {
@@ -99,7 +111,7 @@ fn kommun_page(
         let _ = writeln!(
             b,
             "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td>{peer}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+             <td>{peer}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&r.wave_id),
             cell(num(lang, r.n as f64, 0), shown),
             cell(num_opt(lang, r.mean_minutes, 1), shown),
@@ -108,6 +120,8 @@ fn kommun_page(
                 num_opt(lang, bench.and_then(|x| x.peer_mean_minutes), 1),
                 peer_shown
             ),
+            // A county mean the publication hid is None, shown as "..".
+            num_opt(lang, bench.and_then(|x| x.county_mean_minutes), 1),
             // A rank would place a hidden value between its neighbours.
             cell(rank, shown),
         );
@@ -213,23 +227,27 @@ fn benchmark_figures(
             .filter(|(_, shown)| *shown)
             .map(|(b, _)| b)
     };
+    let county = |wave: &str| benchmark(d, wave, kod).map(|(b, _)| b);
     let csv_path = format!("data/{kod}.csv");
     let mut csv = String::from(
-        "wave_id,kommun_kod,n,mean_minutes,ci_low,ci_high,peer_group,peer_mean_minutes,national_mean_minutes,rank_national,kommuner_national\n",
+        "wave_id,kommun_kod,n,mean_minutes,ci_low,ci_high,peer_group,peer_group_name,peer_mean_minutes,lan_name,county_mean_minutes,national_mean_minutes,rank_national,kommuner_national\n",
     );
     let o = |v: Option<f64>| v.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string());
     for r in &shown_rows {
         let p = peer(&r.wave_id);
         let _ = writeln!(
             csv,
-            "{},{kod},{},{},{},{},{},{},{},{},{}",
+            "{},{kod},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_field(&r.wave_id),
             r.n,
             o(r.mean_minutes),
             o(r.ci_low),
             o(r.ci_high),
             csv_field(&p.map_or(String::new(), |b| b.peer_group.clone())),
+            csv_field(p.map_or("", |b| peer_name(lang, b))),
             o(p.and_then(|b| b.peer_mean_minutes)),
+            csv_field(&county(&r.wave_id).map_or(String::new(), |b| b.lan_name.clone())),
+            o(county(&r.wave_id).and_then(|b| b.county_mean_minutes)),
             o(country(&r.wave_id).and_then(|n| n.mean_minutes)),
             p.and_then(|b| b.rank_national)
                 .map_or(SUPPRESSED.to_string(), |v| v.to_string()),
@@ -247,7 +265,18 @@ fn benchmark_figures(
     if let Some(p) = peer(&newest.wave_id) {
         if let Some(v) = p.peer_mean_minutes {
             bars.push(Bar {
-                label: tf(lang, "kommun.peer_bar", &[&p.peer_group]),
+                label: tf(lang, "kommun.peer_bar", &[&peer_name(lang, p)]),
+                value: v,
+                accent: true,
+                ..Bar::default()
+            });
+        }
+    }
+    // The county as a second comparison, where it is not already the peer group.
+    if let Some(c) = county(&newest.wave_id).filter(|c| c.peer_group != c.lan_name) {
+        if let Some(v) = c.county_mean_minutes {
+            bars.push(Bar {
+                label: c.lan_name.clone(),
                 value: v,
                 accent: true,
                 ..Bar::default()

@@ -137,6 +137,7 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         rows_in,
         counts["municipality"]
             + counts["county"]
+            + counts["peer_group_member"]
             + counts["survey_response"]
             + rejected
             + counts["it_event"]

@@ -40,9 +40,36 @@ pub(super) fn municipality_fields() -> Vec<Field> {
         utf8("name", false),
         utf8("lan_kod", false),
         utf8("lan_name", false),
-        // SKR kommungrupp when a peer-group file is configured; null means "use the county".
+        // The SKR kommungrupp (A1 … C9) of the revision benchmarked against, in peer_group;
+        // null when the reference has no kommungrupp file (the benchmark then uses the county).
         utf8("peer_group", true),
+        utf8("peer_group_version", true),
         Field::new("geometry", DataType::Binary, false),
+    ]
+}
+
+pub(super) fn peer_group_fields() -> Vec<Field> {
+    vec![
+        // The revision (2023): a later one sits beside it.
+        utf8("version", false),
+        utf8("gruppkod", false),
+        utf8("name", false),
+        utf8("name_en", false),
+        // A, B or C, and its name.
+        utf8("main_group", false),
+        utf8("main_group_name", false),
+        utf8("main_group_name_en", false),
+        // Kolada's id for the group's unweighted mean (G92793 …).
+        utf8("kolada_group_id", true),
+        i64("kommuner"),
+    ]
+}
+
+pub(super) fn peer_group_member_fields() -> Vec<Field> {
+    vec![
+        utf8("version", false),
+        utf8("kommun_kod", false),
+        utf8("gruppkod", false),
     ]
 }
 

@@ -46,6 +46,8 @@ pub enum ContractError {
 pub enum LakeTable {
     Municipality,
     County,
+    PeerGroup,
+    PeerGroupMember,
     SurveyResponse,
     SurveyAnswer,
     SurveyQuarantine,
@@ -129,9 +131,11 @@ impl TableDef {
 }
 
 impl LakeTable {
-    pub const ALL: [LakeTable; 17] = [
+    pub const ALL: [LakeTable; 19] = [
         LakeTable::Municipality,
         LakeTable::County,
+        LakeTable::PeerGroup,
+        LakeTable::PeerGroupMember,
         LakeTable::SurveyResponse,
         LakeTable::SurveyAnswer,
         LakeTable::SurveyQuarantine,
@@ -180,6 +184,20 @@ impl LakeTable {
                 "one row per län",
                 &[],
                 county_fields,
+            ),
+            PeerGroup => (
+                "peer_group",
+                "SKR's kommungrupper (kommungruppsindelning), each revision: code, names in Swedish and English, main group. Källa: Kolada / SKR.",
+                "revision × kommungrupp",
+                &[],
+                peer_group_fields,
+            ),
+            PeerGroupMember => (
+                "peer_group_member",
+                "Each kommun's kommungrupp in each revision.",
+                "revision × kommun",
+                &[],
+                peer_group_member_fields,
             ),
             SurveyResponse => (
                 "survey_response",

@@ -1,5 +1,5 @@
-//! Sources that become whole lake tables: the SCB reference, the cost assumptions and the
-//! key-factor catalogue. Each is reloaded through the ledger when its bytes change, its tables
+//! Sources that become whole lake tables: the SCB reference with SKR's kommungrupper, the cost
+//! assumptions and the key-factor catalogue. Each is reloaded through the ledger when its bytes change, its tables
 //! replaced whole, in one commit with the ledger row.
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BinaryArray, Float64Array, Int32Array, Int64Array, StringArray};
 use friktion_core::reference::{COUNTY_FILE, MUNICIPALITY_FILE};
-use friktion_core::{ContractError, LakeTable, Reference};
+use friktion_core::{ContractError, LakeTable, PeerGroup, PeerGroups, Reference};
 use friktion_lake::{LoadError, Loaded, Outcome, Source, content_hash};
 use friktion_outcomes::factors::{CatalogueError, KeyFactors};
 use serde::Deserialize;
@@ -100,7 +100,8 @@ fn opt_strings<'a>(v: impl IntoIterator<Item = Option<&'a str>>) -> ArrayRef {
     Arc::new(StringArray::from_iter(v))
 }
 
-/// The municipality and county tables, from the SCB reference. A reference that cannot be read
+/// The municipality, county and peer-group tables, from the SCB reference and SKR's
+/// kommungrupper (every `kommungrupp-<version>.csv` beside it). A reference that cannot be read
 /// stops the run: nothing can be placed without it.
 pub fn reference(ctx: &RunContext<'_>) -> Result<SourceResult, PipelineError> {
     let cfg = ctx.cfg;
@@ -108,19 +109,59 @@ pub fn reference(ctx: &RunContext<'_>) -> Result<SourceResult, PipelineError> {
     for f in [MUNICIPALITY_FILE, COUNTY_FILE] {
         bytes.extend(read(&cfg.reference.join(f))?);
     }
+    let reference_error = |source| PipelineError::Reference {
+        path: cfg.reference.clone(),
+        source,
+    };
+    let revisions = PeerGroups::load_dir(&cfg.reference, ctx.reference).map_err(reference_error)?;
+    for r in &revisions {
+        bytes.extend(read(&r.path)?);
+    }
+    let current = match &cfg.peer_group_version {
+        Some(v) => Some(revisions.iter().find(|r| &r.version == v).ok_or_else(|| {
+            reference_error(friktion_core::ReferenceError::Invalid {
+                path: cfg.reference.clone(),
+                problem: format!(
+                    "peer_group_version = \"{v}\" but there is no kommungrupp-{v}.csv (found: {})",
+                    revisions
+                        .iter()
+                        .map(|r| r.version.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        })?),
+        None => revisions.last(),
+    };
+    if current.is_none() {
+        ctx.warn(
+            None,
+            format!(
+                "no kommungrupp-<version>.csv in {}: kommuner are benchmarked against their county",
+                cfg.reference.display()
+            ),
+        );
+    }
+    bytes.extend(current.map_or("", |c| c.version.as_str()).as_bytes());
     let name = cfg.source_name(&cfg.reference);
     let w = WholeSource {
         name: &name,
         kind: "reference",
         bytes: &bytes,
-        version: "reference-1",
+        version: "reference-2",
         stem: "scb",
-        tables: &[LakeTable::Municipality, LakeTable::County],
+        tables: &[
+            LakeTable::Municipality,
+            LakeTable::County,
+            LakeTable::PeerGroup,
+            LakeTable::PeerGroupMember,
+        ],
     };
     Ok(load(ctx, &w, Stage::Surveys, || {
         let r: &Reference = ctx.reference;
         let k: Vec<_> = r.kommuner().collect();
         let lan_name = |code: &str| r.lan_by_code(code).map_or("", |l| l.name.as_str());
+        let group = |kod: &str| current.and_then(|c| c.members.get(kod)).map(String::as_str);
         let m = LakeTable::Municipality.def().batch(vec![
             (
                 "kommun_kod",
@@ -129,7 +170,14 @@ pub fn reference(ctx: &RunContext<'_>) -> Result<SourceResult, PipelineError> {
             ("name", strings(k.iter().map(|k| k.name.as_str()))),
             ("lan_kod", strings(k.iter().map(|k| k.lan_kod.as_str()))),
             ("lan_name", strings(k.iter().map(|k| lan_name(&k.lan_kod)))),
-            ("peer_group", opt_strings(k.iter().map(|_| None))),
+            (
+                "peer_group",
+                opt_strings(k.iter().map(|k| group(&k.kommun_kod))),
+            ),
+            (
+                "peer_group_version",
+                opt_strings(k.iter().map(|_| current.map(|c| c.version.as_str()))),
+            ),
             (
                 "geometry",
                 Arc::new(BinaryArray::from_iter_values(k.iter().map(|k| &k.geometry))),
@@ -144,12 +192,65 @@ pub fn reference(ctx: &RunContext<'_>) -> Result<SourceResult, PipelineError> {
                 Arc::new(BinaryArray::from_iter_values(l.iter().map(|l| &l.geometry))),
             ),
         ])?;
-        let records = (m.num_rows() + c.num_rows()) as i64;
+        let (groups, members) = peer_group_batches(&revisions)?;
+        let records = (m.num_rows() + c.num_rows() + members.num_rows()) as i64;
         Ok((
             records,
-            vec![(LakeTable::Municipality, m), (LakeTable::County, c)],
+            vec![
+                (LakeTable::Municipality, m),
+                (LakeTable::County, c),
+                (LakeTable::PeerGroup, groups),
+                (LakeTable::PeerGroupMember, members),
+            ],
         ))
     })??)
+}
+
+fn peer_group_batches(
+    revisions: &[PeerGroups],
+) -> Result<(arrow::array::RecordBatch, arrow::array::RecordBatch), TableSourceError> {
+    let g: Vec<(&str, &PeerGroup, i64)> = revisions
+        .iter()
+        .flat_map(|r| {
+            let sizes = r.sizes();
+            r.groups.values().map(move |g| {
+                let n = sizes.get(g.code.as_str()).copied().unwrap_or(0) as i64;
+                (r.version.as_str(), g, n)
+            })
+        })
+        .collect();
+    let s = |f: fn(&PeerGroup) -> &str| strings(g.iter().map(|x| f(x.1)));
+    let groups = LakeTable::PeerGroup.def().batch(vec![
+        ("version", strings(g.iter().map(|x| x.0))),
+        ("gruppkod", s(|g| &g.code)),
+        ("name", s(|g| &g.name)),
+        ("name_en", s(|g| &g.name_en)),
+        ("main_group", s(|g| &g.main_group)),
+        ("main_group_name", s(|g| &g.main_group_name)),
+        ("main_group_name_en", s(|g| &g.main_group_name_en)),
+        (
+            "kolada_group_id",
+            opt_strings(g.iter().map(|x| x.1.kolada_group_id.as_deref())),
+        ),
+        (
+            "kommuner",
+            Arc::new(Int64Array::from_iter_values(g.iter().map(|x| x.2))),
+        ),
+    ])?;
+    let m: Vec<(&str, &str, &str)> = revisions
+        .iter()
+        .flat_map(|r| {
+            r.members
+                .iter()
+                .map(move |(k, c)| (r.version.as_str(), k.as_str(), c.as_str()))
+        })
+        .collect();
+    let members = LakeTable::PeerGroupMember.def().batch(vec![
+        ("version", strings(m.iter().map(|x| x.0))),
+        ("kommun_kod", strings(m.iter().map(|x| x.1))),
+        ("gruppkod", strings(m.iter().map(|x| x.2))),
+    ])?;
+    Ok((groups, members))
 }
 
 #[derive(Debug, Deserialize)]

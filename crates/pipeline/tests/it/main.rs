@@ -10,6 +10,7 @@ mod kolada;
 mod logs;
 mod notebook;
 mod outcomes;
+mod peer_groups;
 mod pinned;
 mod python;
 mod sources;

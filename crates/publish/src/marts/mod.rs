@@ -70,13 +70,18 @@ pub struct KommunFriction {
     pub ci_high: Option<f64>,
 }
 
-/// One row of `kommun_benchmark`: a kommun against its peer group and the country.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of `kommun_benchmark`: a kommun against its peer group, its county and the country.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct KommunBenchmark {
     pub wave_id: String,
     pub kommun_kod: String,
+    /// The kommungrupp's code (A1 … C9), or the county's name where there is none.
     pub peer_group: String,
+    pub peer_group_name: String,
+    pub peer_group_name_en: String,
     pub peer_mean_minutes: Option<f64>,
+    pub lan_name: String,
+    pub county_mean_minutes: Option<f64>,
     pub national_mean_minutes: Option<f64>,
     pub rank_national: Option<i64>,
     pub kommuner_national: Option<i64>,
@@ -94,8 +99,14 @@ pub fn kommun_benchmark(batches: &[RecordBatch]) -> Result<Vec<KommunBenchmark>,
             m.strings("kommun_kod")?,
             m.strings("peer_group")?,
         );
-        let (pm, nm) = (
+        let (names, names_en, lans) = (
+            m.strings("peer_group_name")?,
+            m.strings("peer_group_name_en")?,
+            m.strings("lan_name")?,
+        );
+        let (pm, cm, nm) = (
             m.floats("peer_mean_minutes")?,
+            m.floats("county_mean_minutes")?,
             m.floats("national_mean_minutes")?,
         );
         let (rank, of) = (m.ints("rank_national")?, m.ints("kommuner_national")?);
@@ -104,7 +115,11 @@ pub fn kommun_benchmark(batches: &[RecordBatch]) -> Result<Vec<KommunBenchmark>,
                 wave_id: waves[i].clone().unwrap_or_default(),
                 kommun_kod: codes[i].clone().unwrap_or_default(),
                 peer_group: peers[i].clone().unwrap_or_default(),
+                peer_group_name: names[i].clone().unwrap_or_default(),
+                peer_group_name_en: names_en[i].clone().unwrap_or_default(),
                 peer_mean_minutes: pm[i],
+                lan_name: lans[i].clone().unwrap_or_default(),
+                county_mean_minutes: cm[i],
                 national_mean_minutes: nm[i],
                 rank_national: rank[i],
                 kommuner_national: of[i],
