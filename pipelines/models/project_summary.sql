@@ -2,8 +2,8 @@
 -- description: Projects nationally and by solution, track and kommun: how many, the share abandoned, the budget overrun ratio (actual cost / planned budget, summed over projects with both, and the median of the projects' own ratios) and users reached against target (summed over projects that report both).
 -- unit: projects; ratio
 -- grain: dimension × grp
--- kolada: kpi=INFORANDE_ANDEL_AVBRUTNA value=share_abandoned n=n_projects kommun=grp period=data_date where=dimension = 'kommun'
--- kolada: kpi=INFORANDE_BUDGETKVOT value=overrun_ratio n=n_with_cost kommun=grp period=data_date where=dimension = 'kommun'
+-- kolada: kpi=FRIKTION_INFORANDE_ANDEL_AVBRUTNA value=share_abandoned n=n_projects kommun=grp period=data_date where=dimension = 'kommun'
+-- kolada: kpi=FRIKTION_INFORANDE_BUDGETKVOT value=overrun_ratio n=n_with_cost kommun=grp period=data_date where=dimension = 'kommun'
 WITH gave_up AS (
     SELECT DISTINCT project_id FROM project_stage WHERE stage = 'abandoned'
 ),

@@ -2,8 +2,8 @@
 -- description: Days from decision to go-live estimated with Kaplan–Meier, nationally and by solution, track, peer group and kommun: median and quartiles, with projects still running censored at the data date and abandoned ones censored at abandonment (never dropped). A quantile is null when too few projects have gone live for the curve to reach it. naive_median_days is the median of finished projects only, shown to make the censoring bias visible; abandonment is counted as its own outcome.
 -- unit: days
 -- grain: dimension × grp
--- kolada: kpi=INFORANDE_MEDIAN_DAGAR value=median_days n=n_projects kommun=grp period=data_date where=dimension = 'kommun'
--- kolada: kpi=INFORANDE_MEDIAN_DAGAR value=median_days n=n_projects period=data_date where=dimension = 'all'
+-- kolada: kpi=FRIKTION_INFORANDE_MEDIAN_DAGAR value=median_days n=n_projects kommun=grp period=data_date where=dimension = 'kommun'
+-- kolada: kpi=FRIKTION_INFORANDE_MEDIAN_DAGAR value=median_days n=n_projects period=data_date where=dimension = 'all'
 WITH t AS (
     SELECT 'all' AS dimension, 'Sverige' AS grp, days, observed, outcome, data_date FROM project_time_to_go_live
     UNION ALL

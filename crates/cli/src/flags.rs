@@ -24,6 +24,15 @@ pub enum Command {
     /// run failed (another run holds the lake's lock, say). Every run's record:
     /// lake/_runs/<run-id>.json.
     Run(RunArgs),
+    /// Load named files into the lake now, through the same code as the nightly run (the same
+    /// summary, ledger and quarantine), without models or report: for trying a new export.
+    ///
+    /// The files need not be among the config's sources; the nightly run keeps their rows
+    /// (and says they are not among its sources) until `run --full`. Exit status as for run.
+    Ingest {
+        #[command(subcommand)]
+        command: IngestCommand,
+    },
     /// Write realistic, seeded sample inputs (surveys, logs, project records).
     Synth(SynthArgs),
     /// Work with survey instruments (the mappings in pipelines/instruments/).
@@ -86,6 +95,117 @@ pub struct RunArgs {
     /// The run's clock (RFC 3339) instead of the wall clock, for reproducible runs.
     #[arg(long, hide = true)]
     pub clock: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What `friktion ingest` loads.
+#[derive(Subcommand)]
+pub enum IngestCommand {
+    /// System logs (any format `friktion run` reads; detected from the first lines unless
+    /// --format says), then the log model.
+    Logs(IngestLogsArgs),
+    /// Survey exports (CSV, XLSX, XLS, ODS) read through an instrument.
+    Survey(IngestSurveyArgs),
+    /// Project-portfolio exports (CSV, workbooks, JSON) read through a mapping.
+    Projects(IngestProjectsArgs),
+    /// Kolada downloads: the API's JSON or the CSV export (kpi, municipality, period, gender,
+    /// value, count, status), checked against Kolada's KPI definitions.
+    Kolada(IngestKoladaArgs),
+}
+
+/// What every `friktion ingest` takes.
+#[derive(clap::Args)]
+pub struct IngestCommon {
+    /// The pipeline config: its lake, reference, key and (for logs) systems catalogue.
+    #[arg(long, short, default_value = "pipelines/nightly.toml")]
+    pub config: PathBuf,
+    /// Use this lake directory instead of the config's.
+    #[arg(long)]
+    pub lake: Option<PathBuf>,
+    /// Load the files even if the ledger says they are unchanged.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How log events are written on stderr: text or json.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(clap::Args)]
+pub struct IngestLogsArgs {
+    /// The log files (.gz and .zst read as they are).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// ndjson, syslog, w3c, clf, csv or errorlog; detected from the first lines by default.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The kommun of events that neither the line, its host nor the systems catalogue place.
+    #[arg(long)]
+    pub kommun_kod: Option<String>,
+    /// The system (an id in the systems catalogue) of events the catalogue does not place.
+    #[arg(long)]
+    pub system_id: Option<String>,
+    /// The zone of times written without one (default Europe/Stockholm).
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// Year-less syslog: the date the files end by (default: each file's modification time).
+    #[arg(long)]
+    pub syslog_ends: Option<String>,
+    /// A CSV log's delimiter, where it is not the one of , ; tab | its header has most of.
+    #[arg(long)]
+    pub csv_delimiter: Option<char>,
+    /// The unit of response times the format does not state: ms, s, us or ns.
+    #[arg(long)]
+    pub latency_unit: Option<String>,
+    /// Which key or column holds an event field, as [logs.fields] says it: `user=Anvandare`,
+    /// `ts=Tid`. Repeat for more fields.
+    #[arg(long = "field", value_name = "FIELD=NAME")]
+    pub fields: Vec<String>,
+    #[command(flatten)]
+    pub common: IngestCommon,
+}
+
+#[derive(clap::Args)]
+pub struct IngestSurveyArgs {
+    /// The survey exports.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The instrument that maps their columns (pipelines/instruments/*.toml).
+    #[arg(long)]
+    pub instrument: PathBuf,
+    /// The wave of every file; by default each file's name without extension.
+    #[arg(long)]
+    pub wave: Option<String>,
+    /// Population totals to weight each file's responses to.
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: IngestCommon,
+}
+
+#[derive(clap::Args)]
+pub struct IngestProjectsArgs {
+    /// The portfolio exports.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The mapping of their columns and labels (pipelines/projects/*.toml).
+    #[arg(long)]
+    pub mapping: PathBuf,
+    /// The date the export describes (YYYY-MM-DD); by default each file's modification day.
+    #[arg(long)]
+    pub data_date: Option<String>,
+    #[command(flatten)]
+    pub common: IngestCommon,
+}
+
+#[derive(clap::Args)]
+pub struct IngestKoladaArgs {
+    /// The Kolada files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: IngestCommon,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -182,6 +302,10 @@ pub struct SynthArgs {
     /// Implementation projects per municipality (0: none).
     #[arg(long, default_value_t = 20)]
     pub projects: usize,
+    /// Leave out the Kolada-shaped welfare-technology values (kolada/*-synthetic.*), which are
+    /// made up and say so in the file.
+    #[arg(long)]
+    pub no_kolada: bool,
 }
 
 #[derive(clap::Subcommand)]

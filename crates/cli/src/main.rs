@@ -3,6 +3,7 @@
 
 mod describe;
 mod flags;
+mod ingest;
 mod instrument;
 mod models;
 mod obs;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Ingest { command } => ingest::run(command),
         Command::Synth(args) => synth::run(args).map(|()| ExitCode::SUCCESS),
         Command::Sql(args) => sql::run(args).map(|()| ExitCode::SUCCESS),
         Command::Models { command } => models::run(command).map(|()| ExitCode::SUCCESS),

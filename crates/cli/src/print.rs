@@ -14,19 +14,7 @@ pub fn summary(s: &RunSummary) {
         s.failed_sources.len()
     );
     println!("  rows in     {}", s.rows_in());
-    println!(
-        "  quarantined {} row(s) rejected, {} value(s) nulled (details in the *_quarantine tables)",
-        s.rows_quarantined(),
-        s.values_nulled()
-    );
-    let tables: Vec<String> = s.tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
-    println!("  tables      {}", tables.join(", "));
-    if s.friction_days > 0 {
-        println!(
-            "  log model   it_friction_daily recomputed for {} day(s)",
-            s.friction_days
-        );
-    }
+    quarantined_and_tables(s);
     let marts: Vec<String> = s.marts.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  marts       {}", marts.join(", "));
     for v in &s.vanished {
@@ -77,4 +65,57 @@ pub fn summary(s: &RunSummary) {
         .map(|(stage, d)| format!("{stage} {:.2} s", d.as_secs_f64()))
         .collect();
     println!("  timings     {}", t.join(", "));
+}
+
+/// What `friktion ingest` did: each named file's fate, then the tables.
+pub fn ingest_summary(s: &RunSummary) {
+    println!("friktion ingest {}", s.run_id);
+    for x in &s.sources {
+        if x.action == LedgerAction::Skipped {
+            println!("  skipped     {} (unchanged since its last load)", x.file);
+            continue;
+        }
+        println!(
+            "  {:<11} {}: {} rows read, {} written, {} quarantined{}",
+            x.action.as_str(),
+            x.file,
+            x.rows_read,
+            x.rows_written,
+            x.rows_quarantined,
+            if x.values_nulled > 0 {
+                format!(", {} value(s) nulled", x.values_nulled)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for f in &s.failed_sources {
+        println!("  failed      {}: {}", f.file, f.message);
+    }
+    for o in &s.over_limit {
+        println!(
+            "  over limit  {}: {:.1} % of rows rejected (limit {:.1} %)",
+            o.file,
+            o.share_rejected * 100.0,
+            s.limit * 100.0
+        );
+    }
+    quarantined_and_tables(s);
+    println!("  next        friktion run rebuilds the marts and the report from the lake");
+}
+
+fn quarantined_and_tables(s: &RunSummary) {
+    println!(
+        "  quarantined {} row(s) rejected, {} value(s) nulled (details in the *_quarantine tables)",
+        s.rows_quarantined(),
+        s.values_nulled()
+    );
+    let tables: Vec<String> = s.tables.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!("  tables      {}", tables.join(", "));
+    if s.friction_days > 0 {
+        println!(
+            "  log model   it_friction_daily recomputed for {} day(s)",
+            s.friction_days
+        );
+    }
 }

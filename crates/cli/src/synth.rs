@@ -33,6 +33,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
             per_kommun: a.projects,
             ..ProjectSettings::default()
         },
+        kolada: !a.no_kolada,
     };
     let written = generate(&reference, &settings, &a.out)?;
     for (f, size) in &written.files {

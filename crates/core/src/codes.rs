@@ -81,3 +81,13 @@ mod tests {
         assert!(find(VERKSAMHET, "nope").is_none());
     }
 }
+
+/// A Kolada KPI id: a capital letter and five digits (N00945, U21340).
+pub fn is_kolada_kpi_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 6 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// The prefix of friktion's own KPI ids in the Kolada-shaped export: a namespace Kolada's
+/// ids (a letter and five digits) can never enter.
+pub const OWN_KPI_PREFIX: &str = "FRIKTION_";

@@ -101,7 +101,7 @@ static MESSAGE: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)login succeeded|accepted (password|publickey|keyboard)|logged in|successfully logged on|inloggning(en)? lyckades|session opened for user|authenticated user",
         r"(?i)session (has )?expired|session timed out|sessionen har gått ut|sessionen har löpt ut|utloggad på grund av inaktivitet",
         r"(?i)timed? ?out|time-out|tidsgräns",
-        r"(?i)segfault|segmentation fault|core dumped|core-dump|code=dumped|crash|unhandled exception|fatal error|kraschade|application hang|stopped working|\bSIG(?:SEGV|ABRT|BUS|ILL)\b|status=\d+/(?:SEGV|ABRT|BUS|ILL)",
+        r"(?i)segfault|segmentation fault|core dumped|core-dump|code=dumped|crash|unhandled exception|fatal error|kraschade|application hang|faulting application|stopped working|\bSIG(?:SEGV|ABRT|BUS|ILL)\b|status=\d+/(?:SEGV|ABRT|BUS|ILL)",
         r"(?i)\berror\b|exception|\bfel\b|\bfailed\b|kunde inte",
     ])
     .expect("valid regexes")

@@ -44,17 +44,15 @@ pub(crate) fn choose_format(
             return Err("the first line is too long or cut off: not a log friktion reads".into());
         }
     };
-    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err("is UTF-16; convert it to UTF-8 first".into());
-    }
     let head = &bytes[..bytes.len().min(256 << 10)];
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}');
-    let mut lines: Vec<&str> = text.lines().take(formats::SNIFF_LINES + 1).collect();
+    // Enough lines for SNIFF_LINES records of a CSV whose values span lines.
+    let mut lines: Vec<&str> = text.lines().take(formats::SNIFF_LINES * 100 + 1).collect();
     if head.len() < bytes.len() {
         lines.pop(); // possibly cut
     }
-    let header = lines.iter().find(|l| !l.trim().is_empty()).copied();
+    let header = formats::csv_header(&lines);
     let format = match spec.format {
         Format::Auto => formats::detect(&lines, opts).ok_or_else(|| {
             format!(

@@ -31,24 +31,48 @@ pub struct RawEvent<'a> {
 }
 
 /// A level name (`ERROR`, `warn`, `fatal`, …) as a syslog severity.
+/// Windows writes level names in the system's language: Swedish ones are known too. Serilog's
+/// short forms (INF, WRN, ERR, FTL) are read. A single digit is a syslog severity (the
+/// journal's `PRIORITY`).
 pub fn severity_of_level(level: &str) -> Option<u8> {
     let l = level.trim();
+    if let [d @ b'0'..=b'7'] = l.as_bytes() {
+        return Some(d - b'0');
+    }
     let eq = |s: &str| l.eq_ignore_ascii_case(s);
     Some(if eq("emerg") || eq("emergency") || eq("panic") {
         0
     } else if eq("alert") {
         1
-    } else if eq("crit") || eq("critical") || eq("fatal") {
+    } else if eq("crit") || eq("critical") || eq("fatal") || eq("kritisk") || eq("ftl") {
         2
-    } else if eq("err") || eq("error") || eq("severe") {
+    } else if eq("err")
+        || eq("error")
+        || eq("severe")
+        || eq("fel")
+        || eq("failureaudit")
+        || eq("audit failure")
+    {
         3
-    } else if eq("warn") || eq("warning") {
+    } else if eq("warn") || eq("warning") || eq("varning") || eq("wrn") {
         4
     } else if eq("notice") {
         5
-    } else if eq("info") || eq("information") || eq("informational") {
+    } else if eq("info")
+        || eq("information")
+        || eq("informational")
+        || eq("successaudit")
+        || eq("audit success")
+        || eq("inf")
+    {
         6
-    } else if eq("debug") || eq("trace") || eq("verbose") {
+    } else if eq("debug")
+        || eq("trace")
+        || eq("verbose")
+        || eq("utförlig")
+        || eq("dbg")
+        || eq("vrb")
+    {
         7
     } else {
         return None;

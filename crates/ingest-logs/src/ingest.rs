@@ -14,7 +14,7 @@ use sha2::Digest;
 
 use crate::catalog::Catalog;
 use crate::detect::{choose_format, syslog_reference};
-use crate::formats::{ChunkState, Format, LineParser, ParseOptions};
+use crate::formats::{ChunkState, Format, Joiner, LineParser, ParseOptions};
 use crate::input::{self, Chunker, Piece};
 use crate::normalise::{EventBuilder, Local, Normaliser, PseudonymCache};
 use crate::spec::LogSpec;
@@ -168,18 +168,28 @@ pub fn ingest(
             let mut pending = Some(first);
             let mut state = ChunkState::default();
             let mut seq = 0u64;
-            while let Some(p) = pending.take().or_else(|| chunker.next_piece()) {
+            let mut records = Records::new(parser.joiner());
+            let mut send = |p: Piece| {
                 while seq >= written.load(Ordering::Acquire) + ahead {
                     std::thread::sleep(std::time::Duration::from_micros(200));
                 }
                 let before = state.clone();
                 if let Piece::Chunk { bytes, .. } = &p {
-                    state = parser.carry(bytes, state);
+                    state = parser.carry(bytes, std::mem::take(&mut state));
                 }
-                if work_tx.send((seq, p, before)).is_err() {
-                    break;
-                }
+                let sent = work_tx.send((seq, p, before)).is_ok();
                 seq += 1;
+                sent
+            };
+            'read: while let Some(p) = pending.take().or_else(|| chunker.next_piece()) {
+                for p in records.cut(p) {
+                    if !send(p) {
+                        break 'read;
+                    }
+                }
+            }
+            if let Some(p) = records.rest() {
+                send(p);
             }
             drop(work_tx);
             chunker
@@ -285,6 +295,63 @@ pub fn ingest(
         cb(size, size);
     }
     Ok(out)
+}
+
+/// Re-cuts chunks at record boundaries for formats whose records span lines, so that no
+/// record is split between two workers: the last record of a chunk, which may go on in the
+/// next, is held back and put in front of it.
+struct Records {
+    joiner: Joiner,
+    held: Vec<u8>,
+    held_line: i64,
+}
+
+impl Records {
+    fn new(joiner: Joiner) -> Self {
+        Self {
+            joiner,
+            held: Vec::new(),
+            held_line: 0,
+        }
+    }
+
+    fn cut(&mut self, p: Piece) -> Vec<Piece> {
+        if matches!(self.joiner, Joiner::Lines) {
+            return vec![p];
+        }
+        let Piece::Chunk { bytes, first_line } = p else {
+            // A skipped or cut line ends whatever record was open.
+            return self.rest().into_iter().chain([p]).collect();
+        };
+        let (mut all, first) = if self.held.is_empty() {
+            (bytes, first_line)
+        } else {
+            let mut all = std::mem::take(&mut self.held);
+            all.extend_from_slice(&bytes);
+            (all, self.held_line)
+        };
+        let cut = self.joiner.last_record_start(&all);
+        // A record longer than a line may be is handed on as it is; the parser rejects it.
+        if cut == 0 && all.len() <= MAX_LINE_BYTES {
+            self.held = all;
+            self.held_line = first;
+            return vec![];
+        }
+        let cut = if cut == 0 { all.len() } else { cut };
+        self.held = all.split_off(cut);
+        self.held_line = first + memchr::memchr_iter(b'\n', &all).count() as i64;
+        vec![Piece::Chunk {
+            bytes: all,
+            first_line: first,
+        }]
+    }
+
+    fn rest(&mut self) -> Option<Piece> {
+        (!self.held.is_empty()).then(|| Piece::Chunk {
+            bytes: std::mem::take(&mut self.held),
+            first_line: self.held_line,
+        })
+    }
 }
 
 fn finish_hash(h: std::sync::Arc<Mutex<sha2::Sha256>>) -> String {
@@ -409,16 +476,36 @@ fn parse_piece<'n>(
     let mut line_no = first_line;
     let mut start = 0;
     let n = bytes.len();
-    while start < n {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(n, |i| start + i);
-        let mut raw = &bytes[start..end];
+    let mut joiner = parser.joiner();
+    let spans_lines = !matches!(joiner, Joiner::Lines);
+    // The next line, already read to see whether it went on the record before it.
+    let mut next: Option<(usize, usize)> = None;
+    while start < n || next.is_some() {
+        let (rec_start, mut end) = next.take().unwrap_or_else(|| {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(n, |i| start + i);
+            joiner.continues(&bytes[start..end]);
+            (start, end)
+        });
         start = end + 1;
         let this_line = line_no;
         line_no += 1;
+        out.lines += 1;
+        // A record spanning lines takes every line that goes on it; its line is its first.
+        while spans_lines && start < n {
+            let e = memchr::memchr(b'\n', &bytes[start..]).map_or(n, |i| start + i);
+            if !joiner.continues(&bytes[start..e]) {
+                next = Some((start, e));
+                break;
+            }
+            end = e;
+            start = e + 1;
+            line_no += 1;
+            out.lines += 1;
+        }
+        let mut raw = &bytes[rec_start..end];
         if let [rest @ .., b'\r'] = raw {
             raw = rest;
         }
-        out.lines += 1;
         if raw.len() > MAX_LINE_BYTES {
             reject(
                 &mut out,

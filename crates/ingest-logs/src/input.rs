@@ -83,6 +83,7 @@ pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
         ),
         _ => (Box::new(counting), Compression::None),
     };
+    let reader = utf16_as_utf8(reader)?;
     Ok(Opened {
         reader,
         compression,
@@ -90,6 +91,66 @@ pub fn open(path: &Path, hash: bool) -> io::Result<Opened> {
         consumed,
         hash,
     })
+}
+
+/// Windows tools (PowerShell's `Out-File` and `Export-Csv` in Windows PowerShell 5, Event
+/// Viewer, some SIEM exports) write UTF-16 with a byte-order mark: such text, compressed or
+/// not, is read as the UTF-8 it stands for, so every format reads it as it reads UTF-8.
+fn utf16_as_utf8(r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    use std::io::BufRead;
+    let mut r = BufReader::with_capacity(1 << 16, r);
+    let encoding = match r.fill_buf()? {
+        [0xff, 0xfe, ..] => encoding_rs::UTF_16LE,
+        [0xfe, 0xff, ..] => encoding_rs::UTF_16BE,
+        _ => return Ok(Box::new(r)),
+    };
+    Ok(Box::new(Transcoded {
+        inner: r,
+        // Sniffs the BOM again and drops it.
+        decoder: encoding.new_decoder(),
+        out: Vec::new(),
+        at: 0,
+        done: false,
+    }))
+}
+
+/// Decodes UTF-16 to UTF-8 as it is read; unpaired surrogates become U+FFFD.
+struct Transcoded<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    out: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl<R: Read> Read for Transcoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let mut input = vec![0u8; 1 << 16];
+            let n = loop {
+                match self.inner.read(&mut input) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            self.done = n == 0;
+            let cap = self.decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
+            self.out.clear();
+            self.out.resize(cap, 0);
+            let (_, _, written, _) =
+                self.decoder
+                    .decode_to_utf8(&input[..n], &mut self.out, self.done);
+            self.out.truncate(written);
+            self.at = 0;
+        }
+        let k = buf.len().min(self.out.len() - self.at);
+        buf[..k].copy_from_slice(&self.out[self.at..self.at + k]);
+        self.at += k;
+        Ok(k)
+    }
 }
 
 /// What the chunker hands out, in input order.

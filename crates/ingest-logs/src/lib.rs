@@ -27,6 +27,6 @@ pub mod time;
 
 pub use catalog::Catalog;
 pub use error::LogError;
-pub use ingest::{Context, EventSink, LogOutcome, SinkError, ingest};
+pub use ingest::{CHUNK_BYTES, Context, EventSink, LogOutcome, SinkError, ingest};
 pub use normalise::PseudonymCache;
 pub use spec::LogSpec;

@@ -91,8 +91,21 @@ const TS: &[&str] = &[
     "@t",
     "eventTime",
     "event.created",
+    // Windows event records (Get-WinEvent | Export-Csv), the journal (journalctl -o json).
+    "TimeCreated",
+    "TimeGenerated",
+    "Date and Time",
+    "__REALTIME_TIMESTAMP",
 ];
-const HOST: &[&str] = &["host", "hostname", "host.name", "server", "computer"];
+const HOST: &[&str] = &[
+    "host",
+    "hostname",
+    "host.name",
+    "server",
+    "computer",
+    "MachineName",
+    "_HOSTNAME",
+];
 const APP: &[&str] = &[
     "app",
     "application",
@@ -101,6 +114,14 @@ const APP: &[&str] = &[
     "program",
     "appname",
     "system",
+    "ProviderName",
+    "SYSLOG_IDENTIFIER",
+    "_SYSTEMD_UNIT",
+    "_COMM",
+    // Serilog's logger name, usually the class: `Lifecare.Auth.LoginService`.
+    "SourceContext",
+    // Get-EventLog and Event Viewer exports.
+    "Source",
 ];
 const USER: &[&str] = &[
     "user",
@@ -114,8 +135,16 @@ const USER: &[&str] = &[
     "user.id",
     "account",
     "login",
+    "UserName",
 ];
-const SESSION: &[&str] = &["session", "session_id", "sessionId", "sid", "session.id"];
+const SESSION: &[&str] = &[
+    "session",
+    "session_id",
+    "sessionId",
+    "sid",
+    "session.id",
+    "SessionId",
+];
 const PATH: &[&str] = &[
     "path",
     "url",
@@ -125,8 +154,15 @@ const PATH: &[&str] = &[
     "url.original",
     "endpoint",
     "request",
+    "RequestPath",
 ];
-const METHOD: &[&str] = &["method", "http_method", "http.request.method", "verb"];
+const METHOD: &[&str] = &[
+    "method",
+    "http_method",
+    "http.request.method",
+    "verb",
+    "RequestMethod",
+];
 const STATUS: &[&str] = &[
     "status",
     "http_status",
@@ -134,6 +170,7 @@ const STATUS: &[&str] = &[
     "statusCode",
     "response_code",
     "http.response.status_code",
+    "StatusCode",
 ];
 /// Latency names with the unit their name implies.
 const LATENCY: &[(&str, LatencyUnit)] = &[
@@ -150,8 +187,32 @@ const LATENCY: &[(&str, LatencyUnit)] = &[
     ("duration_s", LatencyUnit::S),
     ("event.duration", LatencyUnit::Ns),
 ];
-const MESSAGE: &[&str] = &["message", "msg", "text", "log", "@m", "error.message"];
-const LEVEL: &[&str] = &["level", "severity", "log.level", "loglevel", "@l"];
+/// `@mt` is Serilog's message template, rendered with the event's properties when the rendered
+/// `@m` is absent (compact JSON writes only the template); `@x` is its exception.
+const MESSAGE: &[&str] = &[
+    "message",
+    "msg",
+    "text",
+    "log",
+    "@m",
+    "@mt",
+    "MESSAGE",
+    "error.message",
+    "@x",
+];
+/// A Windows record's `LevelDisplayName` (Error, Fel, Warning, Varning …) before its numeric
+/// `Level`, whose numbers are not syslog's; the journal's `PRIORITY` is syslog's 0 … 7.
+const LEVEL: &[&str] = &[
+    "LevelDisplayName",
+    "level",
+    "severity",
+    "log.level",
+    "loglevel",
+    "@l",
+    "PRIORITY",
+    // Get-EventLog's Error, Warning, Information, FailureAudit, SuccessAudit.
+    "EntryType",
+];
 const EVENT: &[&str] = &[
     "event",
     "event_type",

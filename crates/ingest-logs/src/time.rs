@@ -273,8 +273,16 @@ pub fn parse_any(s: &str) -> Option<Stamp> {
     if s.bytes().all(|c| c.is_ascii_digit() || c == b'.') && !s.is_empty() {
         return s.parse::<f64>().ok().and_then(parse_epoch).map(Stamp::Utc);
     }
-    // `2026-10-26 07:06` (no seconds) and `2026/10/26 07:06:45` from spreadsheets.
-    for f in ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d.%m.%Y %H:%M:%S"] {
+    // `2026-10-26 07:06` (no seconds) and `2026/10/26 07:06:45` from spreadsheets; Windows
+    // tools write the culture's own: `3/15/2024 2:05:07 PM` (en-US), `15/03/2024 14:05:07`
+    // (en-GB), `15.03.2024 14:05:07` (de-DE); sv-SE writes ISO.
+    for f in [
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%d.%m.%Y %H:%M:%S",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%d/%m/%Y %H:%M:%S",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(Stamp::Local(t));
         }
@@ -375,5 +383,22 @@ mod tests {
         assert_eq!(parse_epoch(1_792_994_805.0), Some(t));
         assert_eq!(parse_epoch(1_792_994_805_000.0), Some(t));
         assert_eq!(parse_epoch(12.0), None);
+    }
+}
+#[cfg(test)]
+mod windows_culture_tests {
+    use super::*;
+
+    #[test]
+    fn windows_cultures_write_their_own_times() {
+        let t = |s| match parse_any(s) {
+            Some(Stamp::Local(t)) => t.to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(t("10/26/2026 7:06:45 AM"), "2026-10-26 07:06:45");
+        assert_eq!(t("10/27/2026 12:30:00 AM"), "2026-10-27 00:30:00");
+        assert_eq!(t("10/26/2026 1:15:02 PM"), "2026-10-26 13:15:02");
+        assert_eq!(t("26/10/2026 13:15:02"), "2026-10-26 13:15:02");
+        assert_eq!(t("2026-10-26 09:15:00"), "2026-10-26 09:15:00");
     }
 }

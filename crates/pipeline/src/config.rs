@@ -76,6 +76,10 @@ struct Raw {
     key_factors: Option<PathBuf>,
     #[serde(default)]
     projects: Vec<ProjectSource>,
+    /// Kolada downloads (API JSON or CSV export), checked against the KPI definitions in the
+    /// reference directory's kolada/kpi.csv.
+    #[serde(default)]
+    kolada: Vec<KoladaSource>,
     /// Data tests on the lake's tables (freshness and the like), relative to this file. Tests
     /// of a model sit beside it as models/<model>.toml.
     sources: Option<PathBuf>,
@@ -96,6 +100,14 @@ pub struct ProjectSource {
     /// The date the export describes. Projects not live by then are censored at it, and a
     /// stage dated later is an error. YYYY-MM-DD; by default the day the file was last modified.
     pub data_date: Option<String>,
+}
+
+/// A [[kolada]] block: Kolada values as analysts download them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KoladaSource {
+    /// A glob, relative to root: JSON as the API answers, or the CSV export.
+    pub files: String,
 }
 
 /// Thresholds that make a finished run report a problem (exit status 2).
@@ -177,6 +189,7 @@ pub struct Config {
     pub logs: Vec<LogSpec>,
     pub key_factors: Option<PathBuf>,
     pub projects: Vec<ProjectSource>,
+    pub kolada: Vec<KoladaSource>,
     pub sources: Option<PathBuf>,
     pub assumptions: Option<PathBuf>,
     /// The `[serve]` table, as written: friktion-serve reads it.
@@ -230,6 +243,7 @@ impl Config {
             sources: raw.sources.map(|k| dir.join(k)),
             assumptions: raw.assumptions.map(|k| dir.join(k)),
             serve: raw.serve,
+            kolada: raw.kolada,
             projects: raw
                 .projects
                 .into_iter()
@@ -245,7 +259,10 @@ impl Config {
 
     /// A source file's name as lineage records it: relative to the root, with '/'.
     pub fn source_name(&self, file: &Path) -> String {
-        let rel = file.strip_prefix(&self.root).unwrap_or(file);
+        // A file outside the root (`friktion ingest` of a download) keeps its absolute path.
+        let Ok(rel) = file.strip_prefix(&self.root) else {
+            return file.to_string_lossy().into_owned();
+        };
         rel.components()
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()

@@ -13,6 +13,8 @@ pub enum Stage {
     LogModel,
     /// The key-factor catalogue and the portfolio exports.
     Projects,
+    /// Kolada's KPI definitions and downloaded values.
+    Kolada,
     SqlModels,
     DataTests,
     /// Disclosure control over the marts, into the protected tables every output reads.
@@ -28,6 +30,7 @@ impl Stage {
             Stage::Logs => "logs",
             Stage::LogModel => "log model",
             Stage::Projects => "projects",
+            Stage::Kolada => "kolada",
             Stage::SqlModels => "sql models",
             Stage::DataTests => "data tests",
             Stage::Publication => "publication",

@@ -23,5 +23,5 @@ pub mod summary;
 pub use config::{Config, ConfigError};
 pub use error::PipelineError;
 pub use event::{Event, Observer, Silent, Stage};
-pub use run::{Pipeline, RunOptions};
+pub use run::{OneOff, Pipeline, RunOptions};
 pub use summary::{OverLimit, RunSummary, SourceFailure, SourceResult};

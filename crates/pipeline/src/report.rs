@@ -100,6 +100,26 @@ fn lake_sources(lake: &Lake) -> Result<Vec<SourceLine>, PipelineError> {
         .collect())
 }
 
+/// The files whose Kolada-shaped figures say they are made up.
+fn synthetic_sources(lake: &Lake) -> Result<Vec<String>, PipelineError> {
+    let mut out = std::collections::BTreeSet::new();
+    for b in lake.read_table(&LakeTable::KoladaValue.def())? {
+        let (Some(f), Some(s)) = (
+            b.column_by_name("source_file"),
+            b.column_by_name("synthetic"),
+        ) else {
+            continue;
+        };
+        let (f, s) = (f.as_string::<i32>(), s.as_boolean());
+        for i in 0..b.num_rows() {
+            if s.value(i) {
+                out.insert(f.value(i).to_string());
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
 /// Writes the report directory: pages, chart data, the notebook, the Kolada export and the
 /// disclosure log, all from the publication.
 pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError> {
@@ -119,6 +139,7 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
             .max()
             .unwrap_or_default(),
         sources: lake_sources(c.lake)?,
+        synthetic: synthetic_sources(c.lake)?,
         min_cell: p.min_cell,
         lang: c.lang,
     };

@@ -14,11 +14,12 @@ use friktion_publish::{Marts, Publication};
 use friktion_query::{LakeSession, SessionContext, SessionOptions, load_models, run_models};
 use friktion_report::i18n::Lang;
 
-use crate::config::Config;
+use crate::config::{Config, KoladaSource, ProjectSource, SurveySource};
 use crate::context::{RunContext, Sources};
 use crate::event::{Event, Observer, Silent, Stage};
 use crate::summary::RunSummary;
 use crate::{PipelineError, record, report};
+use friktion_ingest_logs::LogSpec;
 
 /// How one run differs from what the config says.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +44,18 @@ pub struct Pipeline<'o> {
     observer: &'o dyn Observer,
     /// The caller's DataFusion context for the models and tests; a local one when None.
     context: Option<SessionContext>,
+    /// Load the sources and stop (`friktion ingest`): no models, tests, publication or
+    /// report, and sources the config names but this run does not are left alone.
+    sources_only: bool,
+}
+
+/// Named files for `friktion ingest`, each read as a config block of its kind would read it.
+#[derive(Debug, Clone)]
+pub enum OneOff {
+    Logs(Vec<LogSpec>),
+    Survey(Vec<SurveySource>),
+    Projects(Vec<ProjectSource>),
+    Kolada(Vec<KoladaSource>),
 }
 
 impl Pipeline<'static> {
@@ -52,6 +65,7 @@ impl Pipeline<'static> {
             cfg: Config::load(config)?,
             observer: &Silent,
             context: None,
+            sources_only: false,
         })
     }
 }
@@ -63,6 +77,7 @@ impl<'o> Pipeline<'o> {
             cfg: self.cfg,
             observer,
             context: self.context,
+            sources_only: self.sources_only,
         }
     }
 
@@ -77,6 +92,35 @@ impl<'o> Pipeline<'o> {
 
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// Loads the named files into the lake through the same stages, ledger and quarantine
+    /// as the nightly run, and stops there: an analyst trying a new export. The files replace
+    /// the config's sources of every kind for this run; the nightly run later warns that they
+    /// are not among its sources and keeps their rows (until `run --full`). Logs need the
+    /// config's systems catalogue, and are followed by the log model, as at night.
+    pub fn ingest(mut self, what: OneOff, opts: &RunOptions) -> Result<RunSummary, PipelineError> {
+        let cfg = &mut self.cfg;
+        cfg.survey.clear();
+        cfg.logs.clear();
+        cfg.projects.clear();
+        cfg.kolada.clear();
+        match what {
+            OneOff::Logs(l) => {
+                if cfg.systems.is_none() {
+                    return Err(crate::config::ConfigError::LogsNeedSystems {
+                        config: cfg.path.clone(),
+                    }
+                    .into());
+                }
+                cfg.logs = l;
+            }
+            OneOff::Survey(s) => cfg.survey = s,
+            OneOff::Projects(p) => cfg.projects = p,
+            OneOff::Kolada(k) => cfg.kolada = k,
+        }
+        self.sources_only = true;
+        self.run(opts)
     }
 
     /// Runs the nightly job. Whatever happens once the lake is open, the run's record is
@@ -172,9 +216,21 @@ impl<'o> Pipeline<'o> {
             summary: s,
             seen: Vec::new(),
         };
-        crate::sources::load(&ctx, &mut sources, opts.full, &mut |out, stage| {
-            lap(out.summary, stage)
-        })?;
+        crate::sources::load(
+            &ctx,
+            &mut sources,
+            opts.full,
+            self.sources_only,
+            &mut |out, stage| lap(out.summary, stage),
+        )?;
+        if self.sources_only {
+            s.tables = lake
+                .table_stats()?
+                .into_iter()
+                .map(|st| (st.name, st.rows))
+                .collect();
+            return Ok(());
+        }
 
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

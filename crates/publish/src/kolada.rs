@@ -35,11 +35,13 @@ fn published_schema() -> Arc<Schema> {
         f("value", DataType::Float64),
         f("n", DataType::Int64),
         f("status", DataType::Utf8),
+        // "kolada" for an indicator published under Kolada's own id, "friktion" for ours.
+        f("source", DataType::Utf8),
     ]))
 }
 
 /// Protects the export's rows (kpi_id, kommun_kod, period, gender, value, n, counted: whether
-/// the KPI has a count behind it). `report_hidden` holds, per wave, the kommuner the report hid.
+/// the KPI has a count behind it, source: kolada or friktion). `report_hidden` holds, per wave, the kommuner the report hid.
 /// None when no model declares a KPI.
 pub fn protect(
     batches: &[RecordBatch],
@@ -58,6 +60,7 @@ pub fn protect(
         DataType::Float64,
         DataType::Int64,
         DataType::Boolean,
+        DataType::Utf8,
     ];
     let cols = b
         .columns()
@@ -76,8 +79,11 @@ pub fn protect(
         .filter_map(|(wave, ks)| Some((period_of(wave)?, ks)))
         .flat_map(|(p, ks)| ks.iter().map(move |k| (k.clone(), p.clone())))
         .collect();
+    // The survey's friction KPIs (the projects' are FRIKTION_INFORANDE_…): the report's
+    // hidden cells are per survey wave.
     let by_report = |i: usize| {
         kpi.value(i).starts_with("FRIKTION_")
+            && !kpi.value(i).starts_with("FRIKTION_INFORANDE_")
             && also
                 .iter()
                 .any(|(k, p)| k == kommun.value(i) && p == period.value(i))
@@ -105,6 +111,7 @@ pub fn protect(
     let mut out: Vec<ArrayRef> = cols[..6].to_vec();
     out[4] = Arc::new(values);
     out.push(Arc::new(statuses));
+    out.push(cols[7].clone());
     Ok(Some(RecordBatch::try_new(published_schema(), out)?))
 }
 

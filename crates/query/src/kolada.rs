@@ -7,7 +7,9 @@
 //! -- kolada: kpi=FRIKTION_MIN value=mean_minutes n=n period=wave_id where=dimension = 'all'
 //! ```
 //!
-//! `kommun` is the column with the municipality code; without it the value is the country's
+//! `kpi` is a Kolada id (a letter and five digits) where the indicator is Kolada's own and the
+//! lake's `kolada_kpi` defines it, else an id in friktion's namespace, `FRIKTION_…`; the export
+//! says which in its `source` column. `kommun` is the column with the municipality code; without it the value is the country's
 //! and gets Kolada's code for the whole of Sweden, 0000. `period` is a column (or a literal in
 //! quotes) whose last year-like number (19xx or 20xx) is the period: vision-2019 → 2019,
 //! medarbetarenkat-0163-2025 → 2025, 2026-11-01 → 2026. `n` is the count behind the value; the
@@ -16,7 +18,8 @@
 //! no mart splits by gender yet. Marts at the grain of a person or a project are not KPIs and
 //! have no such lines.
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, AsArray, RecordBatch};
+use friktion_core::codes::{OWN_KPI_PREFIX, is_kolada_kpi_id};
 
 use crate::{LakeSession, Model, QueryError};
 
@@ -83,6 +86,12 @@ pub fn kpis(m: &Model) -> Result<Vec<Kpi>, QueryError> {
         if k.kpi_id.is_empty() || k.value.is_empty() || k.period.is_empty() {
             return Err(bad("kpi, value and period are required"));
         }
+        if !is_kolada_kpi_id(&k.kpi_id) && !k.kpi_id.starts_with(OWN_KPI_PREFIX) {
+            return Err(bad(&format!(
+                "kpi={} is neither a Kolada id (a letter and five digits, like U21340) nor in friktion's own namespace ({OWN_KPI_PREFIX}…)",
+                k.kpi_id
+            )));
+        }
         out.push(k);
     }
     Ok(out)
@@ -100,9 +109,15 @@ fn select(mart: &str, k: &Kpi) -> String {
          'T' AS gender, \
          CAST({value} AS DOUBLE) AS value, \
          {n} AS n, \
-         {counted} AS counted \
+         {counted} AS counted, \
+         '{source}' AS source \
          FROM {mart}{filter}",
         counted = k.n.is_some(),
+        source = if is_kolada_kpi_id(&k.kpi_id) {
+            "kolada"
+        } else {
+            "friktion"
+        },
         kpi = k.kpi_id,
         kommun = k
             .kommun
@@ -125,13 +140,35 @@ pub async fn export(
     models: &[Model],
 ) -> Result<Vec<RecordBatch>, QueryError> {
     let mut parts = Vec::new();
+    let mut kolada_ids = Vec::new();
     for m in models {
         for k in kpis(m)? {
             parts.push(select(&m.name, &k));
+            if is_kolada_kpi_id(&k.kpi_id) {
+                kolada_ids.push((m.path.display().to_string(), k.kpi_id.clone()));
+            }
         }
     }
     if parts.is_empty() {
         return Ok(vec![]);
+    }
+    // A Kolada id is published under Kolada's meaning: it must be one Kolada defines.
+    if !kolada_ids.is_empty() {
+        let known = session.query("SELECT kpi_id FROM kolada_kpi").await?;
+        let known: std::collections::BTreeSet<String> = known
+            .iter()
+            .flat_map(|b| {
+                let c = b.column(0).as_string::<i32>();
+                (0..c.len())
+                    .map(|i| c.value(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if let Some((path, id)) = kolada_ids.iter().find(|(_, id)| !known.contains(id)) {
+            return Err(QueryError::Kolada(format!(
+                "{path}: kpi={id} is not among Kolada's KPI definitions (the kolada_kpi table, from the reference's kolada/kpi.csv)"
+            )));
+        }
     }
     let sql = format!(
         "SELECT * FROM ({}) k ORDER BY kpi_id, kommun_kod, period",
@@ -159,16 +196,18 @@ mod tests {
     #[test]
     fn kpi_lines_are_read_and_mistakes_named() {
         let k = kpis(&model(
-            "-- kolada: kpi=F1 value=mean_minutes n=n kommun=kommun_kod period=wave_id\n-- kolada: kpi=F1 value=mean_minutes period='2026' where=dimension = 'all'",
+            "-- kolada: kpi=FRIKTION_1 value=mean_minutes n=n kommun=kommun_kod period=wave_id\n-- kolada: kpi=U21340 value=mean_minutes period='2026' where=dimension = 'all'",
         ))
         .unwrap();
         assert_eq!(k.len(), 2);
         assert_eq!(k[0].kommun.as_deref(), Some("kommun_kod"));
         assert_eq!(k[1].filter.as_deref(), Some("dimension = 'all'"));
         assert_eq!(k[1].period, "'2026'");
-        let e = kpis(&model("-- kolada: kpi=F1 value=a;DROP period=p")).unwrap_err();
+        let e = kpis(&model("-- kolada: kpi=FRIKTION_1 value=a;DROP period=p")).unwrap_err();
         assert!(e.to_string().contains("is not a column name"), "{e}");
-        let e = kpis(&model("-- kolada: kpi=F1 period=p")).unwrap_err();
+        let e = kpis(&model("-- kolada: kpi=FRIKTION_1 period=p")).unwrap_err();
         assert!(e.to_string().contains("required"), "{e}");
+        let e = kpis(&model("-- kolada: kpi=MINUTER value=v period=p")).unwrap_err();
+        assert!(e.to_string().contains("friktion's own namespace"), "{e}");
     }
 }

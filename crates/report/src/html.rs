@@ -22,6 +22,8 @@ pub struct RunInfo {
     /// The data's date (not the wall clock), so identical inputs give identical pages.
     pub data_label: String,
     pub sources: Vec<SourceLine>,
+    /// Source files whose figures are made up (the demo's Kolada-shaped values): marked so.
+    pub synthetic: Vec<String>,
     /// Cells with fewer respondents than this are shown as "..".
     pub min_cell: i64,
     pub lang: Lang,
@@ -437,9 +439,14 @@ fn colophon(run: &RunInfo) -> String {
             LedgerAction::Skipped => t(lang, "action.skipped"),
             LedgerAction::Removed => "removed",
         };
+        let mark = if run.synthetic.contains(&src.file) {
+            format!(" <strong>({})</strong>", t(lang, "sources.synthetic_mark"))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}{mark}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&src.file),
             action,
             num(lang, src.rows_read as f64, 0),
@@ -447,9 +454,18 @@ fn colophon(run: &RunInfo) -> String {
             num(lang, src.rows_quarantined as f64, 0)
         );
     }
+    s.push_str("</tbody>\n</table>\n");
+    if !run.synthetic.is_empty() {
+        let files: Vec<String> = run.synthetic.iter().map(|f| esc(f)).collect();
+        let _ = writeln!(
+            s,
+            "<p class=\"synthetic\">{}</p>",
+            tf(lang, "sources.synthetic", &[&files.join(", ")])
+        );
+    }
     let _ = write!(
         s,
-        "</tbody>\n</table>\n<p><a href=\"methods.html\">{}</a>. {}</p>\n</footer>\n",
+        "<p><a href=\"methods.html\">{}</a>. {}</p>\n</footer>\n",
         t(lang, "methods.link"),
         t(lang, "credits")
     );

@@ -1,4 +1,5 @@
-//! Seeded, realistic sample inputs for all three sources, at any scale.
+//! Seeded, realistic sample inputs for all three sources, at any scale, and Kolada-shaped
+//! values marked as synthetic.
 //!
 //! The survey is calibrated to the published figures in DOMAIN.md: a national mean near 26
 //! minutes lost a day in 2014 and 34 in 2019 (Vision), a right-skewed spread that differs by
@@ -8,6 +9,7 @@
 //!
 //! The same seed and settings give byte-identical files.
 
+mod kolada;
 mod logs;
 mod projects;
 mod staff_survey;
@@ -47,6 +49,8 @@ pub struct Settings {
     pub survey: SurveySettings,
     pub logs: LogSettings,
     pub projects: ProjectSettings,
+    /// Kolada-shaped welfare-technology values (made up, and marked so).
+    pub kolada: bool,
 }
 
 impl Default for Settings {
@@ -57,6 +61,7 @@ impl Default for Settings {
             survey: SurveySettings::default(),
             logs: LogSettings::default(),
             projects: ProjectSettings::default(),
+            kolada: true,
         }
     }
 }
@@ -153,6 +158,21 @@ pub fn generate(reference: &Reference, s: &Settings, out: &Path) -> Result<Writt
     if s.projects.per_kommun > 0 {
         let csv = projects::generate(&chosen, &s.projects, s.seed);
         write(out, "projects/projects.csv", csv.as_bytes(), &mut w)?;
+    }
+    if s.kolada {
+        let (json, csv) = kolada::generate(&chosen, s.seed);
+        write(
+            out,
+            "kolada/valfardsteknik-aldre-synthetic.json",
+            json.as_bytes(),
+            &mut w,
+        )?;
+        write(
+            out,
+            "kolada/valfardsteknik-funktionsnedsattning-synthetic.csv",
+            csv.as_bytes(),
+            &mut w,
+        )?;
     }
     Ok(w)
 }

@@ -146,6 +146,8 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
             + counts["cost_assumption"]
             + counts["project"]
             + project_rejected
+            + counts["kolada_kpi"]
+            + counts["kolada_value"]
     );
     assert!(rejected > 0, "the bundled sample has realistic defects");
     // Both instruments' files are in the lake: the Vision CSVs and the staff-survey workbooks.

@@ -6,6 +6,7 @@ mod duckdb_marts;
 mod e2e;
 #[path = "../../../pipeline/tests/it/fixture.rs"]
 mod fixture;
+mod ingest;
 mod instrument;
 mod interop;
 mod ops;

@@ -38,7 +38,7 @@ fn the_same_inputs_give_byte_identical_marts_and_reports() {
     // A second run on the same lake loads nothing and rebuilds every mart to the same bytes.
     let again = a.run();
     assert_ok(&again);
-    assert!(text(&again.stdout).contains("0 ingested, 0 replaced, 10 skipped"));
+    assert!(text(&again.stdout).contains("0 ingested, 0 replaced, 13 skipped"));
     assert_eq!(marts(&a), ma);
     let id2 = run_id(&text(&again.stdout));
     assert_eq!(
@@ -70,7 +70,7 @@ fn a_changed_file_replaces_its_rows_and_leaves_every_other_file_alone() {
     let o = p.run();
     assert_ok(&o);
     let out = text(&o.stdout);
-    assert!(out.contains("0 ingested, 1 replaced, 9 skipped"), "{out}");
+    assert!(out.contains("0 ingested, 1 replaced, 12 skipped"), "{out}");
     let after = count(&p, per_file);
     let row = |s: &str, file: &str| -> Vec<String> {
         s.lines()
@@ -222,7 +222,7 @@ fn each_run_leaves_a_record_and_full_rebuilds_from_the_sources_there_are() {
     let r = record(&p, &id);
     assert_eq!(r["status"], "ok");
     assert_eq!(r["exit_code"], 0);
-    assert_eq!(r["sources"].as_array().unwrap().len(), 10);
+    assert_eq!(r["sources"].as_array().unwrap().len(), 13);
     let sources = r["sources"].as_array().unwrap();
     for s in sources {
         if s["file"].as_str().unwrap().contains("/survey/") {
@@ -262,7 +262,7 @@ fn each_run_leaves_a_record_and_full_rebuilds_from_the_sources_there_are() {
     let o = p.friktion(&["run", "--full", "--config", p.config().to_str().unwrap()]);
     assert_ok(&o);
     let out = text(&o.stdout);
-    assert!(out.contains("0 ingested, 9 replaced, 0 skipped"), "{out}");
+    assert!(out.contains("0 ingested, 12 replaced, 0 skipped"), "{out}");
     assert!(out.contains("removed     sample-data/survey/medarbetarenkat-0586-2025.xlsx"));
     assert_eq!(count(&p, waves), "3");
     assert_eq!(
@@ -321,6 +321,7 @@ fn a_file_with_too_many_rejected_rows_makes_the_run_exit_2_with_its_record_sayin
             "logs",
             "log model",
             "projects",
+            "kolada",
             "sql models",
             "data tests",
             "publication",
@@ -329,7 +330,7 @@ fn a_file_with_too_many_rejected_rows_makes_the_run_exit_2_with_its_record_sayin
     );
     assert_eq!(
         events.iter().filter(|e| e["message"] == "source").count(),
-        10
+        13
     );
     assert!(events.iter().any(|e| {
         e["level"] == "ERROR"

@@ -255,6 +255,44 @@ pub(super) fn cost_assumption_fields() -> Vec<Field> {
     ]
 }
 
+pub(super) fn kolada_kpi_fields() -> Vec<Field> {
+    let b = |n: &str| Field::new(n, DataType::Boolean, true);
+    vec![
+        utf8("kpi_id", false),
+        utf8("title", true),
+        utf8("description", true),
+        b("is_divided_by_gender"),
+        // K (kommun), L (region), A (both).
+        utf8("municipality_type", true),
+        utf8("auspice", true),
+        utf8("operating_area", true),
+        utf8("perspective", true),
+        utf8("prel_publication_date", true),
+        utf8("publication_date", true),
+        utf8("publ_period", true),
+        b("has_ou_data"),
+    ]
+}
+
+pub(super) fn kolada_value_fields() -> Vec<Field> {
+    let mut f = vec![
+        utf8("kpi_id", false),
+        // 0000 is the whole of Sweden, as in Kolada.
+        utf8("kommun_kod", false),
+        Field::new("period", DataType::Int32, false),
+        // T total, K women, M men.
+        utf8("gender", false),
+        f64("value"),
+        // How many the value rests on, where Kolada says.
+        i64("count"),
+        utf8("status", true),
+        // The file says its figures are made up (the bundled demo's are): never Kolada's.
+        Field::new("synthetic", DataType::Boolean, false),
+    ];
+    f.extend(lineage());
+    f
+}
+
 pub(super) fn test_result_fields() -> Vec<Field> {
     vec![
         utf8("run_id", false),

@@ -61,6 +61,9 @@ pub enum LakeTable {
     KeyFactor,
     KeyFactorItem,
     CostAssumption,
+    KoladaKpi,
+    KoladaValue,
+    KoladaQuarantine,
     Ledger,
     TestResult,
 }
@@ -131,7 +134,7 @@ impl TableDef {
 }
 
 impl LakeTable {
-    pub const ALL: [LakeTable; 19] = [
+    pub const ALL: [LakeTable; 22] = [
         LakeTable::Municipality,
         LakeTable::County,
         LakeTable::PeerGroup,
@@ -149,6 +152,9 @@ impl LakeTable {
         LakeTable::KeyFactor,
         LakeTable::KeyFactorItem,
         LakeTable::CostAssumption,
+        LakeTable::KoladaKpi,
+        LakeTable::KoladaValue,
+        LakeTable::KoladaQuarantine,
         LakeTable::Ledger,
         LakeTable::TestResult,
     ];
@@ -158,7 +164,10 @@ impl LakeTable {
     pub fn holds_raw_input(self) -> bool {
         matches!(
             self,
-            LakeTable::SurveyQuarantine | LakeTable::LogQuarantine | LakeTable::ProjectQuarantine
+            LakeTable::SurveyQuarantine
+                | LakeTable::LogQuarantine
+                | LakeTable::ProjectQuarantine
+                | LakeTable::KoladaQuarantine
         )
     }
 
@@ -289,6 +298,27 @@ impl LakeTable {
                 "assumption set × version",
                 &[],
                 cost_assumption_fields,
+            ),
+            KoladaKpi => (
+                "kolada_kpi",
+                "Kolada's KPI definitions (the API's /kpi): id, title, description, operating area, municipality type. Källa: Kolada.",
+                "one row per Kolada KPI",
+                &[],
+                kolada_kpi_fields,
+            ),
+            KoladaValue => (
+                "kolada_value",
+                "Published Kolada KPI values as downloaded (API JSON or CSV export), beside friktion's own measures. Källa: Kolada.",
+                "kpi × kommun × period × gender",
+                &[],
+                kolada_value_fields,
+            ),
+            KoladaQuarantine => (
+                "kolada_quarantine",
+                "Kolada values that could not be loaded, with the reason.",
+                "one rejected value",
+                &[],
+                quarantine_fields,
             ),
             Ledger => (
                 "_ledger",

@@ -1,6 +1,7 @@
-//! CSV exports of logs (from a SIEM, a system's admin page, Excel): a header line, then one
-//! event per line, columns mapped by name like NDJSON fields. A quoted value may hold the
-//! delimiter; a value that spans lines is not supported (the line is quarantined).
+//! CSV exports of logs (from a SIEM, a system's admin page, Excel, PowerShell's Export-Csv,
+//! Event Viewer): a header line, then one event per record, columns mapped by name like NDJSON
+//! fields. A quoted value may hold the delimiter and line breaks (the ingest joins a record's
+//! lines before it gets here).
 
 use friktion_core::quarantine::Rejection;
 use std::borrow::Cow;
@@ -111,8 +112,18 @@ impl CsvParser {
         })
     }
 
+    fn has(&self, field: Field) -> bool {
+        self.columns.iter().flatten().any(|(f, _)| *f == field)
+    }
+
     pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
-        let values = split(line, self.delimiter)?;
+        let mut values = split(line, self.delimiter)?;
+        // Event Viewer's "Save All Events As… CSV" gives the description as a sixth value
+        // under a header of five: the message, when no column is one.
+        let mut extra_message = None;
+        if values.len() == self.header_len + 1 && !self.has(Field::Message) {
+            extra_message = values.pop();
+        }
         if values.len() != self.header_len {
             return Err(Rejection::from(format!(
                 "{} values where the header has {}",
@@ -120,7 +131,10 @@ impl CsvParser {
                 self.header_len
             )));
         }
-        let mut ev = RawEvent::default();
+        let mut ev = RawEvent {
+            message: extra_message,
+            ..RawEvent::default()
+        };
         for (col, v) in self.columns.iter().zip(values) {
             let Some((field, unit)) = col else { continue };
             let t = v.trim();

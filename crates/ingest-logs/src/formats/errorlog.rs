@@ -43,6 +43,22 @@ fn nginx_field<'a>(msg: &'a str, key: &str) -> Option<&'a str> {
     }
 }
 
+/// Whether a line begins an entry: Apache's `[` or nginx's `YYYY/MM/DD `. Other lines go on
+/// the entry before them.
+pub fn starts_entry(line: &[u8]) -> bool {
+    let d = |i: usize| line.get(i).is_some_and(u8::is_ascii_digit);
+    line.first() == Some(&b'[')
+        || (line.len() > 10
+            && (0..4).all(d)
+            && line[4] == b'/'
+            && d(5)
+            && d(6)
+            && line[7] == b'/'
+            && d(8)
+            && d(9)
+            && line[10] == b' ')
+}
+
 impl ErrorLogParser {
     pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
         if let Some(rest) = line.strip_prefix('[') {

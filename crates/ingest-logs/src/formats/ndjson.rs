@@ -129,8 +129,60 @@ impl Selector {
             let Some((_, v, unit)) = slot else { continue };
             assign(&mut ev, ORDER[i], unit, v)?;
         }
+        // Serilog's compact JSON (CLEF) writes the template and the properties, not the
+        // message: render it, as Seq would show it.
+        if line.contains("\"@mt\"") && !line.contains("\"@m\"") {
+            if let Some(m) = ev.message.as_deref().filter(|m| m.contains('{')) {
+                let rendered = render_template(m, line);
+                ev.message = Some(Cow::Owned(rendered));
+            }
+        }
         Ok(ev)
     }
+}
+
+/// A Serilog message template with the event's properties put in: `{UserId}` → `"anna"`
+/// (strings quoted, as Serilog renders them, unless formatted `:l`), `{{` → `{`; a property the
+/// event lacks stays as its hole.
+pub fn render_template(template: &str, line: &str) -> String {
+    let props: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(line).unwrap_or_default();
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        let Some(close) = tail.find('}').filter(|_| tail.starts_with('{')) else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+            continue;
+        };
+        let hole = &tail[1..close];
+        let name = hole.trim_start_matches(['@', '$']);
+        let (name, format) = match name.split_once(':') {
+            Some((n, f)) => (n, f),
+            None => (name, ""),
+        };
+        let name = name.split(',').next().unwrap_or(name);
+        match props.get(name) {
+            Some(serde_json::Value::String(v)) if format.contains('l') => out.push_str(v),
+            Some(serde_json::Value::String(v)) => {
+                out.push('"');
+                out.push_str(v);
+                out.push('"');
+            }
+            Some(v) => out.push_str(&v.to_string()),
+            None => out.push_str(&tail[..=close]),
+        }
+        rest = &tail[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 thread_local! {
@@ -406,9 +458,22 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Scalar::Other)
     }
+    /// The journal writes a field that is not valid UTF-8 (or holds control characters) as an
+    /// array of its bytes: read as text. Any other array is skipped.
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
+        let mut bytes = Vec::new();
+        let mut all_bytes = true;
+        while let Some(v) = seq.next_element::<ScalarSeed>()? {
+            match v.0 {
+                Scalar::Int(b @ 0..=255) if all_bytes => bytes.push(b as u8),
+                _ => all_bytes = false,
+            }
+        }
+        Ok(if all_bytes && !bytes.is_empty() {
+            Scalar::Str(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()))
+        } else {
+            Scalar::Other
+        })
     }
 }
 

@@ -16,6 +16,9 @@ use crate::time::Stamp;
 pub enum W3cField {
     Date,
     Time,
+    /// IIS Advanced Logging's `date-local` and `time-local`: the server's local time.
+    DateLocal,
+    TimeLocal,
     UriStem,
     Uri,
     User,
@@ -33,11 +36,13 @@ impl W3cField {
         match name.to_ascii_lowercase().as_str() {
             "date" => Self::Date,
             "time" => Self::Time,
+            "date-local" => Self::DateLocal,
+            "time-local" => Self::TimeLocal,
             "cs-uri-stem" => Self::UriStem,
             "cs-uri" => Self::Uri,
             "cs-username" => Self::User,
             "sc-status" => Self::Status,
-            "time-taken" => Self::TimeTaken,
+            "time-taken" | "timetakenms" => Self::TimeTaken,
             "cs-host" | "cs(host)" => Self::Host,
             "s-computername" => Self::Computer,
             "s-sitename" => Self::Site,
@@ -68,7 +73,18 @@ fn split_fields(line: &str) -> Vec<&str> {
     while !rest.is_empty() {
         rest = rest.trim_start_matches([' ', '\t']);
         if let Some(q) = rest.strip_prefix('"') {
-            let end = q.find('"').unwrap_or(q.len());
+            // IIS Advanced Logging quotes values that may hold spaces (the user agent, the
+            // computer name); a quote inside is doubled.
+            let mut end = 0;
+            while let Some(i) = q[end..].find('"') {
+                end += i;
+                if q[end + 1..].starts_with('"') {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+            let end = end.min(q.len());
             out.push(&q[..end]);
             rest = q.get(end + 1..).unwrap_or("");
         } else {
@@ -109,19 +125,21 @@ impl W3cParser {
         }
         let mut ev = RawEvent::default();
         let (mut date, mut time) = (None, None);
+        let mut local = false;
         let (mut host, mut computer, mut site) = (None, None, None);
         for (f, v) in cols.iter().zip(values) {
             if v == "-" {
                 continue;
             }
             match f {
-                W3cField::Date => {
+                W3cField::Date | W3cField::DateLocal => {
+                    local = *f == W3cField::DateLocal;
                     date = Some(
                         NaiveDate::parse_from_str(v, "%Y-%m-%d")
                             .map_err(|_| format!("date '{v}' is not YYYY-MM-DD"))?,
                     )
                 }
-                W3cField::Time => {
+                W3cField::Time | W3cField::TimeLocal => {
                     time = Some(
                         NaiveTime::parse_from_str(v, "%H:%M:%S%.f")
                             .map_err(|_| format!("time '{v}' is not HH:MM:SS"))?,
@@ -154,7 +172,11 @@ impl W3cParser {
         let (Some(d), Some(t)) = (date, time) else {
             return Err(Rejection::from("no date and time columns in #Fields:"));
         };
-        ev.ts = Some(Stamp::Utc(d.and_time(t).and_utc().timestamp_micros()));
+        ev.ts = Some(if local {
+            Stamp::Local(d.and_time(t))
+        } else {
+            Stamp::Utc(d.and_time(t).and_utc().timestamp_micros())
+        });
         ev.host = host
             .or(computer)
             .or(site)

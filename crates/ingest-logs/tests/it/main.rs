@@ -1,6 +1,7 @@
 //! Integration tests of log ingest: fixture files shaped like real systems' output, the
 //! friction model against a hand computation, and inputs that must neither crash nor stall.
 
+mod exports;
 mod fixtures;
 mod model;
 mod robust;

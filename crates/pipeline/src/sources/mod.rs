@@ -1,6 +1,7 @@
 //! The source stages of a run: every configured file into the lake through
 //! [`friktion_lake::Lake::load_source`], then the log friction model.
 
+pub mod kolada;
 pub mod log_model;
 pub mod logs;
 pub mod projects;
@@ -14,6 +15,31 @@ use crate::PipelineError;
 use crate::context::{RunContext, Sources};
 use crate::event::{Event, Stage};
 use crate::summary::{OverLimit, SourceResult};
+
+/// A whole-table source other sources need (a catalogue, definitions): what it gives, or None
+/// when it failed, alone, with its reason in the summary.
+fn needed<T>(
+    ctx: &RunContext<'_>,
+    out: &mut Sources<'_>,
+    path: &std::path::Path,
+    load: impl FnOnce(
+        &RunContext<'_>,
+        &std::path::Path,
+    ) -> Result<Result<(T, SourceResult), whole::TableSourceError>, PipelineError>,
+) -> Result<Option<T>, PipelineError> {
+    let name = ctx.cfg.source_name(path);
+    out.seen.push(name.clone());
+    Ok(match load(ctx, path)? {
+        Ok((t, r)) => {
+            out.loaded(ctx, r);
+            Some(t)
+        }
+        Err(e) => {
+            out.failed(ctx, &name, friktion_core::error_chain(&e));
+            None
+        }
+    })
+}
 
 /// A finished load as the summary's line, or the source's own failure as the text to report.
 fn result<E: std::error::Error + 'static>(
@@ -29,11 +55,13 @@ fn result<E: std::error::Error + 'static>(
     }
 }
 
-/// Loads every source, timing each stage with `lap`. `full` removes vanished sources' rows.
+/// Loads every source, timing each stage with `lap`. `full` removes vanished sources' rows;
+/// `named_only` (a one-off load of named files) leaves every other source alone.
 pub fn load(
     ctx: &RunContext<'_>,
     out: &mut Sources<'_>,
     full: bool,
+    named_only: bool,
     lap: &mut dyn FnMut(&mut Sources<'_>, Stage),
 ) -> Result<(), PipelineError> {
     let cfg = ctx.cfg;
@@ -66,6 +94,13 @@ pub fn load(
     }
     if projects::load_all(ctx, out)? {
         lap(out, Stage::Projects);
+    }
+    if kolada::load_all(ctx, out)? {
+        lap(out, Stage::Kolada);
+    }
+    if named_only {
+        check_limits(ctx, out);
+        return Ok(());
     }
     let vanished: Vec<String> = ctx
         .ledger

@@ -53,20 +53,7 @@ pub enum ProjectSourceError {
 pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<bool, PipelineError> {
     let cfg = ctx.cfg;
     let kf = match &cfg.key_factors {
-        Some(path) => {
-            let name = cfg.source_name(path);
-            out.seen.push(name.clone());
-            match whole::key_factors(ctx, path)? {
-                Ok((kf, r)) => {
-                    out.loaded(ctx, r);
-                    Some(kf)
-                }
-                Err(e) => {
-                    out.failed(ctx, &name, friktion_core::error_chain(&e));
-                    None
-                }
-            }
-        }
+        Some(path) => super::needed(ctx, out, path, whole::key_factors)?,
         None => None,
     };
     for spec in &cfg.projects {

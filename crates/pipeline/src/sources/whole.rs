@@ -37,6 +37,8 @@ pub enum TableSourceError {
     #[error(transparent)]
     Catalogue(#[from] CatalogueError),
     #[error(transparent)]
+    Kolada(#[from] friktion_ingest_kolada::KoladaError),
+    #[error(transparent)]
     Contract(#[from] ContractError),
 }
 
@@ -449,4 +451,37 @@ pub fn key_factors(
         ))
     })?;
     Ok(result.map(|r| (kf, r)))
+}
+
+/// Kolada's KPI definitions as the kolada_kpi table, reloaded when the file changes. Definitions
+/// that cannot be read fail alone: the Kolada files fail with them, the rest goes on.
+pub fn kolada_kpi(
+    ctx: &RunContext<'_>,
+    path: &Path,
+) -> Result<
+    Result<(friktion_ingest_kolada::Definitions, SourceResult), TableSourceError>,
+    PipelineError,
+> {
+    let bytes = match read(path) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
+    };
+    let defs = match friktion_ingest_kolada::Definitions::load(path) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let name = ctx.cfg.source_name(path);
+    let w = WholeSource {
+        name: &name,
+        kind: "kolada_kpi",
+        bytes: &bytes,
+        version: "kolada-kpi-1",
+        stem: "kolada",
+        tables: &[LakeTable::KoladaKpi],
+    };
+    let result = load(ctx, &w, Stage::Kolada, || {
+        let b = defs.batch()?;
+        Ok((b.num_rows() as i64, vec![(LakeTable::KoladaKpi, b)]))
+    })?;
+    Ok(result.map(|r| (defs, r)))
 }

@@ -158,12 +158,17 @@ fn a_single_small_cell_takes_a_second_with_it_and_neither_can_be_derived() {
             .lines()
             .find(|l| l.starts_with(&format!("FRIKTION_MINUTER_DAG,{},2019,", h[1])))
             .unwrap();
-        assert!(line.ends_with(",..") && line.contains(",T,,"), "{line}");
+        assert!(
+            line.ends_with(",..,friktion") && line.contains(",T,,"),
+            "{line}"
+        );
     }
     let dotted = k
         .lines()
         .filter(|l| {
-            l.starts_with("FRIKTION_MINUTER_DAG,") && l.contains(",2019,") && l.ends_with(",..")
+            l.starts_with("FRIKTION_MINUTER_DAG,")
+                && l.contains(",2019,")
+                && l.ends_with(",..,friktion")
         })
         .count();
     assert_eq!(dotted, hidden.len(), "{k}");

@@ -30,7 +30,7 @@ fn a_new_optional_column_is_taken_in_without_reloading_the_waves_before_it() {
     new_wave(&p, |i| (i % 7 * 5).to_string());
     let o = p.run();
     o.ok();
-    assert_eq!(o.counts(), [1, 0, 10, 0]);
+    assert_eq!(o.counts(), [1, 0, 13, 0]);
     let err = o.told();
     assert!(
         err.contains(&format!(
@@ -50,7 +50,7 @@ fn a_new_optional_column_is_taken_in_without_reloading_the_waves_before_it() {
     .unwrap();
     let o = p.run();
     o.ok();
-    assert_eq!(o.counts(), [0, 1, 10, 0]);
+    assert_eq!(o.counts(), [0, 1, 13, 0]);
     assert!(!o.told().contains("not in instrument"), "{}", o.told());
     let by_wave = csv(
         &p,

@@ -21,6 +21,7 @@ pub fn copy_sample(to: &Path) {
         "sample-data/population",
         "sample-data/logs",
         "sample-data/projects",
+        "sample-data/kolada",
     ] {
         copy_dir(&ws.join(d), &to.join(d));
     }

@@ -29,7 +29,8 @@ fn every_kpi_lines_up_with_its_mart_and_small_cells_are_dotted() {
             "gender",
             "value",
             "n",
-            "status"
+            "status",
+            "source"
         ]
     );
     // Sollentuna's 2019 value is friction_by_kommun's mean for vision-2019.
@@ -50,10 +51,11 @@ fn every_kpi_lines_up_with_its_mart_and_small_cells_are_dotted() {
         ),
         ("T", mean, n, "")
     );
+    assert_eq!(row[7], "friktion", "friktion's own indicator");
     // The country's median time to go-live has Kolada's code for the whole of Sweden.
     assert!(
         rows.iter()
-            .any(|r| r[0] == "INFORANDE_MEDIAN_DAGAR" && r[1] == "0000" && r[2] == "2026")
+            .any(|r| r[0] == "FRIKTION_INFORANDE_MEDIAN_DAGAR" && r[1] == "0000" && r[2] == "2026")
     );
     // The Parquet beside it has the same rows.
     let pq = path.with_extension("parquet");
@@ -84,4 +86,153 @@ fn every_kpi_lines_up_with_its_mart_and_small_cells_are_dotted() {
             .filter(|r| r[6].is_empty())
             .all(|r| r[5].parse::<i64>().unwrap() >= 30)
     );
+}
+
+#[test]
+fn every_exported_id_is_kolada_s_or_in_friktion_s_own_namespace() {
+    let p = Project::new();
+    let o = p.run();
+    o.ok();
+    let (_, rows) = export(&o);
+    let defs =
+        std::fs::read_to_string(p.path().join("sample-data/reference/kolada/kpi.csv")).unwrap();
+    let kolada: std::collections::BTreeSet<&str> = defs
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(kolada.len(), 6099);
+    assert!(rows.len() > 50);
+    for r in &rows[1..] {
+        match r[7].as_str() {
+            "kolada" => assert!(kolada.contains(r[0].as_str()), "{r:?}"),
+            "friktion" => assert!(r[0].starts_with("FRIKTION_") && !kolada.contains(r[0].as_str())),
+            other => panic!("source {other}: {r:?}"),
+        }
+    }
+
+    // A model that publishes under a Kolada id must use one Kolada defines; then the export
+    // says it is Kolada's.
+    let model = p.path().join("pipelines/models/time_to_go_live.sql");
+    let sql = std::fs::read_to_string(&model).unwrap();
+    let with = |id: &str| {
+        let header = format!(
+            "-- kolada: kpi={id} value=median_days n=n_projects kommun=grp period=data_date where=dimension = 'kommun'\n"
+        );
+        std::fs::write(
+            &model,
+            sql.replacen("-- kolada:", &format!("{header}-- kolada:"), 1),
+        )
+        .unwrap();
+    };
+    with("U99999");
+    let e = friktion_core::error_chain(&p.run_with(&Default::default()).unwrap_err());
+    assert!(
+        e.contains("time_to_go_live.sql: kpi=U99999 is not among Kolada's KPI definitions"),
+        "{e}"
+    );
+    with("MEDIAN_DAGAR");
+    let e = friktion_core::error_chain(&p.run_with(&Default::default()).unwrap_err());
+    assert!(
+        e.contains("nor in friktion's own namespace (FRIKTION_…)"),
+        "{e}"
+    );
+    with("U21341");
+    let o = p.run();
+    o.ok();
+    let (_, rows) = export(&o);
+    let ours = rows
+        .iter()
+        .find(|r| r[0] == "U21341")
+        .expect("a row under U21341");
+    assert_eq!(ours[7], "kolada");
+}
+
+#[test]
+fn kolada_json_and_csv_load_beside_friktion_s_measures_marked_synthetic() {
+    let p = Project::new();
+    let o = p.run();
+    o.ok();
+    // The JSON: 12 kommuner × 4 KPIs × 4 years; the CSV: 12 × 3 × 4.
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            p.path()
+                .join("sample-data/kolada/valfardsteknik-aldre-synthetic.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["synthetic"], true);
+    let counts = crate::count(
+        &p,
+        "SELECT source_file, COUNT(*) AS n, SUM(value) AS total, BOOL_AND(synthetic) AS s \
+         FROM kolada_value GROUP BY source_file ORDER BY source_file",
+    );
+    let want_json: f64 = json["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["values"][0]["value"].as_f64().unwrap())
+        .sum();
+    let csv = std::fs::read_to_string(
+        p.path()
+            .join("sample-data/kolada/valfardsteknik-funktionsnedsattning-synthetic.csv"),
+    )
+    .unwrap();
+    let want_csv: f64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(
+        counts,
+        format!(
+            "sample-data/kolada/valfardsteknik-aldre-synthetic.json,192,{want_json:?},true\n\
+             sample-data/kolada/valfardsteknik-funktionsnedsattning-synthetic.csv,144,{want_csv:?},true"
+        )
+    );
+    // One value checked through: Sollentuna's digital supervision for older people, 2024.
+    let one = crate::count(
+        &p,
+        "SELECT value FROM kolada_value WHERE kpi_id = 'U21340' AND kommun_kod = '0163' AND period = 2024",
+    );
+    let want = json["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kpi"] == "U21340" && e["municipality"] == "0163" && e["period"] == 2024)
+        .unwrap()["values"][0]["value"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(one.trim().parse::<f64>().unwrap(), want);
+    assert_eq!(crate::count(&p, "SELECT COUNT(*) FROM kolada_kpi"), "6099");
+
+    // The mart relates time to go-live and adoption where both exist.
+    let m = crate::count(
+        &p,
+        "SELECT COUNT(*), COUNT(DISTINCT kommun_kod), BOOL_AND(synthetic), MIN(kolada_value), MAX(kolada_value) \
+         FROM kolada_adoption_go_live",
+    );
+    let m: Vec<&str> = m.trim().split(',').collect();
+    assert!(m[0].parse::<i64>().unwrap() > 20, "{m:?}");
+    assert!(m[1].parse::<i64>().unwrap() >= 5, "{m:?}");
+    assert_eq!((m[2], m[3], m[4]), ("true", "0.0", "2.0"));
+    let check = crate::count(
+        &p,
+        "SELECT COUNT(*) FROM kolada_adoption_go_live a \
+         JOIN project_time_to_go_live t ON t.kommun_kod = a.kommun_kod AND t.solution = a.solution \
+         WHERE a.kpi_id = 'U21341' GROUP BY a.kommun_kod, a.period, a.projects \
+         HAVING COUNT(*) <> a.projects",
+    );
+    assert_eq!(check, "", "projects counts per kommun and solution");
+
+    // The warning, and the report, say the figures are made up.
+    assert!(o.told().contains(
+        "valfardsteknik-aldre-synthetic.json: synthetic figures (made by friktion synth), not Kolada's"
+    ));
+    let html = std::fs::read_to_string(o.report()).unwrap();
+    assert!(html.contains("<strong>Syntetiska uppgifter.</strong>"));
+    assert!(html.contains(
+        "sample-data/kolada/valfardsteknik-aldre-synthetic.json <strong>(syntetisk)</strong>"
+    ));
 }

@@ -12,8 +12,8 @@ fn the_demo_run_loads_every_source_and_writes_marts_and_report() {
     let p = Project::new();
     let ran = p.run();
     let s = ran.ok();
-    assert_eq!(s.sources.len(), 10);
-    assert_eq!(s.count(LedgerAction::Ingested), 10);
+    assert_eq!(s.sources.len(), 13);
+    assert_eq!(s.count(LedgerAction::Ingested), 13);
     let table = |name: &str| s.tables.iter().find(|(t, _)| t == name).map(|(_, n)| *n);
     assert_eq!(table("municipality"), Some(290));
     assert_eq!(table("county"), Some(21));
@@ -38,6 +38,7 @@ fn the_demo_run_loads_every_source_and_writes_marts_and_report() {
             Stage::Logs,
             Stage::LogModel,
             Stage::Projects,
+            Stage::Kolada,
             Stage::SqlModels,
             Stage::DataTests,
             Stage::Publication,
@@ -53,7 +54,7 @@ fn a_second_run_skips_every_source_and_keeps_the_same_rows() {
     let (first, second) = (first.ok(), second.ok());
     assert_eq!(
         second.count(LedgerAction::Skipped),
-        10,
+        13,
         "{:?}",
         second.sources
     );
@@ -91,7 +92,7 @@ fn the_observer_hears_each_source_and_each_stage_and_the_library_prints_nothing(
             _ => None,
         })
         .collect();
-    assert_eq!(stages.len(), 8);
+    assert_eq!(stages.len(), 9);
     assert!(events.iter().any(|e| matches!(e, Event::DemoKey { .. })));
     // The sample's logs are weeks old: the freshness test warns, it does not fail.
     assert!(

@@ -53,6 +53,7 @@ fn a_large_sample_reproduces_vision_2014_and_2019() {
             per_kommun: 0,
             ..ProjectSettings::default()
         },
+        kolada: false,
     };
     generate(&reference, &settings, out.path()).unwrap();
     for year in [2014u16, 2019] {
