@@ -238,3 +238,25 @@ fn a_record_split_by_the_chunk_size_is_read_whole() {
             .all(|r| r.message.as_deref().unwrap().len() > 40)
     );
 }
+
+#[test]
+fn a_real_journal_export_reads_whole() {
+    // `journalctl -o json` from systemd-journald 252 (Debian 12) on the machine that wrote
+    // friktion: kernel boot messages, keys in no fixed order, a MESSAGE written as bytes, and
+    // sign-ins sent through systemd-cat and logger.
+    let (out, rows) = ingest(&fixture("journal-real.json"), &spec("x"));
+    assert_eq!(out.format.map(|f| f.name()), Some("ndjson"));
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    assert_eq!(rows.len() as i64, out.lines_read);
+    assert!(rows.len() >= 40);
+    assert!(rows.iter().all(|r| r.host.as_deref() == Some("vm")));
+    let of = |t: &str| rows.iter().filter(|r| r.event_type == t).count();
+    assert_eq!((of("login_ok"), of("login_failed")), (1, 2));
+    assert!(
+        rows.iter().any(
+            |r| r.message.as_deref() == Some("line two with \u{1} control")
+                || r.message.as_deref() == Some("line two with \\u0001 control")
+        ),
+        "{rows:#?}"
+    );
+}
