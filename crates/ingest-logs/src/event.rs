@@ -88,3 +88,21 @@ pub fn url_path(u: &str) -> &str {
     }
     u
 }
+
+impl<'a> RawEvent<'a> {
+    /// Where the source has no user field, the user its message names (`Failed password for
+    /// anna`, `session opened for user anna`), as syslog is read: the journal's and Windows'
+    /// messages name users the same way.
+    pub fn user_from_message(&mut self) {
+        if self.user.is_some() {
+            return;
+        }
+        self.user = match &self.message {
+            Some(Cow::Borrowed(m)) => crate::formats::syslog::user_in_message(m).map(Cow::Borrowed),
+            Some(Cow::Owned(m)) => {
+                crate::formats::syslog::user_in_message(m).map(|u| Cow::Owned(u.to_string()))
+            }
+            None => None,
+        };
+    }
+}

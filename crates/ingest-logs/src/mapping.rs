@@ -118,8 +118,12 @@ const APP: &[&str] = &[
     "SYSLOG_IDENTIFIER",
     "_SYSTEMD_UNIT",
     "_COMM",
-    // Serilog's logger name, usually the class: `Lifecare.Auth.LoginService`.
+    // The logger's name, usually the class: `Lifecare.Auth.LoginService` (Serilog's
+    // SourceContext, seqlog's LoggerName).
     "SourceContext",
+    "LoggerName",
+    "logger_name",
+    "logger",
     // Get-EventLog and Event Viewer exports.
     "Source",
 ];

@@ -172,6 +172,7 @@ impl CsvParser {
                 Field::Kommun => ev.kommun_kod = Some(v),
             }
         }
+        ev.user_from_message();
         Ok(ev)
     }
 }

@@ -137,6 +137,7 @@ impl Selector {
                 ev.message = Some(Cow::Owned(rendered));
             }
         }
+        ev.user_from_message();
         Ok(ev)
     }
 }

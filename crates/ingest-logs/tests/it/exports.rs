@@ -37,11 +37,20 @@ fn windows_events_from_export_csv_with_multi_line_messages_and_local_times() {
         m.contains("Source Port:\t\t51234"),
         "the whole message: {m}"
     );
+    // The failed account (an e-mail address here) and the machine account are named in the
+    // message, not in a field: they leave it.
     assert!(
-        !m.contains("anna.berg@kommun.se") && m.contains("[e-post]"),
+        !m.contains("anna.berg") && !m.contains("LIFECARE-WEB01$"),
         "{m}"
     );
+    assert_eq!(m.matches("Account Name:\t\t[konto]").count(), 2, "{m}");
     assert!(!m.contains("10.1.1.1"), "addresses are redacted: {m}");
+    // Account names in Windows' messages leave them, English or Swedish.
+    let ok = rows[1].message.as_deref().unwrap();
+    assert!(
+        ok.contains("Account Name:\t\t[konto]") && !ok.contains("anna.berg"),
+        "{ok}"
+    );
     // The SID of the crashing user's session is pseudonymised.
     let key = rows[2].user_key.as_deref().unwrap();
     assert!(key.len() == 32 && !key.contains("S-1-5"));
@@ -118,7 +127,7 @@ fn serilog_compact_json_renders_templates_and_reads_its_properties() {
     assert_eq!(rows[0].ts, utc("2026-10-26T06:06:45.123456Z"));
     assert_eq!(
         rows[0].message.as_deref(),
-        Some("User \"anna.berg\" logged in from \"[ip]\"")
+        Some("User \"[användare]\" logged in from \"[ip]\"")
     );
     assert_eq!(rows[0].event_type, "login_ok");
     assert!(rows[0].user_key.is_some());
@@ -252,6 +261,13 @@ fn a_real_journal_export_reads_whole() {
     assert!(rows.iter().all(|r| r.host.as_deref() == Some("vm")));
     let of = |t: &str| rows.iter().filter(|r| r.event_type == t).count();
     assert_eq!((of("login_ok"), of("login_failed")), (1, 2));
+    // sshd's and sudo's messages name the user: pseudonymised, and out of the message.
+    let ok = rows.iter().find(|r| r.event_type == "login_ok").unwrap();
+    assert!(ok.user_key.is_some());
+    assert_eq!(
+        ok.message.as_deref(),
+        Some("Accepted password for [användare] from [ip] port 51234 ssh2")
+    );
     assert!(
         rows.iter().any(
             |r| r.message.as_deref() == Some("line two with \u{1} control")
@@ -259,4 +275,53 @@ fn a_real_journal_export_reads_whole() {
         ),
         "{rows:#?}"
     );
+}
+
+#[test]
+fn a_real_nginx_error_log_with_php_stack_traces_reads_an_entry_a_record() {
+    // nginx 1.22 in front of PHP-FPM 8.2, run on the machine that wrote friktion: PHP's
+    // messages and an uncaught exception's stack trace come through FastCGI's stderr over
+    // several lines; an upstream timeout and a missing file are single lines.
+    let (out, rows) = ingest(&fixture("nginx-php-real.log"), &spec("x"));
+    assert_eq!(out.format.map(|f| f.name()), Some("errorlog"));
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    assert_eq!(out.lines_read, 14);
+    assert_eq!(
+        rows.iter().map(|r| r.source_line).collect::<Vec<_>>(),
+        [1, 2, 6, 7, 8, 9, 13, 14]
+    );
+    let m = rows[1].message.as_deref().unwrap();
+    assert!(
+        m.contains("Stack trace:\n#0 {main}\n  thrown in /tmp/ngx/www/index.php on line 5"),
+        "{m}"
+    );
+    assert!(
+        m.contains("pnr [personnummer]") && !m.contains("19121212"),
+        "{m}"
+    );
+    assert_eq!(rows[1].path.as_deref(), Some("/lifecare/journal/save"));
+    assert_eq!(rows[2].event_type, "timeout");
+    assert_eq!(rows[3].event_type, "error");
+}
+
+#[test]
+fn clef_as_a_real_client_library_sends_it() {
+    // What seqlog 0.4.3 (PyPI) posts to Seq as application/vnd.serilog.clef, captured on the
+    // machine that wrote friktion: spaces after separators, long level names, @r, @x with a
+    // traceback, the logger's name as LoggerName.
+    let (out, rows) = ingest(&fixture("seqlog.clef"), &spec("x"));
+    assert_eq!(out.format.map(|f| f.name()), Some("ndjson"));
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(
+        rows[0].message.as_deref(),
+        Some("User \"[användare]\" logged in from \"[ip]\"")
+    );
+    assert_eq!(
+        types(&rows),
+        ["login_ok", "login_failed", "request", "error", "timeout"]
+    );
+    assert_eq!(rows[4].status, Some(504));
+    assert_eq!(rows[4].latency_ms, Some(30012.5));
+    assert_eq!(rows[4].system_id.as_deref(), Some("lifecare"));
 }

@@ -303,7 +303,7 @@ fn ip_addresses_leave_syslog_messages() {
     let m = rows[2].message.as_deref().unwrap();
     assert_eq!(
         m,
-        "Failed password for invalid user admin from [ip] port 51532 ssh2"
+        "Failed password for invalid user [användare] from [ip] port 51532 ssh2"
     );
 }
 
