@@ -66,8 +66,20 @@ pub(crate) fn choose_format(
     Ok((format, parser))
 }
 
-/// How a file that is no log begins: its first line, or the first bytes in hex when binary.
+/// How a file that is no log begins: its first line, or the first bytes in hex when binary;
+/// with what to do for the exports people try first.
 fn describe_start(b: &[u8]) -> String {
+    if b.starts_with(b"ElfFile\0") {
+        return "it is a Windows event log file (.evtx); export its events with PowerShell: \
+                Get-WinEvent -Path FILE.evtx | Export-Csv events.csv"
+            .into();
+    }
+    let first = b.split(|&c| c == b'\n').next().unwrap_or(b);
+    if first.trim_ascii() == b"{" || first.trim_ascii() == b"[" {
+        return "it is JSON over several lines (journalctl -o json-pretty?); export one object a \
+                line: journalctl -o json"
+            .into();
+    }
     let head = &b[..b.len().min(64)];
     let text = std::str::from_utf8(head).ok();
     let printable = text.is_some_and(|t| {

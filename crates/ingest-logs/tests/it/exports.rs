@@ -325,3 +325,28 @@ fn clef_as_a_real_client_library_sends_it() {
     assert_eq!(rows[4].latency_ms, Some(30012.5));
     assert_eq!(rows[4].system_id.as_deref(), Some("lifecare"));
 }
+
+#[test]
+fn exports_people_try_first_are_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let pretty = dir.path().join("journal.json");
+    std::fs::write(
+        &pretty,
+        "{\n\t\"__REALTIME_TIMESTAMP\" : \"1792994805123456\",\n\t\"MESSAGE\" : \"x\"\n}\n",
+    )
+    .unwrap();
+    let e = try_ingest(&pretty, &spec("x")).0.unwrap_err().to_string();
+    assert!(
+        e.contains("journalctl -o json-pretty?") && e.contains("journalctl -o json"),
+        "{e}"
+    );
+    let evtx = dir.path().join("Security.evtx");
+    let mut b = b"ElfFile\0".to_vec();
+    b.extend([0u8; 120]);
+    std::fs::write(&evtx, b).unwrap();
+    let e = try_ingest(&evtx, &spec("x")).0.unwrap_err().to_string();
+    assert!(
+        e.contains("Get-WinEvent -Path FILE.evtx | Export-Csv"),
+        "{e}"
+    );
+}
