@@ -25,14 +25,7 @@ pub fn summary(s: &RunSummary) {
     for v in &s.removed {
         println!("  removed     {v} (its file is gone; its rows were taken out)");
     }
-    for o in &s.over_limit {
-        println!(
-            "  over limit  {}: {:.1} % of rows rejected (limit {:.1} %)",
-            o.file,
-            o.share_rejected * 100.0,
-            s.limit * 100.0
-        );
-    }
+    over_limit(s);
     if !s.tests.is_empty() {
         let passed = s.tests.iter().filter(|t| t.status == "pass").count();
         let failed = s.data_tests_failed();
@@ -92,14 +85,7 @@ pub fn ingest_summary(s: &RunSummary) {
     for f in &s.failed_sources {
         println!("  failed      {}: {}", f.file, f.message);
     }
-    for o in &s.over_limit {
-        println!(
-            "  over limit  {}: {:.1} % of rows rejected (limit {:.1} %)",
-            o.file,
-            o.share_rejected * 100.0,
-            s.limit * 100.0
-        );
-    }
+    over_limit(s);
     quarantined_and_tables(s);
     println!("  next        friktion run rebuilds the marts and the report from the lake");
 }
@@ -116,6 +102,17 @@ fn quarantined_and_tables(s: &RunSummary) {
         println!(
             "  log model   it_friction_daily recomputed for {} day(s)",
             s.friction_days
+        );
+    }
+}
+
+fn over_limit(s: &RunSummary) {
+    for o in &s.over_limit {
+        println!(
+            "  over limit  {}: {:.1} % of rows rejected (limit {:.1} %)",
+            o.file,
+            o.share_rejected * 100.0,
+            s.limit * 100.0
         );
     }
 }

@@ -209,20 +209,18 @@ fn parse_json(file: &str, bytes: &[u8]) -> Result<(bool, Value, Vec<i64>), Kolad
     let text = text.trim_start_matches('\u{feff}');
     let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     let synthetic = v.get("synthetic").and_then(Value::as_bool).unwrap_or(false);
-    let (entries, depth) = match &v {
-        Value::Object(o) => (
-            o.get("values").ok_or_else(|| {
-                bad("no \"values\" array (Kolada's API answers {\"values\": [...]})".into())
-            })?,
-            5,
-        ),
-        Value::Array(_) => (&v, 4),
+    let depth = if v.is_object() { 5 } else { 4 };
+    let entries = match v {
+        Value::Object(mut o) => o.remove("values").ok_or_else(|| {
+            bad("no \"values\" array (Kolada's API answers {\"values\": [...]})".into())
+        })?,
+        a @ Value::Array(_) => a,
         _ => return Err(bad("neither an object nor an array".into())),
     };
     if !entries.is_array() {
         return Err(bad("\"values\" is not an array".into()));
     }
-    Ok((synthetic, entries.clone(), object_lines(text, depth)))
+    Ok((synthetic, entries, object_lines(text, depth)))
 }
 
 /// The line each JSON object opening at `depth` starts on ({ and [ count), in document order:

@@ -108,6 +108,7 @@ fn utf16_as_utf8(r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
         inner: r,
         // Sniffs the BOM again and drops it.
         decoder: encoding.new_decoder(),
+        input: vec![0; 1 << 16],
         out: Vec::new(),
         at: 0,
         done: false,
@@ -118,6 +119,7 @@ fn utf16_as_utf8(r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
 struct Transcoded<R> {
     inner: R,
     decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
     out: Vec<u8>,
     at: usize,
     done: bool,
@@ -129,9 +131,8 @@ impl<R: Read> Read for Transcoded<R> {
             if self.done {
                 return Ok(0);
             }
-            let mut input = vec![0u8; 1 << 16];
             let n = loop {
-                match self.inner.read(&mut input) {
+                match self.inner.read(&mut self.input) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     r => break r?,
                 }
@@ -142,7 +143,7 @@ impl<R: Read> Read for Transcoded<R> {
             self.out.resize(cap, 0);
             let (_, _, written, _) =
                 self.decoder
-                    .decode_to_utf8(&input[..n], &mut self.out, self.done);
+                    .decode_to_utf8(&self.input[..n], &mut self.out, self.done);
             self.out.truncate(written);
             self.at = 0;
         }

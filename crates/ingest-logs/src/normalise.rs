@@ -82,7 +82,8 @@ pub fn redact_user<'m>(text: &'m str, user: Option<&str>) -> Cow<'m, str> {
     };
     let mut out = Cow::Borrowed(text);
     // `KOMMUN\anna` is written `anna` as often as not.
-    for name in [u, u.rsplit_once('\\').map_or(u, |(_, n)| n)] {
+    let short = u.rsplit_once('\\').map(|(_, n)| n);
+    for name in std::iter::once(u).chain(short) {
         if name.chars().count() >= 3 && out.contains(name) {
             out = Cow::Owned(out.replace(name, USER_MARK));
         }

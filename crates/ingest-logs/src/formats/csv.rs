@@ -15,6 +15,8 @@ pub struct CsvParser {
     /// Per column: the field it fills, if any.
     columns: Vec<Option<(Field, LatencyUnit)>>,
     header_len: usize,
+    /// Whether a column is the message (else Event Viewer's unnamed sixth value may be).
+    has_message: bool,
 }
 
 /// Splits one CSV line, with `"…"` quoting and `""` for a quote inside.
@@ -109,11 +111,8 @@ impl CsvParser {
             delimiter,
             columns,
             header_len: names.len(),
+            has_message: taken.contains(&Field::Message),
         })
-    }
-
-    fn has(&self, field: Field) -> bool {
-        self.columns.iter().flatten().any(|(f, _)| *f == field)
     }
 
     pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
@@ -121,7 +120,7 @@ impl CsvParser {
         // Event Viewer's "Save All Events As… CSV" gives the description as a sixth value
         // under a header of five: the message, when no column is one.
         let mut extra_message = None;
-        if values.len() == self.header_len + 1 && !self.has(Field::Message) {
+        if values.len() == self.header_len + 1 && !self.has_message {
             extra_message = values.pop();
         }
         if values.len() != self.header_len {

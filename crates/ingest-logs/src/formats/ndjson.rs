@@ -131,10 +131,10 @@ impl Selector {
         }
         // Serilog's compact JSON (CLEF) writes the template and the properties, not the
         // message: render it, as Seq would show it.
-        if line.contains("\"@mt\"") && !line.contains("\"@m\"") {
-            if let Some(m) = ev.message.as_deref().filter(|m| m.contains('{')) {
-                let rendered = render_template(m, line);
-                ev.message = Some(Cow::Owned(rendered));
+        // The message is short and rarely holds a brace: test it before searching the line.
+        if let Some(m) = ev.message.as_deref().filter(|m| m.contains('{')) {
+            if line.contains("\"@mt\"") && !line.contains("\"@m\"") {
+                ev.message = Some(Cow::Owned(render_template(m, line)));
             }
         }
         ev.user_from_message();

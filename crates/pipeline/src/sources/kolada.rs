@@ -78,9 +78,9 @@ fn load_file(
     file: &Path,
     name: &str,
 ) -> Result<Result<SourceResult, String>, PipelineError> {
-    let bytes = match std::fs::read(file) {
+    let bytes = match super::read_file(file) {
         Ok(b) => b,
-        Err(e) => return Ok(Err(format!("cannot read {}: {e}", file.display()))),
+        Err(e) => return Ok(Err(e)),
     };
     let source = Source {
         content_hash: Some(content_hash(&bytes)),

@@ -16,6 +16,11 @@ use crate::context::{RunContext, Sources};
 use crate::event::{Event, Stage};
 use crate::summary::{OverLimit, SourceResult};
 
+/// A source file's bytes, or why it cannot be read (the file then fails alone).
+fn read_file(file: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
 /// A whole-table source other sources need (a catalogue, definitions): what it gives, or None
 /// when it failed, alone, with its reason in the summary.
 fn needed<T>(

@@ -68,9 +68,9 @@ fn load_file(
     ctx: &RunContext<'_>,
     f: &SurveyFile<'_>,
 ) -> Result<Result<SourceResult, String>, PipelineError> {
-    let bytes = match std::fs::read(f.path) {
+    let bytes = match super::read_file(f.path) {
         Ok(b) => b,
-        Err(e) => return Ok(Err(format!("cannot read {}: {e}", f.path.display()))),
+        Err(e) => return Ok(Err(e)),
     };
     let src = SurveySource {
         source_file: f.name,
