@@ -22,6 +22,9 @@ pub struct Kpi {
 #[derive(Debug, Clone, Default)]
 pub struct Definitions {
     pub kpis: BTreeMap<String, Kpi>,
+    /// Which revision of the definitions this is (the caller's hash of the file): the files
+    /// checked against them are loaded again when it changes.
+    pub revision: String,
     rows: Vec<Vec<String>>,
 }
 

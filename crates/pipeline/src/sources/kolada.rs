@@ -90,7 +90,7 @@ fn load_file(
         ..Source::new(
             name,
             "kolada",
-            content_hash(format!("{KOLADA_INGEST_VERSION}|{}", defs.kpis.len()).as_bytes()),
+            content_hash(format!("{KOLADA_INGEST_VERSION}|{}", defs.revision).as_bytes()),
         )
     };
     let outcome = ctx

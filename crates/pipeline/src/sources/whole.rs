@@ -467,7 +467,10 @@ pub fn kolada_kpi(
         Err(e) => return Ok(Err(e)),
     };
     let defs = match friktion_ingest_kolada::Definitions::load(path) {
-        Ok(d) => d,
+        Ok(mut d) => {
+            d.revision = content_hash(&bytes);
+            d
+        }
         Err(e) => return Ok(Err(e.into())),
     };
     let name = ctx.cfg.source_name(path);

@@ -236,3 +236,32 @@ fn kolada_json_and_csv_load_beside_friktion_s_measures_marked_synthetic() {
         "sample-data/kolada/valfardsteknik-aldre-synthetic.json <strong>(syntetisk)</strong>"
     ));
 }
+
+#[test]
+fn new_kolada_definitions_reload_the_files_checked_against_them() {
+    let p = Project::new();
+    p.run().ok();
+    // A revised title, the same number of KPIs.
+    let defs = p.path().join("sample-data/reference/kolada/kpi.csv");
+    let text = std::fs::read_to_string(&defs).unwrap();
+    std::fs::write(
+        &defs,
+        text.replacen("GPS-larm (positioneringslarm)", "GPS-larm", 1),
+    )
+    .unwrap();
+    let o = p.run();
+    let s = o.ok();
+    let kolada: Vec<_> = s
+        .sources
+        .iter()
+        .filter(|r| r.file.starts_with("sample-data/kolada/"))
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        kolada,
+        [
+            friktion_core::LedgerAction::Replaced,
+            friktion_core::LedgerAction::Replaced
+        ]
+    );
+}
