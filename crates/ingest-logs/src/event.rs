@@ -106,3 +106,32 @@ impl<'a> RawEvent<'a> {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::severity_of_level;
+
+    #[test]
+    fn level_names_in_the_forms_windows_serilog_and_the_journal_write_them() {
+        let s = |l: &str| severity_of_level(l);
+        // Serilog's short forms.
+        assert_eq!(
+            [s("FTL"), s("ERR"), s("WRN"), s("INF"), s("DBG"), s("VRB")],
+            [Some(2), Some(3), Some(4), Some(6), Some(7), Some(7)]
+        );
+        // Windows in Swedish, and Get-EventLog's entry types.
+        assert_eq!(
+            [s("Kritisk"), s("Fel"), s("Varning"), s("Utförlig")],
+            [Some(2), Some(3), Some(4), Some(7)]
+        );
+        assert_eq!(
+            [s("FailureAudit"), s("SuccessAudit"), s("Audit Failure")],
+            [Some(3), Some(6), Some(3)]
+        );
+        // The journal's PRIORITY; a two-digit number is no level.
+        assert_eq!(
+            [s("0"), s("3"), s("7"), s("8"), s("12")],
+            [Some(0), Some(3), Some(7), None, None]
+        );
+    }
+}

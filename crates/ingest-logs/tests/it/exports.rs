@@ -350,3 +350,25 @@ fn exports_people_try_first_are_refused_with_what_to_do() {
         "{e}"
     );
 }
+
+#[test]
+fn a_csv_whose_first_record_is_longer_than_the_sniffed_lines_is_still_detected() {
+    // A Windows message can run to 80 lines: detection reads records, not 50 lines.
+    let one = std::fs::read_to_string(fixture("winevent-en-us.csv")).unwrap();
+    let long: String = (0..80)
+        .map(|i| format!("\tDetail {i}:\t\tvalue\r\n"))
+        .collect();
+    let text = one.replacen(
+        "An account failed to log on.\r\n",
+        &format!("An account failed to log on.\r\n{long}"),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.csv");
+    std::fs::write(&path, text).unwrap();
+    let (out, rows) = ingest(&path, &spec("x"));
+    assert_eq!(out.format.map(|f| f.name()), Some("csv"));
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].message.as_deref().unwrap().contains("Detail 79:"));
+}

@@ -94,3 +94,60 @@ fn a_large_sample_reproduces_vision_2014_and_2019() {
         );
     }
 }
+
+#[test]
+fn kolada_shaped_values_are_written_marked_synthetic_unless_left_out() {
+    let reference = Reference::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/reference"),
+    )
+    .unwrap();
+    let small = |kolada| Settings {
+        kommuner: 3,
+        logs: LogSettings {
+            days: 0,
+            ..LogSettings::default()
+        },
+        projects: ProjectSettings {
+            per_kommun: 0,
+            ..ProjectSettings::default()
+        },
+        kolada,
+        ..Settings::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    generate(&reference, &small(true), out.path()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            out.path()
+                .join("kolada/valfardsteknik-aldre-synthetic.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["synthetic"], true);
+    assert!(json["note"].as_str().unwrap().starts_with("SYNTHETIC"));
+    // 3 kommuner × 4 KPIs × 4 years, each a value 0–2.
+    let values = json["values"].as_array().unwrap();
+    assert_eq!(values.len(), 48);
+    assert!(values.iter().all(|v| {
+        let x = v["values"][0]["value"].as_f64().unwrap();
+        (0.0..=2.0).contains(&x) && x.fract() == 0.0
+    }));
+    let csv = std::fs::read_to_string(
+        out.path()
+            .join("kolada/valfardsteknik-funktionsnedsattning-synthetic.csv"),
+    )
+    .unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("kpi,municipality,period,gender,value,count,status,synthetic")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 36);
+    assert!(rows.iter().all(|r| r.ends_with(",true")));
+
+    let none = tempfile::tempdir().unwrap();
+    generate(&reference, &small(false), none.path()).unwrap();
+    assert!(!none.path().join("kolada").exists());
+}
