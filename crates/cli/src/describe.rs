@@ -1,10 +1,8 @@
 //! `friktion lake describe`: what is in the lake, from the Parquet footers.
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
 use friktion_core::LakeTable;
-use friktion_lake::{Lake, TableStats};
+use friktion_lake::{Lake, LakeLocation, StoreSettings, TableStats};
 
 pub fn stats(lake: &Lake) -> Result<Vec<(String, TableStats)>> {
     let mut out: Vec<(String, TableStats)> = lake
@@ -13,20 +11,26 @@ pub fn stats(lake: &Lake) -> Result<Vec<(String, TableStats)>> {
         .map(|st| ("table".to_string(), st))
         .collect();
     for m in lake.marts()? {
-        let st = lake.stats(&lake.mart_dir(&m), &m, &[])?;
+        let st = lake.stats_of(&format!("{}/{m}", friktion_lake::MARTS), &m, &[])?;
         out.push(("mart".to_string(), st));
     }
     Ok(out)
 }
 
-pub fn run(dir: &Path, json: bool) -> Result<()> {
-    if !dir.is_dir() {
+pub fn run(location: &LakeLocation, json: bool) -> Result<()> {
+    if let Some(dir) = location.local()
+        && !dir.is_dir()
+    {
         bail!(
             "no lake at {} (run `friktion run` first, or pass --lake)",
             dir.display()
         );
     }
-    let lake = Lake::open_read(dir)?;
+    let lake = Lake::open_read_at(
+        location,
+        &StoreSettings::default().with_env(),
+        &std::env::temp_dir(),
+    )?;
     let all = stats(&lake)?;
     if json {
         let v: Vec<serde_json::Value> = all

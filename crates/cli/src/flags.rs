@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use friktion_lake::LakeLocation;
 
 /// Measures time lost to IT friction in Swedish municipal welfare services, and how fast
 /// digital solutions get implemented; from staff surveys, system logs and project records.
@@ -69,9 +70,9 @@ pub struct RunArgs {
     /// The pipeline config.
     #[arg(long, short, default_value = "pipelines/nightly.toml")]
     pub config: PathBuf,
-    /// Use this lake directory instead of the config's.
-    #[arg(long)]
-    pub lake: Option<PathBuf>,
+    /// Use this lake instead of the config's: a directory or s3://bucket/prefix.
+    #[arg(long, value_parser = lake_location)]
+    pub lake: Option<LakeLocation>,
     /// Write reports under this directory instead of the config's.
     #[arg(long)]
     pub reports: Option<PathBuf>,
@@ -118,9 +119,9 @@ pub struct IngestCommon {
     /// The pipeline config: its lake, reference, key and (for logs) systems catalogue.
     #[arg(long, short, default_value = "pipelines/nightly.toml")]
     pub config: PathBuf,
-    /// Use this lake directory instead of the config's.
-    #[arg(long)]
-    pub lake: Option<PathBuf>,
+    /// Use this lake instead of the config's: a directory or s3://bucket/prefix.
+    #[arg(long, value_parser = lake_location)]
+    pub lake: Option<LakeLocation>,
     /// Load the files even if the ledger says they are unchanged.
     #[arg(long)]
     pub force: bool,
@@ -252,9 +253,10 @@ pub enum InstrumentCommand {
 pub enum LakeCommand {
     /// List the tables and marts with their files, rows and columns.
     Describe {
-        /// The lake directory.
-        #[arg(long, default_value = "lake")]
-        lake: PathBuf,
+        /// The lake: a directory or s3://bucket/prefix (reached as the environment says:
+        /// AWS_ENDPOINT_URL, AWS_REGION, AWS_ALLOW_HTTP, AWS_PROFILE, credentials).
+        #[arg(long, default_value = "lake", value_parser = lake_location)]
+        lake: LakeLocation,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -319,17 +321,17 @@ pub enum ModelsCommand {
     Run {
         #[arg(long, short, default_value = "pipelines/nightly.toml")]
         config: PathBuf,
-        /// Use this lake directory instead of the config's.
-        #[arg(long)]
-        lake: Option<PathBuf>,
+        /// Use this lake instead of the config's: a directory or s3://bucket/prefix.
+        #[arg(long, value_parser = lake_location)]
+        lake: Option<LakeLocation>,
     },
     /// Markdown documentation of every model: header, dependencies and columns.
     Docs {
         #[arg(long, short, default_value = "pipelines/nightly.toml")]
         config: PathBuf,
-        /// Use this lake directory instead of the config's (for the marts' columns).
-        #[arg(long)]
-        lake: Option<PathBuf>,
+        /// Use this lake instead of the config's (for the marts' columns).
+        #[arg(long, value_parser = lake_location)]
+        lake: Option<LakeLocation>,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -346,9 +348,14 @@ pub enum Format {
 
 #[derive(clap::Args)]
 pub struct SqlArgs {
-    /// The lake directory.
-    #[arg(long, default_value = "lake")]
-    pub lake: PathBuf,
+    /// The lake: a directory or s3://bucket/prefix (reached as the environment says:
+    /// AWS_ENDPOINT_URL, AWS_REGION, AWS_ALLOW_HTTP, AWS_PROFILE, credentials).
+    #[arg(long, default_value = "lake", value_parser = lake_location)]
+    pub lake: LakeLocation,
+    /// Read the lake as of this version (a lake on object storage: the version a report
+    /// names), to recompute a published figure from the data it came from.
+    #[arg(long)]
+    pub as_of: Option<u64>,
     /// Run this statement and exit (repeatable).
     #[arg(long, short = 'e')]
     pub execute: Vec<String>,
@@ -388,9 +395,9 @@ pub struct ServerFlags {
     /// when it exists).
     #[arg(long, short)]
     pub config: Option<PathBuf>,
-    /// Serve this lake directory instead of the config's.
-    #[arg(long)]
-    pub lake: Option<PathBuf>,
+    /// Serve this lake instead of the config's: a directory or s3://bucket/prefix.
+    #[arg(long, value_parser = lake_location)]
+    pub lake: Option<LakeLocation>,
     /// Address and port to listen on (default 127.0.0.1:5433). Off loopback, TLS is required.
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
@@ -470,4 +477,9 @@ pub enum UserCommand {
     Remove { name: String },
     /// List the users and their roles.
     List,
+}
+
+/// `--lake`: a directory, or a URL with a scheme friktion honours.
+fn lake_location(s: &str) -> Result<LakeLocation, String> {
+    LakeLocation::parse(s).map_err(|e| e.to_string())
 }

@@ -25,9 +25,9 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
         }
         ModelsCommand::Run { config, lake } => {
             let cfg = Config::load(&config)?;
-            let lake_dir = lake.unwrap_or(cfg.lake.clone());
-            let lake =
-                Lake::open(&lake_dir).with_context(|| format!("lake at {}", lake_dir.display()))?;
+            let location = lake.unwrap_or(cfg.lake.clone());
+            let lake = Lake::open_at(&location, &cfg.object_store, &cfg.work_dir)
+                .with_context(|| format!("lake at {location}"))?;
             let models = load_models(&cfg.models)?;
             let rt = runtime()?;
             let runs = rt.block_on(async {
@@ -49,7 +49,11 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
             output,
         } => {
             let cfg = Config::load(&config)?;
-            let lake = Lake::open_read(lake.unwrap_or(cfg.lake.clone()))?;
+            let lake = Lake::open_read_at(
+                &lake.unwrap_or(cfg.lake.clone()),
+                &cfg.object_store,
+                &cfg.work_dir,
+            )?;
             let text = docs(&load_models(&cfg.models)?, &lake)?;
             match output {
                 Some(p) => std::fs::write(&p, text)
@@ -91,7 +95,7 @@ pub fn docs(models: &[Model], lake: &Lake) -> Result<String> {
         if !m.depends_on.is_empty() {
             let _ = writeln!(s, "- runs after: {}", m.depends_on.join(", "));
         }
-        let batches = if lake.mart_dir(&m.name).is_dir() {
+        let batches = if lake.has_mart(&m.name)? {
             lake.read_mart(&m.name)?
         } else {
             vec![]

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use friktion_lake::{LakeLocation, StoreSettings};
 use friktion_serve::{Accounts, Role, ServeConfig, Server};
 
 use crate::flags::{ServeArgs, ServeCommand, ServerFlags, UserCommand};
@@ -21,7 +22,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
 }
 
 /// The settings: [serve] from the config, then the flags over them.
-fn settings(f: &ServerFlags) -> Result<(ServeConfig, PathBuf)> {
+/// Where the lake served lives and how to reach it; the work directory holds the audit log of
+/// a lake on object storage.
+struct LakeAt {
+    location: LakeLocation,
+    store: StoreSettings,
+    work: PathBuf,
+}
+
+fn settings(f: &ServerFlags) -> Result<(ServeConfig, LakeAt)> {
     let default = Path::new("pipelines/nightly.toml");
     let config_path = f
         .config
@@ -42,12 +51,26 @@ fn settings(f: &ServerFlags) -> Result<(ServeConfig, PathBuf)> {
             {
                 *path = c.dir.join(&*path);
             }
-            (s, Some(c.lake))
+            let at = LakeAt {
+                location: c.lake,
+                store: c.object_store,
+                work: c.work_dir,
+            };
+            (s, Some(at))
         }
         None => (ServeConfig::default(), None),
     };
-    let Some(lake) = f.lake.clone().or(lake) else {
-        bail!("no lake to serve: give --lake, or --config with the pipeline config");
+    let lake = match (f.lake.clone(), lake) {
+        (Some(location), Some(at)) => LakeAt { location, ..at },
+        (Some(location), None) => LakeAt {
+            location,
+            store: StoreSettings::default().with_env(),
+            work: PathBuf::from(".friktion-work"),
+        },
+        (None, Some(at)) => at,
+        (None, None) => {
+            bail!("no lake to serve: give --lake, or --config with the pipeline config")
+        }
     };
     macro_rules! over {
         ($($flag:ident => $field:ident),*) => {
@@ -77,9 +100,12 @@ fn settings(f: &ServerFlags) -> Result<(ServeConfig, PathBuf)> {
 }
 
 fn serve(f: ServerFlags) -> Result<()> {
-    let (config, lake_dir) = settings(&f)?;
-    let lake = friktion_lake::Lake::open_read(&lake_dir)
-        .with_context(|| format!("cannot serve the lake {}", lake_dir.display()))?;
+    let (config, at) = settings(&f)?;
+    std::fs::create_dir_all(&at.work)
+        .with_context(|| format!("cannot create {}", at.work.display()))?;
+    let lake = friktion_lake::Lake::open_read_at(&at.location, &at.store, &at.work)
+        .with_context(|| format!("cannot serve the lake {}", at.location))?;
+    let audit_dir = lake.root().to_path_buf();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -95,9 +121,9 @@ fn serve(f: ServerFlags) -> Result<()> {
             } else {
                 "no TLS: loopback only"
             },
-            lake_dir.display(),
+            at.location,
             accounts.display(),
-            lake_dir.display(),
+            audit_dir.display(),
         );
         server.run(stop()).await?;
         eprintln!("friktion serve: stopped");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use friktion_lake::Lake;
+use friktion_lake::{Lake, StoreSettings};
 use friktion_query::{LakeSession, QueryError, SessionOptions, Statement};
 
 use crate::flags::{Format, SqlArgs};
@@ -27,13 +27,22 @@ pub fn run(a: SqlArgs) -> Result<()> {
     if a.format == Format::Parquet && a.output.is_none() {
         bail!("--format parquet needs --output FILE");
     }
-    if !a.lake.join("_ledger").is_dir() && !a.lake.join("marts").is_dir() {
+    if let Some(dir) = a.lake.local()
+        && !dir.join("_ledger").is_dir()
+        && !dir.join("marts").is_dir()
+    {
         bail!(
             "{} is not a friktion lake (no _ledger or marts in it): run `friktion run` first, or give --lake",
-            a.lake.display()
+            dir.display()
         );
     }
-    let lake = Lake::open_read(&a.lake).with_context(|| format!("lake at {}", a.lake.display()))?;
+    let work = std::env::temp_dir();
+    let lake = Lake::open_read_at(&a.lake, &StoreSettings::default().with_env(), &work)
+        .with_context(|| format!("lake at {}", a.lake))?;
+    if let Some(v) = a.as_of {
+        lake.pin_version(v)
+            .with_context(|| format!("lake at {}", a.lake))?;
+    }
     let rt = runtime()?;
     let opts = SessionOptions {
         memory_limit_bytes: a.memory_mb << 20,

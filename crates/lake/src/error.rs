@@ -29,6 +29,14 @@ pub enum LakeError {
         "another friktion run is writing to this lake ({owner}); {path} is locked. Try again when it has finished"
     )]
     Locked { path: PathBuf, owner: String },
+    #[error("lake {location}: {problem}")]
+    Location { location: String, problem: String },
+    #[error("object store {location}: {problem}")]
+    Store { location: String, problem: String },
+    #[error("Delta table {table}: {problem}")]
+    Delta { table: String, problem: String },
+    #[error("lake {location}: {problem}")]
+    Conflict { location: String, problem: String },
     #[error("failure injected at {0}")]
     Injected(String),
 }

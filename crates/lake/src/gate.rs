@@ -42,11 +42,20 @@ fn open_to_read(path: &Path) -> Result<File> {
 /// Held while a query plans and runs: no commit moves files meanwhile.
 #[derive(Debug)]
 pub struct ReadGuard {
-    _gate: File,
+    _gate: Option<File>,
     generation: u64,
 }
 
 impl ReadGuard {
+    /// A reader of a lake on object storage holds nothing: it reads as of a lake version,
+    /// which is its generation.
+    pub(crate) fn version(version: u64) -> Self {
+        Self {
+            _gate: None,
+            generation: version,
+        }
+    }
+
     /// The lake's commit count as this reader sees it.
     pub fn generation(&self) -> u64 {
         self.generation
@@ -66,7 +75,7 @@ pub fn read(root: &Path) -> Result<ReadGuard> {
         .map_err(|e| LakeError::io(&gate_path, e))?;
     drop(turn);
     Ok(ReadGuard {
-        _gate: gate,
+        _gate: Some(gate),
         generation: generation(root),
     })
 }

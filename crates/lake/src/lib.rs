@@ -16,12 +16,19 @@
 //!
 //! Readers that glob `lake/<table>/**/*.parquet` see only committed files: staging lives apart,
 //! and every visible file appeared through a single `rename(2)`. See [`txn`] for the protocol.
+//!
+//! A lake on S3-compatible object storage (`s3://bucket/prefix`) has no rename: there every
+//! table is a Delta table and the lake's numbered versions pin one Delta version of each (see
+//! [`remote`]). The writer stages files locally as above and uploads them at commit.
 
 mod error;
+mod files;
 pub mod gate;
 pub mod io;
 pub mod ledger;
+pub mod location;
 pub mod lock;
+pub(crate) mod remote;
 pub mod source;
 pub mod stream;
 pub mod txn;
@@ -32,7 +39,10 @@ use arrow::array::RecordBatch;
 use friktion_core::schema::TableDef;
 
 pub use error::LakeError;
+pub use files::LakeFile;
 pub use ledger::{Ledger, LedgerEntry};
+pub use location::{LakeLocation, StoreSettings};
+pub use remote::LakeVersion;
 pub use source::{LoadError, Loaded, Outcome, Source, SourceWriter};
 pub use stream::PartitionedWriter;
 pub use txn::{TableFile, Txn};
@@ -45,12 +55,17 @@ pub const MARTS: &str = "marts";
 /// Where the publication stage writes the disclosure-protected tables.
 pub const PUBLISHED: &str = "published";
 
-/// A lake rooted at a directory.
+/// A lake rooted at a directory, or on object storage (see [`remote`]).
 #[derive(Debug, Clone)]
 pub struct Lake {
+    /// The lake's directory; for a lake on object storage, the local directory where a writer
+    /// stages files (and the SQL server keeps its audit log).
     root: PathBuf,
     /// Held by writers ([`Lake::open`]) for as long as any clone of the lake lives.
     lock: Option<std::sync::Arc<lock::LakeLock>>,
+    remote: Option<std::sync::Arc<remote::Remote>>,
+    /// A writer's lock on object storage, held like `lock`.
+    lease: Option<std::sync::Arc<remote::lease::Lease>>,
 }
 
 /// Size facts about one table, read from Parquet footers (no data pages are read).
@@ -75,9 +90,124 @@ impl Lake {
         let lake = Self {
             root,
             lock: Some(std::sync::Arc::new(lock)),
+            remote: None,
+            lease: None,
         };
         txn::recover(&lake)?;
         Ok(lake)
+    }
+
+    /// Opens a lake wherever it lives to write. A lake on object storage stages its files in
+    /// `work` (a local directory), takes the lake's lease (one writer at a time) and restores
+    /// whatever a killed writer committed past the newest lake version.
+    pub fn open_at(location: &LakeLocation, settings: &StoreSettings, work: &Path) -> Result<Self> {
+        let url = match location {
+            LakeLocation::Local(p) => return Self::open(p),
+            LakeLocation::ObjectStore(u) => u,
+        };
+        let remote = std::sync::Arc::new(remote::Remote::connect(url, settings)?);
+        let lease = remote::lease::Lease::acquire(remote.clone(), settings.lease())?;
+        remote.recover()?;
+        std::fs::create_dir_all(work).map_err(|e| LakeError::io(work, e))?;
+        let staging = work.join(STAGING);
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| LakeError::io(&staging, e))?;
+        }
+        Ok(Self {
+            root: work.to_path_buf(),
+            lock: None,
+            remote: Some(remote),
+            lease: Some(std::sync::Arc::new(lease)),
+        })
+    }
+
+    /// Opens a lake wherever it lives to read; `work` is a local directory for what a reader
+    /// keeps beside it (the SQL server's audit log), used only for a lake on object storage.
+    pub fn open_read_at(
+        location: &LakeLocation,
+        settings: &StoreSettings,
+        work: &Path,
+    ) -> Result<Self> {
+        match location {
+            LakeLocation::Local(p) => Self::open_read(p),
+            LakeLocation::ObjectStore(u) => Ok(Self {
+                root: work.to_path_buf(),
+                lock: None,
+                remote: Some(std::sync::Arc::new(remote::Remote::connect(u, settings)?)),
+                lease: None,
+            }),
+        }
+    }
+
+    /// Where the lake lives.
+    pub fn location(&self) -> LakeLocation {
+        match &self.remote {
+            Some(r) => LakeLocation::ObjectStore(r.url().clone()),
+            None => LakeLocation::Local(self.root.clone()),
+        }
+    }
+
+    /// The lake version read (object storage: the newest when opened or last looked at;
+    /// `None` for a local lake, which has no versions).
+    pub fn version(&self) -> Option<LakeVersion> {
+        self.remote.as_ref().map(|r| r.pinned())
+    }
+
+    /// Reads the lake as of an earlier version (object storage only), so that a published
+    /// figure can be recomputed from the data it was computed from.
+    pub fn pin_version(&self, version: u64) -> Result<LakeVersion> {
+        match &self.remote {
+            Some(r) => r.pin(version),
+            None => Err(LakeError::Location {
+                location: self.root.display().to_string(),
+                problem: "a local lake keeps no versions; only a lake on object storage does"
+                    .into(),
+            }),
+        }
+    }
+
+    /// A Delta table of a lake on object storage, as of the version read (`None`: no such
+    /// table in it, or a local lake).
+    pub fn delta_table(&self, rel_dir: &str) -> Result<Option<deltalake::DeltaTable>> {
+        match &self.remote {
+            Some(r) => r.table_at_pinned(rel_dir),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a small file beside the tables (a run record), whole: atomically on disk, as
+    /// one object on object storage.
+    pub fn put_aux(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        if let Some(r) = &self.remote {
+            r.put(rel, bytes.to_vec().into(), false)?;
+            return Ok(());
+        }
+        let path = self.root.join(rel);
+        let dir = path.parent().expect("aux files live in a directory");
+        std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+        let tmp = dir.join(format!(
+            ".{}.tmp",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        std::fs::write(&tmp, bytes).map_err(|e| LakeError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| LakeError::io(&path, e))
+    }
+
+    /// Reads a small file beside the tables; `None` if absent.
+    pub fn get_aux(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(r) = &self.remote {
+            let (files, _) = r.list_dir(rel.rsplit_once('/').map_or("", |(d, _)| d))?;
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            if !files.iter().any(|f| f == name) {
+                return Ok(None);
+            }
+            return Ok(Some(r.get(rel)?.to_vec()));
+        }
+        match std::fs::read(self.root.join(rel)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(LakeError::io(&self.root.join(rel), e)),
+        }
     }
 
     /// Opens the lake to read: no lock, no recovery. Readers see only committed files (staging
@@ -90,18 +220,32 @@ impl Lake {
                 std::io::Error::new(std::io::ErrorKind::NotFound, "no lake here"),
             ));
         }
-        Ok(Self { root, lock: None })
+        Ok(Self {
+            root,
+            lock: None,
+            remote: None,
+            lease: None,
+        })
     }
 
     /// Holds the lake still for a reader (see [`gate`]); blocks while a commit moves files.
+    /// On object storage nothing moves: the reader looks for a newer lake version and reads
+    /// as of it.
     pub fn read_gate(&self) -> Result<gate::ReadGuard> {
-        gate::read(&self.root)
+        match &self.remote {
+            Some(r) => Ok(gate::ReadGuard::version(r.refresh()?.version)),
+            None => gate::read(&self.root),
+        }
     }
 
     /// A commit a writer journaled but did not finish (it died moving files into place): what
     /// readers would see is part old, part new, until the next writer opens the lake and rolls
     /// it forward. Checked by readers while they hold the gate.
     pub fn unfinished_commit(&self) -> Option<PathBuf> {
+        if self.remote.is_some() {
+            // Readers read as of a lake version, which a killed writer never wrote.
+            return None;
+        }
         let jdir = self.root.join(JOURNALS);
         std::fs::read_dir(&jdir).ok()?.find_map(|e| {
             let p = e.ok()?.path();
@@ -111,7 +255,10 @@ impl Lake {
 
     /// The owner a dead writer left in the lock, when this writer took it over.
     pub fn took_over_lock(&self) -> Option<&str> {
-        self.lock.as_ref().and_then(|l| l.took_over.as_deref())
+        self.lock
+            .as_ref()
+            .and_then(|l| l.took_over.as_deref())
+            .or_else(|| self.lease.as_ref().and_then(|l| l.took_over.as_deref()))
     }
 
     pub fn root(&self) -> &Path {
@@ -135,7 +282,7 @@ impl Lake {
 
     /// Reads a whole table, partition columns included, in a stable file order.
     pub fn read_table(&self, def: &TableDef) -> Result<Vec<RecordBatch>> {
-        io::read_dir(&self.table_dir(def), &def.schema(), def.partition_cols)
+        self.read_logical(def.name, &def.schema(), def.partition_cols)
     }
 
     /// The directory of a published (disclosure-protected) table.
@@ -145,17 +292,12 @@ impl Lake {
 
     /// Reads a published table.
     pub fn read_published(&self, name: &str) -> Result<Vec<RecordBatch>> {
-        io::read_dir_any(&self.published_dir(name))
+        self.read_any(&format!("{PUBLISHED}/{name}"))
     }
 
     /// Reads a mart (no partition columns).
     pub fn read_mart(&self, name: &str) -> Result<Vec<RecordBatch>> {
-        io::read_dir_any(&self.mart_dir(name))
-    }
-
-    /// Row and file counts of a table or mart directory, from the Parquet footers.
-    pub fn stats(&self, dir: &Path, name: &str, partition_cols: &[&str]) -> Result<TableStats> {
-        io::stats(dir, name, partition_cols)
+        self.read_any(&format!("{MARTS}/{name}"))
     }
 
     /// Stats of every contract table that has files, in the contract's order.
@@ -163,7 +305,7 @@ impl Lake {
         let mut out = Vec::new();
         for t in friktion_core::LakeTable::ALL {
             let def = t.def();
-            let st = self.stats(&self.table_dir(&def), def.name, def.partition_cols)?;
+            let st = self.stats_of(def.name, def.name, def.partition_cols)?;
             if st.files > 0 {
                 out.push(st);
             }
@@ -171,35 +313,58 @@ impl Lake {
         Ok(out)
     }
 
-    /// The partitions of a table that hold a file named `part-<stem>.parquet`: where a source
+    /// The partitions of a table that hold a file of the source named `stem`: where a source
     /// put its rows, so that replacing it knows which partitions change.
     pub fn source_partitions(&self, def: &TableDef, stem: &str) -> Result<Vec<Vec<String>>> {
-        let dir = self.table_dir(def);
-        let name = format!("part-{stem}.parquet");
         let mut out = Vec::new();
-        for f in io::parquet_files(&dir)? {
-            if f.file_name().is_some_and(|n| n.to_string_lossy() == name) {
-                out.push(io::partition_values(&dir, &f, def.partition_cols)?);
+        for f in self.files_under(def.name)? {
+            if f.stem() == stem {
+                out.push(f.partition(def.name, def.partition_cols)?);
             }
         }
         Ok(out)
     }
 
     /// Every file of one partition of a table.
-    pub fn partition_files(&self, def: &TableDef, partition: &[&str]) -> Result<Vec<PathBuf>> {
-        let mut dir = self.table_dir(def);
+    pub fn partition_files(&self, def: &TableDef, partition: &[&str]) -> Result<Vec<LakeFile>> {
+        let mut dir = def.name.to_string();
         for (c, v) in def.partition_cols.iter().zip(partition) {
-            dir.push(format!("{c}={}", io::encode_partition_value(v)));
+            dir.push_str(&format!("/{c}={}", io::encode_partition_value(v)));
         }
-        io::parquet_files(&dir)
+        self.files_under(&dir)
+    }
+
+    /// When a file last left a partition of a table (a removal shows in no remaining file):
+    /// a local lake's directory time, or the newest removal the Delta log keeps.
+    pub fn partition_removed_at(
+        &self,
+        def: &TableDef,
+        partition: &[&str],
+    ) -> Result<Option<std::time::SystemTime>> {
+        let mut dir = def.name.to_string();
+        for (c, v) in def.partition_cols.iter().zip(partition) {
+            dir.push_str(&format!("/{c}={}", io::encode_partition_value(v)));
+        }
+        let Some(r) = &self.remote else {
+            return Ok(std::fs::metadata(self.root.join(dir))
+                .and_then(|m| m.modified())
+                .ok());
+        };
+        let prefix = format!("{dir}/");
+        Ok(r.removed(def.name)?
+            .iter()
+            .filter(|(rel, _)| rel.starts_with(&prefix))
+            .map(|(_, ms)| {
+                std::time::UNIX_EPOCH + std::time::Duration::from_millis((*ms).max(0) as u64)
+            })
+            .max())
     }
 
     /// The values of every partition of a table that has files, sorted.
     pub fn partitions(&self, def: &TableDef) -> Result<Vec<Vec<String>>> {
-        let dir = self.table_dir(def);
         let mut out = Vec::new();
-        for f in io::parquet_files(&dir)? {
-            out.push(io::partition_values(&dir, &f, def.partition_cols)?);
+        for f in self.files_under(def.name)? {
+            out.push(f.partition(def.name, def.partition_cols)?);
         }
         out.sort();
         out.dedup();
@@ -216,8 +381,21 @@ impl Lake {
         self.dirs_under(MARTS)
     }
 
-    /// The directories under a directory of the lake, by name, sorted.
-    fn dirs_under(&self, parent: &str) -> Result<Vec<String>> {
+    /// The tables under `marts/` or `published/`, by name, sorted. On object storage, those
+    /// the lake version holds files of.
+    pub(crate) fn dirs_under(&self, parent: &str) -> Result<Vec<String>> {
+        if let Some(r) = &self.remote {
+            let prefix = format!("{parent}/");
+            let mut names = Vec::new();
+            for t in r.pinned().tables.keys() {
+                if let Some(name) = t.strip_prefix(&prefix)
+                    && !r.files(t)?.is_empty()
+                {
+                    names.push(name.to_string());
+                }
+            }
+            return Ok(names);
+        }
         let dir = self.root.join(parent);
         if !dir.exists() {
             return Ok(vec![]);
@@ -231,6 +409,11 @@ impl Lake {
         }
         names.sort();
         Ok(names)
+    }
+
+    /// Whether a mart has been committed.
+    pub fn has_mart(&self, name: &str) -> Result<bool> {
+        Ok(!self.files_under(&format!("{MARTS}/{name}"))?.is_empty())
     }
 }
 

@@ -20,7 +20,8 @@ use arrow::datatypes::SchemaRef;
 use friktion_core::schema::TableDef;
 use serde::{Deserialize, Serialize};
 
-use crate::io::{encode_partition_value, parquet_files, write_parquet, writer_properties};
+use crate::io::{encode_partition_value, write_parquet, writer_properties};
+use crate::remote::delta::{NewFile, TableChange};
 use crate::{JOURNALS, Lake, LakeError, MARTS, Result, STAGING, failpoint};
 use parquet::arrow::ArrowWriter;
 
@@ -147,8 +148,8 @@ impl<'a> Txn<'a> {
         batches: &[RecordBatch],
     ) -> Result<u64> {
         let target = Path::new(dir).join("part-0.parquet");
-        for f in parquet_files(&self.lake.root.join(dir))? {
-            let rel = self.rel(&f);
+        for f in self.lake.files_under(dir)? {
+            let rel = PathBuf::from(&f.rel);
             if rel != target {
                 self.journal.deletes.push(rel);
             }
@@ -159,17 +160,10 @@ impl<'a> Txn<'a> {
     /// Marks the files of every directory under `parent` (relative to the lake root) whose
     /// name is not in `keep` for removal: a table no longer published goes.
     pub fn remove_dirs_except(&mut self, parent: &str, keep: &[&str]) -> Result<()> {
-        let dir = self.lake.root.join(parent);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(());
-        };
-        for e in entries {
-            let e = e.map_err(|e| LakeError::io(&dir, e))?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_dir() && !keep.contains(&name.as_str()) {
-                for f in parquet_files(&e.path())? {
-                    let rel = self.rel(&f);
-                    self.journal.deletes.push(rel);
+        for name in self.lake.dirs_under(parent)? {
+            if !keep.contains(&name.as_str()) {
+                for f in self.lake.files_under(&format!("{parent}/{name}"))? {
+                    self.journal.deletes.push(PathBuf::from(f.rel));
                 }
             }
         }
@@ -186,20 +180,12 @@ impl<'a> Txn<'a> {
     /// a source that changed gives up all the rows it gave before. Files the transaction also
     /// writes are overwritten by their rename instead, so readers never see a gap.
     pub fn replace_source(&mut self, def: &TableDef, stem: &str) -> Result<()> {
-        let name = format!("part-{stem}.parquet");
-        for f in parquet_files(&self.lake.table_dir(def))? {
-            if f.file_name().is_some_and(|n| n.to_string_lossy() == name) {
-                let rel = self.rel(&f);
-                self.journal.deletes.push(rel);
+        for f in self.lake.files_under(def.name)? {
+            if f.stem() == stem {
+                self.journal.deletes.push(PathBuf::from(f.rel));
             }
         }
         Ok(())
-    }
-
-    fn rel(&self, path: &Path) -> PathBuf {
-        path.strip_prefix(&self.lake.root)
-            .unwrap_or(path)
-            .to_path_buf()
     }
 
     fn stage(&mut self, rel: PathBuf, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
@@ -212,6 +198,9 @@ impl<'a> Txn<'a> {
 
     /// Makes every staged write and deletion visible, or none of them.
     pub fn commit(mut self) -> Result<()> {
+        if self.lake.remote.is_some() {
+            return self.commit_remote();
+        }
         let root = self.lake.root.clone();
         for (staged, _) in &self.journal.renames {
             if let Some(dir) = root.join(staged).parent() {
@@ -249,6 +238,19 @@ impl Drop for Txn<'_> {
             let _ = std::fs::remove_dir_all(self.staging());
         }
     }
+}
+
+/// A transaction's id: `<nanos, 20 digits>-<pid>-<counter>`. On object storage it is part of
+/// every file name the transaction uploads.
+pub(crate) fn is_txn_id(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let (Some(nanos), Some(pid), Some(n), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    nanos.len() == 20 && digits(nanos) && digits(pid) && digits(n)
 }
 
 fn check_partition(def: &TableDef, partition: &[&str]) -> Result<()> {
@@ -417,4 +419,126 @@ fn fsync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|f| f.sync_all())
         .map_err(|e| LakeError::io(dir, e))
+}
+
+impl Txn<'_> {
+    /// The commit on object storage (see [`crate::remote`]): every staged file is uploaded
+    /// under a name carrying this transaction's id, each table gets one Delta commit, and the
+    /// next lake version record makes them all visible at once.
+    fn commit_remote(mut self) -> Result<()> {
+        let remote = self.lake.remote.clone().expect("a remote lake");
+        failpoint("lake.before_journal")?;
+        match &self.lake.lease {
+            Some(l) => l.check()?,
+            None => {
+                return Err(LakeError::Conflict {
+                    location: remote.url().to_string(),
+                    problem: "the lake was opened to read; a writer opens it with its lease".into(),
+                });
+            }
+        }
+        let root = self.lake.root.clone();
+        let mut changes: std::collections::BTreeMap<String, TableChange> = Default::default();
+        for (staged, rel) in &self.journal.renames {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let table = crate::files::table_of(&rel).to_string();
+            let local = root.join(staged);
+            let (rows, schema) = footer(&local)?;
+            let def = friktion_core::LakeTable::from_name(&table).map(|t| t.def());
+            let partition_cols: Vec<String> = def
+                .as_ref()
+                .map(|d| d.partition_cols.iter().map(|c| c.to_string()).collect())
+                .unwrap_or_default();
+            let change = changes.entry(table.clone()).or_insert_with(|| TableChange {
+                table: table.clone(),
+                schema: def.as_ref().map_or(schema, |d| d.file_schema()),
+                partition_cols: partition_cols.clone(),
+                adds: vec![],
+                removes: vec![],
+                whole: table.starts_with(MARTS) || table.starts_with(crate::PUBLISHED),
+            });
+            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+            let unique = match name.strip_suffix(".parquet") {
+                Some(base) => format!("{dir}/{base}.{}.parquet", self.id),
+                None => format!("{dir}/{name}.{}", self.id),
+            };
+            let size = remote.upload(&local, &unique)?;
+            let file = crate::LakeFile {
+                rel: rel.clone(),
+                modified: None,
+                rows: None,
+            };
+            let values = file.partition(
+                &table,
+                &partition_cols
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            )?;
+            // A file written under a name the table holds already replaces that file.
+            for old in self.lake.files_under(dir)? {
+                if old.rel.rsplit_once('/').map(|(d, _)| d) == Some(dir)
+                    && old.stem() == file.stem()
+                {
+                    change.removes.push(old.rel);
+                }
+            }
+            change.adds.push(NewFile {
+                rel: unique,
+                size,
+                rows,
+                partition: partition_cols.iter().cloned().zip(values).collect(),
+            });
+        }
+        for d in &self.journal.deletes {
+            let d = d.to_string_lossy().replace('\\', "/");
+            let table = crate::files::table_of(&d).to_string();
+            match changes.get_mut(&table) {
+                Some(c) => c.removes.push(d),
+                None => {
+                    let def = friktion_core::LakeTable::from_name(&table).map(|t| t.def());
+                    changes.insert(
+                        table.clone(),
+                        TableChange {
+                            table,
+                            schema: def.as_ref().map_or_else(
+                                || std::sync::Arc::new(arrow::datatypes::Schema::empty()),
+                                |x| x.file_schema(),
+                            ),
+                            partition_cols: def
+                                .map(|x| x.partition_cols.iter().map(|c| c.to_string()).collect())
+                                .unwrap_or_default(),
+                            adds: vec![],
+                            removes: vec![d],
+                            whole: false,
+                        },
+                    );
+                }
+            }
+        }
+        failpoint("lake.after_journal")?;
+        // Only removals from a table no version holds: nothing to do there.
+        let known = remote.pinned().tables;
+        changes.retain(|t, c| !c.adds.is_empty() || known.contains_key(t));
+        if !changes.is_empty() {
+            remote.commit(changes.into_values().collect())?;
+        }
+        self.journaled = false;
+        let _ = std::fs::remove_dir_all(self.staging());
+        let _ = std::fs::remove_dir(root.join(STAGING));
+        self.journal = Journal::default();
+        Ok(())
+    }
+}
+
+/// Rows and columns of a staged file, from its footer.
+fn footer(path: &Path) -> Result<(u64, SchemaRef)> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let f = std::fs::File::open(path).map_err(|e| LakeError::io(path, e))?;
+    let r = SerializedFileReader::new(f).map_err(|e| LakeError::parquet(path, e))?;
+    let meta = r.metadata().file_metadata();
+    let schema =
+        parquet::arrow::parquet_to_arrow_schema(meta.schema_descr(), meta.key_value_metadata())
+            .map_err(|e| LakeError::parquet(path, e))?;
+    Ok((meta.num_rows().max(0) as u64, std::sync::Arc::new(schema)))
 }

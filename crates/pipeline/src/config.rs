@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use friktion_ingest_logs::LogSpec;
+use friktion_lake::{LakeLocation, StoreSettings};
 use serde::Deserialize;
 
 /// A config that cannot be used, named by its file.
@@ -26,6 +27,17 @@ pub enum ConfigError {
     LogsNeedSystems { config: PathBuf },
     #[error("{config}: privacy.min_cell must be at least 1")]
     MinCell { config: PathBuf },
+    #[error("{config}: lake")]
+    Lake {
+        config: PathBuf,
+        #[source]
+        source: friktion_lake::LakeError,
+    },
+    #[error(
+        "{config}: [object_store] {key}: credentials are never read from a config file; set \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or name a profile"
+    )]
+    Credentials { config: PathBuf, key: String },
     #[error(transparent)]
     Instrument(#[from] friktion_ingest_survey::InstrumentError),
     #[error(transparent)]
@@ -54,7 +66,14 @@ struct Raw {
     /// and source files are recorded relative to it, so lineage does not depend on the
     /// directory the run was started from.
     root: PathBuf,
-    lake: PathBuf,
+    /// A directory relative to root, or `s3://bucket/prefix` (see [object_store]).
+    lake: String,
+    /// How to reach the object store of an `s3://` lake.
+    #[serde(default)]
+    object_store: StoreSettings,
+    /// Where a run stages files before it uploads them to an object-store lake, relative to
+    /// root; `.friktion-work` by default.
+    work_dir: Option<PathBuf>,
     reports: PathBuf,
     reference: PathBuf,
     /// The kommungrupp revision kommuner are benchmarked against (the `<version>` of a
@@ -177,7 +196,10 @@ pub struct SurveySource {
 pub struct Config {
     pub path: PathBuf,
     pub root: PathBuf,
-    pub lake: PathBuf,
+    pub lake: LakeLocation,
+    pub object_store: StoreSettings,
+    /// Local staging for a lake on object storage.
+    pub work_dir: PathBuf,
     pub reports: PathBuf,
     pub reference: PathBuf,
     pub peer_group_version: Option<String>,
@@ -204,6 +226,27 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
+        if let Ok(table) = text.parse::<toml::Table>()
+            && let Some(toml::Value::Table(os)) = table.get("object_store")
+            && let Some(key) = os.keys().find(|k| {
+                let k = k.to_ascii_lowercase();
+                [
+                    "secret",
+                    "key_id",
+                    "access_key",
+                    "password",
+                    "token",
+                    "credential",
+                ]
+                .iter()
+                .any(|w| k.contains(w))
+            })
+        {
+            return Err(ConfigError::Credentials {
+                config: path.to_path_buf(),
+                key: key.clone(),
+            });
+        }
         let raw: Raw = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.to_path_buf(),
             source,
@@ -224,9 +267,17 @@ impl Config {
         if raw.privacy.min_cell < 1 {
             return Err(ConfigError::MinCell { config });
         }
+        let lake = LakeLocation::parse(&raw.lake)
+            .map_err(|source| ConfigError::Lake {
+                config: config.clone(),
+                source,
+            })?
+            .relative_to(&root);
         Ok(Self {
             path: path.to_path_buf(),
-            lake: root.join(&raw.lake),
+            lake,
+            object_store: raw.object_store.with_env(),
+            work_dir: root.join(raw.work_dir.unwrap_or_else(|| ".friktion-work".into())),
             reports: root.join(&raw.reports),
             reference: root.join(&raw.reference),
             peer_group_version: raw.peer_group_version,

@@ -142,6 +142,10 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
         synthetic: synthetic_sources(c.lake)?,
         min_cell: p.min_cell,
         lang: c.lang,
+        lake_version: c
+            .lake
+            .version()
+            .map(|v| (v.version, c.lake.location().to_string())),
     };
     let index = friktion_report::write_index(
         &partial,
@@ -152,8 +156,12 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
         },
     )?;
     write_text(&partial.join("disclosure.csv"), &p.log)?;
-    friktion_report::notebook::write(&partial, c.lake_dir, &s.run_id, c.lang)?;
-    s.notebook = Some(out.join("friktion.ipynb"));
+    // The notebook globs a local lake's Parquet; one on object storage is read through its
+    // Delta logs (docs/SCALE.md), which the notebook does not do yet.
+    if c.lake.location().local().is_some() {
+        friktion_report::notebook::write(&partial, c.lake_dir, &s.run_id, c.lang)?;
+        s.notebook = Some(out.join("friktion.ipynb"));
+    }
     if let Some(k) = c.kolada {
         crate::kolada::write(&partial, k)?;
         s.kolada = Some(out.join("kolada.csv"));

@@ -24,8 +24,8 @@ use friktion_ingest_logs::LogSpec;
 /// How one run differs from what the config says.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Use this lake directory instead of the config's.
-    pub lake: Option<PathBuf>,
+    /// Use this lake instead of the config's.
+    pub lake: Option<friktion_lake::LakeLocation>,
     /// Write reports under this directory instead of the config's.
     pub reports: Option<PathBuf>,
     /// Reload every source as if it had changed, and remove the rows of vanished ones.
@@ -148,7 +148,7 @@ impl<'o> Pipeline<'o> {
         // Outputs declare the marts they read: a missing model fails now, not after ingest.
         let models = load_models(&cfg.models).map_err(friktion_query::QueryError::from)?;
         report::check_inputs(&models, &cfg.models)?;
-        let lake_dir = opts.lake.clone().unwrap_or_else(|| cfg.lake.clone());
+        let location = opts.lake.clone().unwrap_or_else(|| cfg.lake.clone());
         let reports_dir = opts.reports.clone().unwrap_or_else(|| cfg.reports.clone());
         let key = PseudoKey::resolve(cfg.privacy.key_file.as_deref(), cfg.privacy.allow_demo_key)
             .map_err(PipelineError::Key)?;
@@ -162,10 +162,16 @@ impl<'o> Pipeline<'o> {
                 path: cfg.reference.clone(),
                 source,
             })?;
-        let lake = Lake::open(&lake_dir).map_err(|source| PipelineError::OpenLake {
-            path: lake_dir.clone(),
-            source,
-        })?;
+        let lake =
+            Lake::open_at(&location, &cfg.object_store, &cfg.work_dir).map_err(|source| {
+                PipelineError::OpenLake {
+                    path: location.to_string().into(),
+                    source,
+                }
+            })?;
+        // A local lake's directory; for a lake on object storage, the local work directory,
+        // where run records stay.
+        let lake_dir = lake.root().to_path_buf();
         if let Some(owner) = lake.took_over_lock() {
             self.observer.event(Event::TookOverLock {
                 owner: owner.to_string(),

@@ -74,6 +74,13 @@ pub fn local_context(opts: &SessionOptions) -> Result<SessionContext, QueryError
     Ok(ctx)
 }
 
+fn delta_error(table: &str, e: deltalake::DeltaTableError) -> QueryError {
+    QueryError::Lake(friktion_lake::LakeError::Delta {
+        table: table.to_string(),
+        problem: e.to_string(),
+    })
+}
+
 /// The schema the publication's tables are registered in.
 pub const PUBLISHED_SCHEMA: &str = "published";
 
@@ -137,6 +144,11 @@ impl LakeSession {
                 .collect();
             // A table no source has filled yet lists no files: it is empty, not missing, so a
             // model over it gives no rows instead of failing a run without projects or logs.
+            if lake.location().local().is_none() {
+                s.register_delta(def.name, def.name, Some(def.schema()))
+                    .await?;
+                continue;
+            }
             s.register(
                 def.name,
                 &lake.table_dir(&def),
@@ -180,6 +192,17 @@ impl LakeSession {
             if !visible(TableKind::Published(&name)) {
                 continue;
             }
+            let reference =
+                datafusion::common::TableReference::partial(PUBLISHED_SCHEMA, name.as_str());
+            if self.lake.location().local().is_none() {
+                self.register_delta(
+                    reference,
+                    &format!("{}/{name}", friktion_lake::PUBLISHED),
+                    None,
+                )
+                .await?;
+                continue;
+            }
             let dir = self.lake.published_dir(&name);
             let opts = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet");
@@ -187,8 +210,6 @@ impl LakeSession {
                 "{}/",
                 std::path::absolute(&dir).unwrap_or(dir.clone()).display()
             );
-            let reference =
-                datafusion::common::TableReference::partial(PUBLISHED_SCHEMA, name.as_str());
             let _ = self.ctx.deregister_table(reference.clone())?;
             self.ctx
                 .register_listing_table(reference, url, opts, None, None)
@@ -223,6 +244,48 @@ impl LakeSession {
         Ok(())
     }
 
+    /// Registers a table of a lake on object storage: its Delta table as of the lake version
+    /// the lake reads, or, when that version has none, an empty table of `empty_schema`.
+    async fn register_delta(
+        &mut self,
+        name: impl Into<datafusion::common::TableReference>,
+        rel_dir: &str,
+        empty_schema: Option<arrow::datatypes::SchemaRef>,
+    ) -> Result<(), QueryError> {
+        let name = name.into();
+        let provider: Arc<dyn datafusion::catalog::TableProvider> =
+            match self.lake.delta_table(rel_dir)? {
+                Some(t) => {
+                    t.update_datafusion_session(&self.ctx.state())
+                        .map_err(|e| delta_error(rel_dir, e))?;
+                    // Partition values as plain strings, as a directory lake gives them:
+                    // Delta's default wraps them in dictionaries, and marts would differ.
+                    let state = self.ctx.state();
+                    let config =
+                        deltalake::delta_datafusion::DeltaScanConfig::new_from_session(&state)
+                            .with_wrap_partition_values(false);
+                    let snapshot = t.snapshot().map_err(|e| delta_error(rel_dir, e))?;
+                    Arc::new(deltalake::delta_datafusion::DeltaScanNext::new(
+                        snapshot.snapshot().clone(),
+                        config,
+                    )?)
+                }
+                None => match empty_schema {
+                    Some(schema) => Arc::new(datafusion::datasource::MemTable::try_new(
+                        schema,
+                        vec![vec![]],
+                    )?),
+                    None => return Ok(()),
+                },
+            };
+        let _ = self.ctx.deregister_table(name.clone())?;
+        self.ctx.register_table(name.clone(), provider)?;
+        let shown = name.to_string();
+        self.tables.retain(|t| t != &shown);
+        self.tables.push(shown);
+        Ok(())
+    }
+
     /// Registers a mart from where its transaction staged it, before the commit: later models
     /// read it while the whole set of marts is still one uncommitted transaction.
     pub async fn register_staged(
@@ -236,6 +299,11 @@ impl LakeSession {
 
     /// (Re)registers a mart after it has been written, so later models can read it.
     pub async fn register_mart(&mut self, name: &str) -> Result<(), QueryError> {
+        if self.lake.location().local().is_none() {
+            return self
+                .register_delta(name, &format!("{}/{name}", friktion_lake::MARTS), None)
+                .await;
+        }
         let dir = self.lake.mart_dir(name);
         self.register(name, &dir, vec![], None).await
     }

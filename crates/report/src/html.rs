@@ -27,6 +27,9 @@ pub struct RunInfo {
     /// Cells with fewer respondents than this are shown as "..".
     pub min_cell: i64,
     pub lang: Lang,
+    /// The lake version the figures were computed from, and where the lake is (object
+    /// storage; a local lake keeps no versions).
+    pub lake_version: Option<(u64, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -455,6 +458,13 @@ fn colophon(run: &RunInfo) -> String {
         );
     }
     s.push_str("</tbody>\n</table>\n");
+    if let Some((v, at)) = &run.lake_version {
+        let _ = writeln!(
+            s,
+            "<p class=\"lake-version\">{}</p>",
+            tf(lang, "run.lake_version", &[v, &esc(at)])
+        );
+    }
     if !run.synthetic.is_empty() {
         let files: Vec<String> = run.synthetic.iter().map(|f| esc(f)).collect();
         let _ = writeln!(

@@ -9,6 +9,7 @@ mod fixture;
 mod ingest;
 mod instrument;
 mod interop;
+mod object_store;
 mod ops;
 #[path = "../../../pipeline/tests/it/python.rs"]
 mod python;

@@ -40,7 +40,7 @@ fn committed_files_are_readable_with_partitions() {
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 5);
     assert_eq!(batches[0].schema(), def.schema());
     let stats = lake
-        .stats(&lake.table_dir(&def), def.name, def.partition_cols)
+        .stats_of(def.name, def.name, def.partition_cols)
         .unwrap();
     assert_eq!((stats.files, stats.rows), (2, 5));
     assert_eq!(stats.columns.last().map(String::as_str), Some("wave_id"));

@@ -1,9 +1,6 @@
 //! The log friction model's stage: it_friction_daily recomputed for every day whose events
 //! changed, in one commit.
 
-use std::path::Path;
-use std::time::SystemTime;
-
 use arrow::array::RecordBatch;
 use chrono::NaiveDate;
 use friktion_core::LakeTable;
@@ -13,10 +10,6 @@ use rayon::prelude::*;
 
 use crate::PipelineError;
 
-fn mtime(p: &Path) -> Option<SystemTime> {
-    std::fs::metadata(p).and_then(|m| m.modified()).ok()
-}
-
 /// Recomputes it_friction_daily for every day whose events are newer than its friction rows
 /// (or that has one and not the other). Deciding by the files rather than by what this run
 /// ingested means a run killed between ingest and model is caught up by the next one.
@@ -24,7 +17,7 @@ fn mtime(p: &Path) -> Option<SystemTime> {
 pub fn run(lake: &Lake, catalog: &Catalog) -> Result<usize, PipelineError> {
     let ev = LakeTable::ItEvent.def();
     let fd = LakeTable::ItFrictionDaily.def();
-    let fdir = lake.table_dir(&fd);
+    let friction_files = lake.files_under(fd.name)?;
     let mut stale = Vec::new();
     let event_days: Vec<String> = lake
         .partitions(&ev)?
@@ -32,23 +25,26 @@ pub fn run(lake: &Lake, catalog: &Catalog) -> Result<usize, PipelineError> {
         .filter_map(|p| p.into_iter().next())
         .collect();
     for day in &event_days {
+        // A day's events changed if a file of it is newer than its friction rows; on a local
+        // lake a removed file shows only in its directory's time.
         let files = lake.partition_files(&ev, &[day])?;
+        let dir_time = lake.partition_removed_at(&ev, &[day])?;
         let newest = files
             .iter()
-            .filter_map(|f| mtime(f))
-            .chain(files.first().and_then(|f| f.parent()).and_then(mtime))
+            .filter_map(|f| f.modified)
+            .chain(dir_time)
             .max();
-        let done = mtime(&fdir.join(format!("part-{day}.parquet")));
+        let done = friction_files
+            .iter()
+            .find(|f| f.stem() == day.as_str())
+            .and_then(|f| f.modified);
         if done.is_none() || newest > done {
             stale.push(day.clone());
         }
     }
     let mut orphans = Vec::new();
-    for f in friktion_lake::io::parquet_files(&fdir)? {
-        let stem = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().trim_start_matches("part-").to_string())
-            .unwrap_or_default();
+    for f in &friction_files {
+        let stem = f.stem().to_string();
         if !event_days.contains(&stem) {
             orphans.push(stem);
         }
@@ -82,7 +78,7 @@ fn one_day(lake: &Lake, catalog: &Catalog, day: &str) -> Result<RecordBatch, Pip
     let files = lake.partition_files(&LakeTable::ItEvent.def(), &[day])?;
     let mut events = friction::DayEvents::default();
     let mut bad = None;
-    friktion_lake::io::for_each_batch(&files, &friction::INPUT_COLUMNS, |b| {
+    lake.for_each_batch(&files, &friction::INPUT_COLUMNS, |b| {
         if bad.is_none() {
             bad = events.add(&b).err();
         }
