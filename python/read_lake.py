@@ -1,4 +1,4 @@
-"""Reads every table of a friktion lake with DuckDB and with polars, as a researcher would.
+"""Reads every table of a friktion lake with DuckDB, polars and pyarrow, as a researcher would.
 
 Input (stdin): the JSON of `friktion lake describe --json`. Output (stdout): for each table,
 the row count and column names each reader saw, and a checksum of its numeric columns.
@@ -11,6 +11,8 @@ import sys
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 
 def numeric_sum_duckdb(con, rel_sql, columns):
@@ -65,7 +67,15 @@ def main():
             utc = datetime.timezone.utc
             d_ts = con.execute(f"SELECT min(ts) FROM ({rel})").fetchall()[0][0].astimezone(utc).isoformat()
             p_ts = lf.select(pl.col("ts").min()).collect().item().astimezone(utc).isoformat()
+        a = ds.dataset(
+            f"{lake}/{t['path']}",
+            format="parquet",
+            partitioning=ds.partitioning(pa.schema([(p, pa.string()) for p in parts]), flavor="hive")
+            if parts
+            else None,
+        )
         out[t["name"]] = {
+            "pyarrow": {"rows": a.count_rows(), "columns": a.schema.names, "fetched": min(3, a.head(3).num_rows)},
             "duckdb": {"rows": d_rows, "columns": d_cols, "numeric_sum": d_sum, "fetched": len(d_fetched), "ts_min": d_ts},
             "polars": {"rows": p_rows, "columns": schema.names(), "numeric_sum": p_sum, "fetched": len(p_fetched), "ts_min": p_ts},
         }

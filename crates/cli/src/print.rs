@@ -49,6 +49,9 @@ pub fn summary(s: &RunSummary) {
     if let Some(k) = &s.kolada {
         println!("  kolada      {}", k.display());
     }
+    if let Some(n) = s.vacuumed {
+        println!("  vacuum      {n} superseded file(s) deleted from object storage");
+    }
     if let Some(r) = &s.report {
         println!("  report      {}", r.display());
     }

@@ -166,6 +166,20 @@ impl Lake {
         }
     }
 
+    /// Deletes superseded files a lake on object storage keeps for reading earlier versions,
+    /// once they have been superseded for longer than `retain`, and uploads a killed writer
+    /// left. Returns the files deleted; a local lake deletes superseded files at commit and
+    /// has nothing to do.
+    pub fn vacuum(&self, retain: std::time::Duration) -> Result<usize> {
+        match (&self.remote, &self.lease) {
+            (Some(r), Some(l)) => {
+                l.check()?;
+                r.vacuum(retain)
+            }
+            _ => Ok(0),
+        }
+    }
+
     /// A Delta table of a lake on object storage, as of the version read (`None`: no such
     /// table in it, or a local lake).
     pub fn delta_table(&self, rel_dir: &str) -> Result<Option<deltalake::DeltaTable>> {

@@ -108,6 +108,9 @@ pub struct StoreSettings {
     /// How long a writer's lock outlives the writer (it is renewed every third of this):
     /// after a writer is killed, the next one waits at most this long. 60 s by default.
     pub lease_seconds: Option<u64>,
+    /// How long superseded files are kept, so that earlier lake versions stay readable
+    /// (`friktion sql --as-of`): a run deletes older ones at its end. 7 days by default.
+    pub retain_days: Option<u64>,
 }
 
 impl StoreSettings {
@@ -126,6 +129,11 @@ impl StoreSettings {
         }
         self.profile = self.profile.or_else(|| var("AWS_PROFILE"));
         self
+    }
+
+    /// How long superseded files are kept (see `retain_days`).
+    pub fn retention(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.retain_days.unwrap_or(7) * 86_400)
     }
 
     pub(crate) fn lease(&self) -> std::time::Duration {

@@ -82,6 +82,8 @@ pub struct RunSummary {
     /// Every source reloaded, vanished ones removed.
     pub full: bool,
     pub over_limit: Vec<OverLimit>,
+    /// Superseded files deleted from a lake on object storage at the end of the run.
+    pub vacuumed: Option<usize>,
     /// `limits.max_quarantined_share`.
     pub limit: f64,
 }

@@ -34,6 +34,11 @@ fn wait_for(
         wait_for_lock(p, child.id());
         return true;
     }
+    wait_for_stage(child, err, stage)
+}
+
+/// Waits until a run's JSON log says `stage` finished; false if the run ended first.
+pub fn wait_for_stage(child: &mut std::process::Child, err: &std::path::Path, stage: &str) -> bool {
     let needle = format!("\"message\":\"stage finished\",\"stage\":\"{stage}\"");
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {

@@ -8,7 +8,7 @@ use crate::python::python;
 use crate::{Project, assert_ok, text, workspace};
 
 #[test]
-fn duckdb_and_polars_read_every_table_as_friktion_wrote_it() {
+fn duckdb_polars_and_pyarrow_read_every_table_as_friktion_wrote_it() {
     let p = Project::new();
     assert_ok(&p.run());
     let lake = p.lake();
@@ -42,7 +42,7 @@ fn duckdb_and_polars_read_every_table_as_friktion_wrote_it() {
     assert!(tables.len() >= 7, "{tables:#?}");
     for t in tables {
         let name = t["name"].as_str().unwrap();
-        for reader in ["duckdb", "polars"] {
+        for reader in ["duckdb", "polars", "pyarrow"] {
             let r = &theirs[name][reader];
             assert_eq!(r["rows"], t["rows"], "{reader} row count of {name}");
             assert_eq!(r["columns"], t["columns"], "{reader} columns of {name}");

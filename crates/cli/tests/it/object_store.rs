@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use friktion_lake::{Lake, LakeLocation, StoreSettings};
 
+use crate::crash::wait_for_stage;
 use crate::{Project, assert_ok, text};
 
 /// moto's S3 server on a free loopback port, stopped when dropped.
@@ -91,11 +92,15 @@ pub const CREDENTIALS: [(&str, &str); 2] = [
 
 /// Points a project's config at `lake` on the store.
 pub fn use_store(p: &Project, moto: &Moto, lake: &str) {
+    use_store_with_lease(p, moto, lake, 3);
+}
+
+fn use_store_with_lease(p: &Project, moto: &Moto, lake: &str, lease: u64) {
     let cfg = p.config();
     let text = std::fs::read_to_string(&cfg).unwrap();
     let text = text.replace("lake = \"lake\"", &format!("lake = \"{lake}\""));
     let text = format!(
-        "{text}\n[object_store]\nendpoint = \"{}\"\nregion = \"eu-north-1\"\nallow_http = true\nlease_seconds = 3\n",
+        "{text}\n[object_store]\nendpoint = \"{}\"\nregion = \"eu-north-1\"\nallow_http = true\nlease_seconds = {lease}\n",
         moto.endpoint
     );
     std::fs::write(cfg, text).unwrap();
@@ -149,6 +154,13 @@ fn read_mart_batches(lake: &Lake, k: &str) -> String {
         b[0].schema(),
         b.iter().map(|x| x.num_rows()).sum::<usize>()
     )
+}
+
+/// What an uninterrupted local run of the sample gives.
+fn local_outputs() -> BTreeMap<String, Vec<Vec<u8>>> {
+    let reference = Project::new();
+    assert_ok(&reference.run());
+    outputs(&Lake::open_read(reference.lake()).unwrap())
 }
 
 fn open_s3(moto: &Moto, url: &str, work: &Path) -> Lake {
@@ -255,6 +267,55 @@ fn the_sample_nightly_into_s3_gives_the_local_runs_marts_byte_for_byte() {
     assert_ok(&o);
     assert_eq!(text(&o.stdout), q(&local, "lake"));
 
+    // polars, pyarrow and DuckDB read every table as friktion describes it, as of the newest
+    // lake version (python/read_s3_lake.py, the way docs/SCALE.md gives).
+    let o = Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args([
+            "lake",
+            "describe",
+            "--json",
+            "--lake",
+            "s3://friktion/nightly",
+        ])
+        .envs(CREDENTIALS)
+        .envs(env_store)
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let ours: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut child = Command::new(crate::python::python())
+        .arg(crate::workspace().join("python/read_s3_lake.py"))
+        .arg("s3://friktion/nightly")
+        .envs(CREDENTIALS)
+        .envs(env_store)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &o.stdout).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "read_s3_lake.py:\n{}",
+        text(&out.stderr)
+    );
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(theirs["lake_version"], v1.version);
+    let tables = ours.as_array().unwrap();
+    assert!(tables.len() >= 30, "{tables:#?}");
+    for t in tables {
+        let name = t["name"].as_str().unwrap();
+        for reader in ["pyarrow", "polars", "duckdb"] {
+            let r = &theirs["tables"][name][reader];
+            assert_eq!(r["rows"], t["rows"], "{reader} rows of {name}");
+        }
+        for reader in ["pyarrow", "polars"] {
+            let r = &theirs["tables"][name][reader];
+            assert_eq!(r["columns"], t["columns"], "{reader} columns of {name}");
+        }
+    }
+
     // The next night, nothing changed: every source skipped, the marts the same bytes.
     let o = friktion_s3(
         &remote,
@@ -331,4 +392,241 @@ fn a_lake_url_friktion_cannot_honour_stops_it() {
         "{}",
         text(&o.stderr)
     );
+}
+
+/// `friktion run` on the store in the background, its JSON log to `err`.
+fn spawn_s3_run(p: &Project, err: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args([
+            "run",
+            "--config",
+            p.config().to_str().unwrap(),
+            "--log-format",
+            "json",
+        ])
+        .current_dir(p.path())
+        .envs(CREDENTIALS)
+        .env_remove("FRIKTION_PSEUDO_KEY")
+        .env_remove("FRIKTION_PSEUDO_KEY_FILE")
+        .env_remove("FRIKTION_FAILPOINT")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(err).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs until the killed writer's lease has run out and the run is let in.
+fn run_after_lease(p: &Project) -> Output {
+    let start = Instant::now();
+    loop {
+        let o = friktion_s3(p, &["run", "--config", p.config().to_str().unwrap()]);
+        if o.status.success() || !text(&o.stderr).contains("another friktion run is writing") {
+            return o;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the lease never ran out"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn a_run_killed_on_object_storage_leaves_nothing_visible_and_the_next_run_finishes_it() {
+    let moto = Moto::start();
+    moto.bucket("friktion");
+    let want = local_outputs();
+
+    // Kills at twelve moments, each of a first night on its own lake: after each stage, early
+    // and a little later.
+    let mut interrupted = 0;
+    for (i, (stage, pause)) in [
+        ("surveys", 0),
+        ("surveys", 30),
+        ("logs", 0),
+        ("logs", 20),
+        ("log model", 0),
+        ("projects", 0),
+        ("projects", 40),
+        ("sql models", 0),
+        ("sql models", 25),
+        ("data tests", 0),
+        ("publication", 0),
+        ("publication", 10),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let what = format!("killed {pause} ms after {stage}");
+        let p = Project::new();
+        let url = format!("s3://friktion/killed-{i}");
+        use_store_with_lease(&p, &moto, &url, 1);
+        let err = p.path().join("killed.err");
+        let mut child = spawn_s3_run(&p, &err);
+        let reached = wait_for_stage(&mut child, &err, stage);
+        std::thread::sleep(Duration::from_millis(pause));
+        let done = child.try_wait().unwrap().is_some();
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        if reached && !done {
+            interrupted += 1;
+        }
+        // A reader sees a whole lake version: every file it names is there and reads.
+        let lake = open_s3(&moto, &url, p.path());
+        for t in lake.version().unwrap().tables.keys() {
+            for f in lake.files_under(t).unwrap() {
+                lake.read_file(&f)
+                    .unwrap_or_else(|e| panic!("{what}: {t}: {e}"));
+            }
+        }
+        // The next run restores what the killed one committed past its version, and
+        // finishes with the uninterrupted run's marts, byte for byte.
+        let o = run_after_lease(&p);
+        assert_ok(&o);
+        let got = outputs(&open_s3(&moto, &url, p.path()));
+        let differ: Vec<&String> = want
+            .iter()
+            .filter(|(k, v)| got.get(*k) != Some(*v))
+            .map(|(k, _)| k)
+            .collect();
+        assert!(
+            differ.is_empty() && got.len() == want.len(),
+            "{what}: differ from an uninterrupted run: {differ:?}"
+        );
+    }
+    assert!(
+        interrupted >= 10,
+        "only {interrupted} of 12 kills caught the run"
+    );
+}
+
+#[test]
+fn two_writers_on_object_storage_one_is_refused_and_nothing_is_lost() {
+    let moto = Moto::start();
+    moto.bucket("friktion");
+    let want = local_outputs();
+
+    let p = Project::new();
+    use_store(&p, &moto, "s3://friktion/two");
+    let err = p.path().join("first.err");
+    let mut first = spawn_s3_run(&p, &err);
+    assert!(wait_for_stage(&mut first, &err, "surveys"));
+    let second = friktion_s3(&p, &["run", "--config", p.config().to_str().unwrap()]);
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second.stderr));
+    let msg = text(&second.stderr);
+    assert!(
+        msg.contains(&format!(
+            "another friktion run is writing to this lake (pid {} on ",
+            first.id()
+        )),
+        "{msg}"
+    );
+    assert!(
+        first.wait().unwrap().success(),
+        "{}",
+        std::fs::read_to_string(&err).unwrap()
+    );
+    let got = outputs(&open_s3(&moto, "s3://friktion/two", p.path()));
+    assert!(got == want, "the first writer's run is whole");
+    // Its lock went with it: the next writer is let in at once.
+    let o = friktion_s3(&p, &["run", "--config", p.config().to_str().unwrap()]);
+    assert_ok(&o);
+}
+
+/// Each Delta table under a lake prefix, as delta-rs's Python reader sees its newest version:
+/// (files, the operations in its history, newest first, data objects stored under it).
+fn delta_tables(moto: &Moto, url: &str) -> BTreeMap<String, (u64, Vec<String>, u64)> {
+    let script = r#"
+import json, os, sys, boto3
+from deltalake import DeltaTable
+url = sys.argv[1].rstrip("/")
+bucket, _, prefix = url[5:].partition("/")
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="eu-north-1")
+keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/") for o in p.get("Contents", [])]
+tables = sorted({k[len(prefix) + 1:].split("/_delta_log/")[0] for k in keys if "/_delta_log/" in k})
+opts = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ALLOW_HTTP", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+out = {}
+for t in tables:
+    dt = DeltaTable(f"{url}/{t}", storage_options=opts)
+    stored = [k for k in keys if k.startswith(f"{prefix}/{t}/") and k.endswith(".parquet") and "/_delta_log/" not in k]
+    out[t] = [len(dt.file_uris()), [h["operation"] for h in dt.history()], len(stored)]
+json.dump(out, sys.stdout)
+"#;
+    let o = Command::new(crate::python::python())
+        .args(["-c", script, url])
+        .envs(CREDENTIALS)
+        .envs([
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_REGION", "eu-north-1"),
+        ])
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn a_writer_dead_between_its_table_commits_and_its_lake_version_is_undone() {
+    let moto = Moto::start();
+    moto.bucket("friktion");
+    let want = local_outputs();
+
+    let p = Project::new();
+    let url = "s3://friktion/undone";
+    use_store_with_lease(&p, &moto, url, 1);
+    // Keep nothing superseded: the run's vacuum must then leave only what the version holds.
+    let cfg = std::fs::read_to_string(p.config()).unwrap();
+    std::fs::write(p.config(), format!("{cfg}retain_days = 0\n")).unwrap();
+    // Dies (abort, as a SIGKILL would leave it) after its first commit's tables, before the
+    // lake version that would make them visible.
+    let o = Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args(["run", "--config", p.config().to_str().unwrap()])
+        .current_dir(p.path())
+        .envs(CREDENTIALS)
+        .env("FRIKTION_FAILPOINT", "lake.before_version:abort")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let left = delta_tables(&moto, url);
+    let ahead: Vec<&String> = left
+        .iter()
+        .filter(|(_, (n, _, _))| *n > 0)
+        .map(|(t, _)| t)
+        .collect();
+    assert!(
+        !ahead.is_empty(),
+        "the dead writer committed a table: {left:?}"
+    );
+    // friktion's readers see no version yet, so nothing of it.
+    let lake = open_s3(&moto, url, p.path());
+    assert_eq!(lake.version().unwrap().version, 0);
+    assert!(lake.table_stats().unwrap().is_empty());
+
+    // The next writer empties what no lake version names, then runs the night whole.
+    let o = run_after_lease(&p);
+    assert_ok(&o);
+    let vacuumed = text(&o.stdout);
+    assert!(
+        vacuumed.contains("superseded file(s) deleted from object storage"),
+        "{vacuumed}"
+    );
+    let after = delta_tables(&moto, url);
+    for (t, (files, _, stored)) in &after {
+        assert_eq!(
+            files, stored,
+            "{t}: objects left beside the version's files"
+        );
+    }
+    for t in &ahead {
+        assert!(
+            after[*t]
+                .1
+                .iter()
+                .any(|op| op == "CREATE OR REPLACE TABLE" || op == "RESTORE"),
+            "{t}: {:?}",
+            after[*t]
+        );
+    }
+    assert!(outputs(&open_s3(&moto, url, p.path())) == want);
 }

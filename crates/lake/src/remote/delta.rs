@@ -241,6 +241,11 @@ impl Remote {
             }
         }
         failpoint("lake.before_version")?;
+        self.write_version(next)
+    }
+
+    /// Writes the next lake version, create-only: the commit point.
+    fn write_version(&self, mut next: LakeVersion) -> Result<LakeVersion> {
         next.version += 1;
         next.committed_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let body = serde_json::to_vec_pretty(&next).expect("version serialises");
@@ -322,6 +327,41 @@ impl Remote {
             Ok(done.version())
         })
         .map_err(|e| delta_error(&name, e))
+    }
+
+    /// Deletes the files no version younger than `retain` refers to, and files a killed
+    /// writer uploaded but never committed once they are that old (Delta's full VACUUM), in
+    /// every table. Vacuum records itself in each Delta log, so a new lake version follows,
+    /// naming the same content. Returns the files deleted.
+    pub fn vacuum(&self, retain: std::time::Duration) -> Result<usize> {
+        let pinned = self.pinned();
+        let mut next = pinned.clone();
+        let mut deleted = 0;
+        let period = chrono::Duration::from_std(retain).unwrap_or(chrono::Duration::days(7));
+        for t in pinned.tables.keys() {
+            let mut table = self.table(t)?;
+            let (n, version) = self
+                .block(async move {
+                    table.load().await?;
+                    let (table, metrics) = table
+                        .vacuum()
+                        .with_retention_period(period)
+                        .with_enforce_retention_duration(false)
+                        .with_mode(deltalake::operations::vacuum::VacuumMode::Full)
+                        .await?;
+                    Ok::<_, deltalake::DeltaTableError>((
+                        metrics.files_deleted.len(),
+                        table.version().unwrap_or(0),
+                    ))
+                })
+                .map_err(|e| delta_error(t, e))?;
+            deleted += n;
+            next.tables.insert(t.clone(), version);
+        }
+        if next.tables != pinned.tables {
+            self.write_version(next)?;
+        }
+        Ok(deleted)
     }
 
     /// The table directories of the lake: top-level ones and those under marts/ and
