@@ -266,6 +266,20 @@ fn the_sample_nightly_into_s3_gives_the_local_runs_marts_byte_for_byte() {
         .unwrap();
     assert_ok(&o);
     assert_eq!(text(&o.stdout), q(&local, "lake"));
+    // A bucket that is not there, or a store that refuses the credentials, stops it with the
+    // store's own words and the lake's URL.
+    let o = Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args(["sql", "--lake", "s3://no-such-bucket/lake", "-e", sql])
+        .envs(CREDENTIALS)
+        .envs(env_store)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = text(&o.stderr);
+    assert!(
+        e.contains("object store s3://no-such-bucket/lake/") && e.contains("NoSuchBucket"),
+        "{e}"
+    );
 
     // polars, pyarrow and DuckDB read every table as friktion describes it, as of the newest
     // lake version (python/read_s3_lake.py, the way docs/SCALE.md gives).
@@ -629,4 +643,61 @@ fn a_writer_dead_between_its_table_commits_and_its_lake_version_is_undone() {
         );
     }
     assert!(outputs(&open_s3(&moto, url, p.path())) == want);
+}
+
+#[test]
+fn the_sql_server_serves_the_object_store_lake_and_each_statement_sees_a_whole_version() {
+    let moto = Moto::start();
+    moto.bucket("friktion");
+    let (p, accounts) = crate::wire::served_project();
+    let local = |sql: &str| p.sql_csv(sql);
+    use_store(&p, &moto, "s3://friktion/served");
+    for (k, v) in CREDENTIALS {
+        // SAFETY: every test of this module sets the same values.
+        unsafe { std::env::set_var(k, v) };
+    }
+    let o = friktion_s3(&p, &["run", "--config", p.config().to_str().unwrap()]);
+    assert_ok(&o);
+    let cfg = p.config();
+    let s = crate::wire::Served::spawn(
+        &p,
+        &[
+            "serve",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--accounts",
+            accounts.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    assert!(
+        s.stderr().contains("lake s3://friktion/served/"),
+        "{}",
+        s.stderr()
+    );
+    for m in [
+        "friction_by_kommun",
+        "survey_response",
+        "published.friction_by_kommun",
+    ] {
+        let o = s.psql("res", "", &format!("SELECT count(*) FROM {m}"));
+        assert_ok(&o);
+        let want = local(&format!("SELECT count(*) AS n FROM {m}"));
+        assert_eq!(text(&o.stdout).trim(), want.lines().nth(1).unwrap(), "{m}");
+    }
+    // The audit log is kept in the work directory beside the config's root.
+    assert!(p.path().join(".friktion-work/_audit").is_dir());
+    // A night run while the server runs: its next statements read the new lake version.
+    let before = open_s3(&moto, "s3://friktion/served", p.path())
+        .version()
+        .unwrap();
+    let o = friktion_s3(&p, &["run", "--config", cfg.to_str().unwrap()]);
+    assert_ok(&o);
+    let after = open_s3(&moto, "s3://friktion/served", p.path())
+        .version()
+        .unwrap();
+    assert!(after.version > before.version);
+    let o = s.psql("res", "", "SELECT count(*) FROM friction_by_kommun");
+    assert_ok(&o);
 }

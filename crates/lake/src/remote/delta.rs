@@ -15,7 +15,7 @@ use deltalake::{DeltaTable, DeltaTableBuilder};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
-use super::{Remote, VERSIONS};
+use super::{LATEST, Remote, VERSIONS};
 use crate::{LakeError, Result, failpoint};
 
 /// One version of the whole lake: the Delta version of each of its tables.
@@ -35,6 +35,15 @@ pub(crate) struct Pinned {
 }
 
 impl Pinned {
+    /// Moves to a version this process committed: only the tables it changed are read again.
+    fn advance(&mut self, version: LakeVersion) {
+        let old = std::mem::take(&mut self.version);
+        let changed = |t: &String| old.tables.get(t) != version.tables.get(t);
+        self.files.retain(|t, _| !changed(t));
+        self.removed.retain(|t, _| !changed(t));
+        self.version = version;
+    }
+
     fn set(&mut self, version: LakeVersion) {
         self.files.clear();
         self.removed.clear();
@@ -100,28 +109,64 @@ fn version_name(v: u64) -> String {
 
 impl Remote {
     /// Reads the newest lake version and pins it. Returns it.
+    ///
+    /// Versions accumulate (one per commit), so this lists only the records after the newest
+    /// one known: the one pinned, or `_lake/latest.json`, a hint each writer updates after its
+    /// record. A stale hint (a writer killed in between) costs one longer listing, never a
+    /// wrong answer: the records are the truth.
     pub fn refresh(&self) -> Result<LakeVersion> {
-        let (files, _) = self.list_dir(VERSIONS)?;
-        let newest = files
+        use futures::TryStreamExt;
+        let pinned = self.pinned().version;
+        let hint = match self.get(LATEST) {
+            Ok(b) => std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .unwrap_or(0),
+            Err(_) => 0,
+        };
+        let known = pinned.max(hint);
+        let (store, prefix) = (self.store.clone(), self.key(VERSIONS));
+        let offset = self.key(&format!("{VERSIONS}/{}", version_name(known)));
+        let listed: Vec<object_store::ObjectMeta> = self
+            .block(async move {
+                store
+                    .list_with_offset(Some(&prefix), &offset)
+                    .try_collect()
+                    .await
+            })
+            .map_err(|e| self.store_error(VERSIONS, e))?;
+        let newest = listed
             .iter()
-            .filter_map(|f| f.strip_suffix(".json")?.parse::<u64>().ok())
+            .filter_map(|o| {
+                o.location
+                    .filename()?
+                    .strip_suffix(".json")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .chain((known > 0).then_some(known))
             .max();
+        if newest == Some(pinned) {
+            return Ok(self.pinned());
+        }
         let version = match newest {
             None => LakeVersion::default(),
-            Some(n) => {
-                let rel = format!("{VERSIONS}/{}", version_name(n));
-                let bytes = self.get(&rel)?;
-                serde_json::from_slice(&bytes).map_err(|e| LakeError::Journal {
-                    path: self.key(&rel).to_string().into(),
-                    problem: e.to_string(),
-                })?
-            }
+            Some(n) => self.read_version(n)?,
         };
         let mut p = self.pinned.lock().expect("pinned");
         if p.version != version {
             p.set(version.clone());
         }
         Ok(version)
+    }
+
+    fn read_version(&self, n: u64) -> Result<LakeVersion> {
+        let rel = format!("{VERSIONS}/{}", version_name(n));
+        let bytes = self.get(&rel)?;
+        serde_json::from_slice(&bytes).map_err(|e| LakeError::Journal {
+            path: self.key(&rel).to_string().into(),
+            problem: e.to_string(),
+        })
     }
 
     /// The version this process reads.
@@ -131,14 +176,12 @@ impl Remote {
 
     /// Pins an older version (a report recomputed as of the version it names).
     pub fn pin(&self, version: u64) -> Result<LakeVersion> {
-        let rel = format!("{VERSIONS}/{}", version_name(version));
-        let bytes = self.get(&rel).map_err(|_| LakeError::Location {
-            location: self.url.to_string(),
-            problem: format!("the lake has no version {version}"),
-        })?;
-        let v: LakeVersion = serde_json::from_slice(&bytes).map_err(|e| LakeError::Journal {
-            path: self.key(&rel).to_string().into(),
-            problem: e.to_string(),
+        let v = self.read_version(version).map_err(|e| match e {
+            LakeError::Store { .. } => LakeError::Location {
+                location: self.url.to_string(),
+                problem: format!("the lake has no version {version}"),
+            },
+            other => other,
         })?;
         self.pinned.lock().expect("pinned").set(v.clone());
         Ok(v)
@@ -259,7 +302,9 @@ impl Remote {
                 ),
             });
         }
-        self.pinned.lock().expect("pinned").set(next.clone());
+        // Only a hint for readers (see `refresh`): losing it costs them a longer listing.
+        let _ = self.put(LATEST, next.version.to_string().into_bytes().into(), false);
+        self.pinned.lock().expect("pinned").advance(next.clone());
         Ok(next)
     }
 

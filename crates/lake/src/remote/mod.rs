@@ -8,6 +8,7 @@
 //!   <table>/[<col>=<v>/]part-<stem>.<txn>.parquet
 //!   marts/<model>/…, published/<table>/…, _ledger/…   Delta tables too
 //!   _lake/versions/<n>.json              lake version n: {table: Delta version}
+//!   _lake/latest.json                    the newest n, a hint for readers
 //!   _lake/lock.json                      the writer's lease (see [`lease`])
 //!   _runs/<run>.json                     run records
 //! ```
@@ -38,6 +39,8 @@ use crate::{LakeError, Result};
 pub use delta::LakeVersion;
 
 const VERSIONS: &str = "_lake/versions";
+/// The newest lake version's number, as a hint (see [`delta`]'s `refresh`).
+const LATEST: &str = "_lake/latest.json";
 
 /// One lake on object storage, as a process sees it: the bucket, the lake's prefix in it, and
 /// the version this process reads (pinned until it looks again or commits).
