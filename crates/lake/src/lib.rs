@@ -1,5 +1,6 @@
-//! The lake: plain, hive-partitioned, zstd-compressed Parquet under one root directory, written
-//! so that a killed process never leaves a half-written file or partition visible.
+//! The lake: plain, hive-partitioned, zstd-compressed Parquet under one root directory (or Delta
+//! tables on object storage), written so that a killed process never leaves a half-written file
+//! or partition visible.
 //!
 //! Layout:
 //!
