@@ -69,8 +69,18 @@ pub(crate) fn table_of(rel: &str) -> &str {
 
 impl Lake {
     /// Every committed data file below a directory of the lake (relative to its root),
-    /// sorted by path.
+    /// sorted by path. On a local lake without times (`modified` is `None`): replacing a
+    /// source lists whole tables, and a stat per file there would be wasted.
     pub fn files_under(&self, rel_dir: &str) -> Result<Vec<LakeFile>> {
+        self.list(rel_dir, false)
+    }
+
+    /// As [`Lake::files_under`], with each file's time.
+    pub fn files_with_times(&self, rel_dir: &str) -> Result<Vec<LakeFile>> {
+        self.list(rel_dir, true)
+    }
+
+    fn list(&self, rel_dir: &str, times: bool) -> Result<Vec<LakeFile>> {
         let rel_dir = rel_dir.trim_end_matches('/');
         if let Some(remote) = &self.remote {
             let table = table_of(rel_dir);
@@ -97,7 +107,9 @@ impl Lake {
                     .unwrap_or(&p)
                     .to_string_lossy()
                     .replace('\\', "/");
-                let modified = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+                let modified = times
+                    .then(|| std::fs::metadata(&p).and_then(|m| m.modified()).ok())
+                    .flatten();
                 Ok(LakeFile {
                     rel,
                     modified,

@@ -140,6 +140,11 @@ impl Lake {
         }
     }
 
+    /// Whether the lake is on object storage (Delta tables) rather than in a directory.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
     /// Where the lake lives.
     pub fn location(&self) -> LakeLocation {
         match &self.remote {
@@ -187,41 +192,6 @@ impl Lake {
         match &self.remote {
             Some(r) => r.table_at_pinned(rel_dir),
             None => Ok(None),
-        }
-    }
-
-    /// Writes a small file beside the tables (a run record), whole: atomically on disk, as
-    /// one object on object storage.
-    pub fn put_aux(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        if let Some(r) = &self.remote {
-            r.put(rel, bytes.to_vec().into(), false)?;
-            return Ok(());
-        }
-        let path = self.root.join(rel);
-        let dir = path.parent().expect("aux files live in a directory");
-        std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        ));
-        std::fs::write(&tmp, bytes).map_err(|e| LakeError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| LakeError::io(&path, e))
-    }
-
-    /// Reads a small file beside the tables; `None` if absent.
-    pub fn get_aux(&self, rel: &str) -> Result<Option<Vec<u8>>> {
-        if let Some(r) = &self.remote {
-            let (files, _) = r.list_dir(rel.rsplit_once('/').map_or("", |(d, _)| d))?;
-            let name = rel.rsplit('/').next().unwrap_or(rel);
-            if !files.iter().any(|f| f == name) {
-                return Ok(None);
-            }
-            return Ok(Some(r.get(rel)?.to_vec()));
-        }
-        match std::fs::read(self.root.join(rel)) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(LakeError::io(&self.root.join(rel), e)),
         }
     }
 
@@ -340,13 +310,13 @@ impl Lake {
         Ok(out)
     }
 
-    /// Every file of one partition of a table.
+    /// Every file of one partition of a table, with its time.
     pub fn partition_files(&self, def: &TableDef, partition: &[&str]) -> Result<Vec<LakeFile>> {
         let mut dir = def.name.to_string();
         for (c, v) in def.partition_cols.iter().zip(partition) {
             dir.push_str(&format!("/{c}={}", io::encode_partition_value(v)));
         }
-        self.files_under(&dir)
+        self.files_with_times(&dir)
     }
 
     /// When a file last left a partition of a table (a removal shows in no remaining file):

@@ -444,19 +444,10 @@ impl Txn<'_> {
             let table = crate::files::table_of(&rel).to_string();
             let local = root.join(staged);
             let (rows, schema) = footer(&local)?;
-            let def = friktion_core::LakeTable::from_name(&table).map(|t| t.def());
-            let partition_cols: Vec<String> = def
-                .as_ref()
-                .map(|d| d.partition_cols.iter().map(|c| c.to_string()).collect())
-                .unwrap_or_default();
-            let change = changes.entry(table.clone()).or_insert_with(|| TableChange {
-                table: table.clone(),
-                schema: def.as_ref().map_or(schema, |d| d.file_schema()),
-                partition_cols: partition_cols.clone(),
-                adds: vec![],
-                removes: vec![],
-                whole: table.starts_with(MARTS) || table.starts_with(crate::PUBLISHED),
-            });
+            let change = changes
+                .entry(table.clone())
+                .or_insert_with(|| TableChange::of(&table, schema));
+            let partition_cols = change.partition_cols.clone();
             let (dir, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
             let unique = match name.strip_suffix(".parquet") {
                 Some(base) => format!("{dir}/{base}.{}.parquet", self.id),
@@ -493,28 +484,18 @@ impl Txn<'_> {
         for d in &self.journal.deletes {
             let d = d.to_string_lossy().replace('\\', "/");
             let table = crate::files::table_of(&d).to_string();
-            match changes.get_mut(&table) {
-                Some(c) => c.removes.push(d),
-                None => {
-                    let def = friktion_core::LakeTable::from_name(&table).map(|t| t.def());
-                    changes.insert(
-                        table.clone(),
-                        TableChange {
-                            table,
-                            schema: def.as_ref().map_or_else(
-                                || std::sync::Arc::new(arrow::datatypes::Schema::empty()),
-                                |x| x.file_schema(),
-                            ),
-                            partition_cols: def
-                                .map(|x| x.partition_cols.iter().map(|c| c.to_string()).collect())
-                                .unwrap_or_default(),
-                            adds: vec![],
-                            removes: vec![d],
-                            whole: false,
-                        },
-                    );
-                }
-            }
+            changes
+                .entry(table.clone())
+                .or_insert_with(|| {
+                    // Only removals: the table stays, files go (a table no longer published).
+                    let empty = std::sync::Arc::new(arrow::datatypes::Schema::empty());
+                    TableChange {
+                        whole: false,
+                        ..TableChange::of(&table, empty)
+                    }
+                })
+                .removes
+                .push(d);
         }
         failpoint("lake.after_journal")?;
         // Only removals from a table no version holds: nothing to do there.

@@ -158,7 +158,7 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
     write_text(&partial.join("disclosure.csv"), &p.log)?;
     // The notebook globs a local lake's Parquet; one on object storage is read through its
     // Delta logs (docs/SCALE.md), which the notebook does not do yet.
-    if c.lake.location().local().is_some() {
+    if !c.lake.is_remote() {
         friktion_report::notebook::write(&partial, c.lake_dir, &s.run_id, c.lang)?;
         s.notebook = Some(out.join("friktion.ipynb"));
     }

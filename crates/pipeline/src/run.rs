@@ -299,8 +299,9 @@ impl<'o> Pipeline<'o> {
         lap(s, Stage::Report);
         // Superseded files a lake on object storage keeps for reading earlier versions go
         // once older than the retention; the run's own commits are all in by now.
-        s.vacuumed = Some(lake.vacuum(cfg.object_store.retention())?)
-            .filter(|_| lake.location().local().is_none());
+        if lake.is_remote() {
+            s.vacuumed = Some(lake.vacuum(cfg.object_store.retention())?);
+        }
         Ok(())
     }
 }

@@ -144,7 +144,7 @@ impl LakeSession {
                 .collect();
             // A table no source has filled yet lists no files: it is empty, not missing, so a
             // model over it gives no rows instead of failing a run without projects or logs.
-            if lake.location().local().is_none() {
+            if lake.is_remote() {
                 s.register_delta(def.name, def.name, Some(def.schema()))
                     .await?;
                 continue;
@@ -194,7 +194,7 @@ impl LakeSession {
             }
             let reference =
                 datafusion::common::TableReference::partial(PUBLISHED_SCHEMA, name.as_str());
-            if self.lake.location().local().is_none() {
+            if self.lake.is_remote() {
                 self.register_delta(
                     reference,
                     &format!("{}/{name}", friktion_lake::PUBLISHED),
@@ -299,7 +299,7 @@ impl LakeSession {
 
     /// (Re)registers a mart after it has been written, so later models can read it.
     pub async fn register_mart(&mut self, name: &str) -> Result<(), QueryError> {
-        if self.lake.location().local().is_none() {
+        if self.lake.is_remote() {
             return self
                 .register_delta(name, &format!("{}/{name}", friktion_lake::MARTS), None)
                 .await;

@@ -163,12 +163,17 @@ fn local_outputs() -> BTreeMap<String, Vec<Vec<u8>>> {
     outputs(&Lake::open_read(reference.lake()).unwrap())
 }
 
-fn open_s3(moto: &Moto, url: &str, work: &Path) -> Lake {
+/// The credentials in this process's environment, for the lake opened in-process and the
+/// servers spawned from it.
+fn credentials_in_env() {
     for (k, v) in CREDENTIALS {
-        // SAFETY: tests of this module set the same values; nothing reads them concurrently
-        // with a different expectation.
+        // SAFETY: every test of this module sets the same values; none expects others.
         unsafe { std::env::set_var(k, v) };
     }
+}
+
+fn open_s3(moto: &Moto, url: &str, work: &Path) -> Lake {
+    credentials_in_env();
     Lake::open_read_at(&LakeLocation::parse(url).unwrap(), &moto.settings(), work).unwrap()
 }
 
@@ -652,10 +657,7 @@ fn the_sql_server_serves_the_object_store_lake_and_each_statement_sees_a_whole_v
     let (p, accounts) = crate::wire::served_project();
     let local = |sql: &str| p.sql_csv(sql);
     use_store(&p, &moto, "s3://friktion/served");
-    for (k, v) in CREDENTIALS {
-        // SAFETY: every test of this module sets the same values.
-        unsafe { std::env::set_var(k, v) };
-    }
+    credentials_in_env();
     let o = friktion_s3(&p, &["run", "--config", p.config().to_str().unwrap()]);
     assert_ok(&o);
     let cfg = p.config();

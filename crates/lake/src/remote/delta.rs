@@ -76,6 +76,25 @@ pub(crate) struct TableChange {
     pub whole: bool,
 }
 
+impl TableChange {
+    /// An empty change of `table`: a contract table's file schema and partition columns, or
+    /// (a mart, a published table) the schema of the files staged for it.
+    pub fn of(table: &str, staged_schema: SchemaRef) -> Self {
+        let def = friktion_core::LakeTable::from_name(table).map(|t| t.def());
+        Self {
+            table: table.to_string(),
+            schema: def.as_ref().map_or(staged_schema, |d| d.file_schema()),
+            partition_cols: def
+                .as_ref()
+                .map(|d| d.partition_cols.iter().map(|c| c.to_string()).collect())
+                .unwrap_or_default(),
+            adds: vec![],
+            removes: vec![],
+            whole: table.starts_with(crate::MARTS) || table.starts_with(crate::PUBLISHED),
+        }
+    }
+}
+
 pub(crate) struct NewFile {
     pub rel: String,
     pub size: u64,
@@ -201,7 +220,15 @@ impl Remote {
     /// A table loaded as of the pinned lake version; `None` when that version has no such
     /// table.
     pub fn table_at_pinned(&self, table: &str) -> Result<Option<DeltaTable>> {
-        let Some(&v) = self.pinned().tables.get(table) else {
+        let pinned = self
+            .pinned
+            .lock()
+            .expect("pinned")
+            .version
+            .tables
+            .get(table)
+            .copied();
+        let Some(v) = pinned else {
             return Ok(None);
         };
         let mut t = self.table(table)?;

@@ -60,8 +60,7 @@ impl std::fmt::Debug for Remote {
 }
 
 impl Remote {
-    /// Reaches the store (one listing, so a wrong endpoint or missing credentials stop here
-    /// with the store's own words) and reads the newest lake version.
+    /// Reaches the store and reads the newest lake version.
     pub fn connect(url: &Url, settings: &StoreSettings) -> Result<Self> {
         static HANDLERS: Once = Once::new();
         HANDLERS.call_once(|| deltalake::aws::register_handlers(None));
@@ -90,14 +89,8 @@ impl Remote {
             rt,
             pinned: Mutex::new(delta::Pinned::default()),
         };
-        let probe = remote.key(VERSIONS);
-        let store = remote.store.clone();
-        remote
-            .block(async move {
-                use futures::TryStreamExt;
-                store.list(Some(&probe)).try_next().await.map(|_| ())
-            })
-            .map_err(|e| remote.store_error("", e))?;
+        // The first listing is the check: a wrong endpoint, a missing bucket or refused
+        // credentials stop here with the store's own words.
         remote.refresh()?;
         Ok(remote)
     }
@@ -176,33 +169,26 @@ impl Remote {
         let (store, key) = (self.store.clone(), self.key(rel));
         let local = local.to_path_buf();
         let path = local.clone();
-        let res = self.block(async move {
-            let mut f = tokio::fs::File::open(&local).await.map_err(Upload::Io)?;
+        self.block(async move {
+            let mut f = tokio::fs::File::open(&local).await?;
             let mut w = object_store::buffered::BufWriter::new(store, key);
             let mut buf = vec![0u8; 8 << 20];
             let mut n = 0u64;
             loop {
-                let k = f.read(&mut buf).await.map_err(Upload::Io)?;
+                let k = f.read(&mut buf).await?;
                 if k == 0 {
                     break;
                 }
                 n += k as u64;
-                tokio::io::AsyncWriteExt::write_all(&mut w, &buf[..k])
-                    .await
-                    .map_err(Upload::Io)?;
+                tokio::io::AsyncWriteExt::write_all(&mut w, &buf[..k]).await?;
             }
-            tokio::io::AsyncWriteExt::shutdown(&mut w)
-                .await
-                .map_err(Upload::Io)?;
-            Ok::<_, Upload>(n)
-        });
-        match res {
-            Ok(n) => Ok(n),
-            Err(Upload::Io(e)) => Err(LakeError::Store {
-                location: format!("{}{rel}", self.url),
-                problem: format!("uploading {}: {e}", path.display()),
-            }),
-        }
+            tokio::io::AsyncWriteExt::shutdown(&mut w).await?;
+            Ok::<_, std::io::Error>(n)
+        })
+        .map_err(|e| LakeError::Store {
+            location: format!("{}{rel}", self.url),
+            problem: format!("uploading {}: {e}", path.display()),
+        })
     }
 
     /// Keys directly under a directory (relative to the lake root): (files, subdirectories).
@@ -226,8 +212,4 @@ impl Remote {
             Err(e) => Err(self.store_error(rel, e)),
         }
     }
-}
-
-enum Upload {
-    Io(std::io::Error),
 }

@@ -17,7 +17,7 @@ use crate::PipelineError;
 pub fn run(lake: &Lake, catalog: &Catalog) -> Result<usize, PipelineError> {
     let ev = LakeTable::ItEvent.def();
     let fd = LakeTable::ItFrictionDaily.def();
-    let friction_files = lake.files_under(fd.name)?;
+    let friction_files = lake.files_with_times(fd.name)?;
     let mut stale = Vec::new();
     let event_days: Vec<String> = lake
         .partitions(&ev)?
