@@ -201,6 +201,7 @@ fn the_sample_nightly_into_s3_gives_the_local_runs_marts_byte_for_byte() {
         .concat(),
     );
     assert_ok(&o);
+    let first_summary = text(&o.stdout);
     assert!(
         !remote.path().join("lake").exists(),
         "nothing is written to a local lake"
@@ -284,6 +285,42 @@ fn the_sample_nightly_into_s3_gives_the_local_runs_marts_byte_for_byte() {
     assert!(
         e.contains("object store s3://no-such-bucket/lake/") && e.contains("NoSuchBucket"),
         "{e}"
+    );
+
+    // The report names the lake version it was computed from, and `--as-of` reads one.
+    let index = std::fs::read_to_string(crate::report_path(&first_summary)).unwrap();
+    assert!(
+        index.contains("Beräknad från sjöns version ")
+            && index.contains("(s3://friktion/nightly/)"),
+        "the report does not name its lake version"
+    );
+    let as_of = |v: &str| {
+        Command::new(env!("CARGO_BIN_EXE_friktion"))
+            .args([
+                "sql",
+                "--lake",
+                "s3://friktion/nightly",
+                "--as-of",
+                v,
+                "--format",
+                "csv",
+                "-e",
+                sql,
+            ])
+            .envs(CREDENTIALS)
+            .envs(env_store)
+            .output()
+            .unwrap()
+    };
+    let o1 = as_of(&v1.version.to_string());
+    assert_ok(&o1);
+    assert_eq!(text(&o1.stdout), q(&local, "lake"));
+    let none = as_of("999999");
+    assert!(!none.status.success());
+    assert!(
+        text(&none.stderr).contains("the lake has no version 999999"),
+        "{}",
+        text(&none.stderr)
     );
 
     // polars, pyarrow and DuckDB read every table as friktion describes it, as of the newest
