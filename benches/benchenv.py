@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -49,3 +50,10 @@ def friktion_binary(profile):
     subprocess.run(["cargo", "build", "--quiet", "--workspace", "--profile", profile], cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     return os.path.join(target, "debug" if profile == "dev" else profile, "friktion")
+
+
+def free_port():
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -27,19 +27,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, ensure_venv, friktion_binary, run_measured  # noqa: E402
+from benchenv import ROOT, ensure_venv, free_port, friktion_binary, run_measured  # noqa: E402
 
 ensure_venv("moto", "boto3")
 
 import boto3  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-object-store")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_project(binary, a):

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use friktion_cluster::{Engine, SchedulerUrl};
 use friktion_lake::LakeLocation;
 
 /// Measures time lost to IT friction in Swedish municipal welfare services, and how fast
@@ -57,6 +58,13 @@ pub enum Command {
     /// Without a subcommand it serves until stopped (Ctrl-C or SIGTERM). Settings come from
     /// [serve] in the pipeline config; each flag overrides its setting.
     Serve(ServeArgs),
+    /// A Ballista scheduler for `--engine ballista`: plans queries with friktion's functions
+    /// and tables and hands their stages to the executors (docs/SCALE.md). Runs until stopped.
+    Scheduler(SchedulerArgs),
+    /// A Ballista executor: registers with a scheduler and runs query stages, reading a lake
+    /// on object storage from its bucket (as [object_store] and the environment say). Runs
+    /// until stopped.
+    Executor(ExecutorArgs),
     /// Inspect the lake.
     Lake {
         #[command(subcommand)]
@@ -76,6 +84,8 @@ pub struct RunArgs {
     /// Write reports under this directory instead of the config's.
     #[arg(long)]
     pub reports: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineFlags,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -324,6 +334,8 @@ pub enum ModelsCommand {
         /// Use this lake instead of the config's: a directory or s3://bucket/prefix.
         #[arg(long, value_parser = lake_location)]
         lake: Option<LakeLocation>,
+        #[command(flatten)]
+        engine: EngineFlags,
     },
     /// Markdown documentation of every model: header, dependencies and columns.
     Docs {
@@ -377,6 +389,8 @@ pub struct SqlArgs {
     /// Print each query's time.
     #[arg(long)]
     pub timing: bool,
+    #[command(flatten)]
+    pub engine: EngineFlags,
 }
 
 #[derive(clap::Args)]
@@ -431,6 +445,100 @@ pub struct ServerFlags {
     /// Close a connection idle for this many seconds.
     #[arg(long)]
     pub idle_timeout: Option<u64>,
+    #[command(flatten)]
+    pub engine: EngineFlags,
+}
+
+/// Where the models' and queries' SQL runs.
+#[derive(clap::Args, Clone)]
+pub struct EngineFlags {
+    /// local: in this process (the default); ballista: on a Ballista cluster (give
+    /// --scheduler; docs/SCALE.md).
+    #[arg(long, value_enum, default_value = "local")]
+    pub engine: EngineKind,
+    /// The cluster's scheduler, for --engine ballista: df://host:port.
+    #[arg(long, value_parser = scheduler_url)]
+    pub scheduler: Option<SchedulerUrl>,
+    /// Tasks each stage of a query is split into on the cluster (--engine ballista). More
+    /// than one adds floating-point sums in a varying order: marts then equal the local
+    /// engine's to about 1e-12 rather than byte for byte.
+    #[arg(long, default_value_t = 4)]
+    pub partitions: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    Local,
+    Ballista,
+}
+
+impl EngineFlags {
+    /// The engine the flags name; a scheduler without --engine ballista, or the other way
+    /// round, is refused rather than ignored.
+    pub fn engine(&self) -> Result<Engine, String> {
+        match (self.engine, &self.scheduler) {
+            (EngineKind::Local, None) => Ok(Engine::Local),
+            (EngineKind::Local, Some(s)) => Err(format!(
+                "--scheduler {s} is for --engine ballista; without it the SQL runs here"
+            )),
+            (EngineKind::Ballista, None) => {
+                Err("--engine ballista needs --scheduler df://host:port".into())
+            }
+            (EngineKind::Ballista, Some(s)) => Ok(Engine::Ballista {
+                scheduler: s.clone(),
+                partitions: self.partitions,
+            }),
+        }
+    }
+}
+
+/// The flags of `friktion scheduler`.
+#[derive(clap::Args)]
+pub struct SchedulerArgs {
+    /// Address and port to listen on for clients and executors.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    pub listen: std::net::SocketAddr,
+    /// The host name executors and clients reach it by, when not the listen address.
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// A pipeline config whose [object_store] says how to reach the lake's bucket (else the
+    /// environment: AWS_ENDPOINT_URL, AWS_REGION, AWS_ALLOW_HTTP, AWS_PROFILE, credentials).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+}
+
+/// The flags of `friktion executor`.
+#[derive(clap::Args)]
+pub struct ExecutorArgs {
+    /// The scheduler to register with: df://host:port.
+    #[arg(long, value_parser = scheduler_url, default_value = "df://127.0.0.1:50050")]
+    pub scheduler: SchedulerUrl,
+    /// The address its services listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind_host: String,
+    /// The host name the scheduler and other executors reach it by, when not --bind-host.
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// Arrow Flight port: where results and shuffle data are fetched.
+    #[arg(long, default_value_t = 50051)]
+    pub flight_port: u16,
+    /// gRPC port: where the scheduler sends tasks.
+    #[arg(long, default_value_t = 50052)]
+    pub grpc_port: u16,
+    /// Tasks it runs at once (default: one per core).
+    #[arg(long)]
+    pub tasks: Option<usize>,
+    /// Where shuffle files and spills go (default: a temporary directory).
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
+    /// Memory its tasks share, in MiB, spilling beyond it (default: Ballista's share of the
+    /// machine's memory).
+    #[arg(long)]
+    pub memory_mb: Option<u64>,
+    /// A pipeline config whose [object_store] says how to reach the lake's bucket (else the
+    /// environment, as for the scheduler).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -477,6 +585,11 @@ pub enum UserCommand {
     Remove { name: String },
     /// List the users and their roles.
     List,
+}
+
+/// `--scheduler`: a Ballista scheduler's df:// address.
+fn scheduler_url(s: &str) -> Result<SchedulerUrl, String> {
+    SchedulerUrl::parse(s).map_err(|e| e.to_string())
 }
 
 /// `--lake`: a directory, or a URL with a scheme friktion honours.

@@ -1,6 +1,7 @@
 //! `friktion`: the command line of the IT-friction and implementation-outcome pipeline. Flags,
 //! printing and the SQL shell; the work is done by the library crates.
 
+mod cluster;
 mod describe;
 mod flags;
 mod ingest;
@@ -38,6 +39,8 @@ fn main() -> ExitCode {
             command: LakeCommand::Describe { lake, json },
         } => describe::run(&lake, json).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Scheduler(args) => cluster::scheduler(args).map(|()| ExitCode::SUCCESS),
+        Command::Executor(args) => cluster::executor(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -59,14 +62,29 @@ fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         run_id: a.run_id,
         now: a.clock,
     };
-    let summary = Pipeline::load(&a.config)?
-        .with_observer(&observer)
-        .run(&opts)?;
+    let mut pipeline = Pipeline::load(&a.config)?.with_observer(&observer);
+    if let engine @ friktion_cluster::Engine::Ballista { .. } =
+        a.engine.engine().map_err(anyhow::Error::msg)?
+    {
+        pipeline = pipeline.with_context(cluster_context(&engine)?);
+    }
+    let summary = pipeline.run(&opts)?;
     obs::status_done();
     if !a.quiet {
         print::summary(&summary);
     }
     Ok(ExitCode::from(summary.exit_code()))
+}
+
+/// A context on a cluster for the models and data tests, with the settings the local engine
+/// gets (memory limit) and the cluster's partitions.
+fn cluster_context(
+    engine: &friktion_cluster::Engine,
+) -> anyhow::Result<friktion_query::SessionContext> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(engine.context(&friktion_query::SessionOptions::default()))?)
 }
 
 /// The error and its causes, each said once.

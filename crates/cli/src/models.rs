@@ -23,7 +23,12 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
                 println!("{:<28} {:<40} {}{reads}", m.name, m.grain, m.unit);
             }
         }
-        ModelsCommand::Run { config, lake } => {
+        ModelsCommand::Run {
+            config,
+            lake,
+            engine,
+        } => {
+            let engine = engine.engine().map_err(anyhow::Error::msg)?;
             let cfg = Config::load(&config)?;
             let location = lake.unwrap_or(cfg.lake.clone());
             let lake = Lake::open_at(&location, &cfg.object_store, &cfg.work_dir)
@@ -36,8 +41,9 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
                     target_partitions: 1,
                     ..SessionOptions::default()
                 };
-                let mut s = LakeSession::open(&lake, &opts).await?;
-                run_models(&mut s, &lake, &models).await
+                let ctx = engine.context(&opts).await?;
+                let mut s = LakeSession::with_context(ctx, &lake, opts.memory_limit_bytes).await?;
+                Ok::<_, anyhow::Error>(run_models(&mut s, &lake, &models).await?)
             })?;
             for r in runs {
                 println!("{:<28} {:>8} rows", r.name, r.rows);

@@ -81,6 +81,7 @@ fn settings(f: &ServerFlags) -> Result<(ServeConfig, LakeAt)> {
         queries_per_user => queries_per_user, query_timeout => query_timeout_secs,
         query_memory_mb => query_memory_mib, query_threads => query_threads,
         idle_timeout => idle_timeout_secs);
+    config.engine = f.engine.engine().map_err(anyhow::Error::msg)?;
     if let Some(c) = &f.tls_cert {
         config.tls_cert = Some(c.clone());
     }
@@ -112,9 +113,10 @@ fn serve(f: ServerFlags) -> Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let accounts = config.accounts.clone();
+        let engine = config.engine.to_string();
         let server = Server::bind(config, lake).await?;
         eprintln!(
-            "friktion serve: listening on {} ({}), lake {}, accounts {}, audit log {}/_audit",
+            "friktion serve: listening on {} ({}), lake {}, engine {engine}, accounts {}, audit log {}/_audit",
             server.local_addr(),
             if server.tls() {
                 "TLS offered"

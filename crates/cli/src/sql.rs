@@ -48,7 +48,13 @@ pub fn run(a: SqlArgs) -> Result<()> {
         memory_limit_bytes: a.memory_mb << 20,
         ..SessionOptions::default()
     };
-    let session = rt.block_on(LakeSession::open(&lake, &opts))?;
+    let engine = a.engine.engine().map_err(anyhow::Error::msg)?;
+    let session = rt.block_on(async {
+        let ctx = engine.context(&opts).await?;
+        Ok::<_, anyhow::Error>(
+            LakeSession::with_context(ctx, &lake, opts.memory_limit_bytes).await?,
+        )
+    })?;
     let mut shell = Shell {
         session,
         rt,

@@ -43,7 +43,7 @@ pub use error::LakeError;
 pub use files::LakeFile;
 pub use ledger::{Ledger, LedgerEntry};
 pub use location::{LakeLocation, StoreSettings};
-pub use remote::LakeVersion;
+pub use remote::{LakeVersion, TableObject, TableObjects, bucket_store};
 pub use source::{LoadError, Loaded, Outcome, Source, SourceWriter};
 pub use stream::PartitionedWriter;
 pub use txn::{TableFile, Txn};
@@ -186,11 +186,20 @@ impl Lake {
         }
     }
 
-    /// A Delta table of a lake on object storage, as of the version read (`None`: no such
-    /// table in it, or a local lake).
-    pub fn delta_table(&self, rel_dir: &str) -> Result<Option<deltalake::DeltaTable>> {
+    /// The bucket of a lake on object storage and the store that reaches it, for a query
+    /// engine in this process to read [`TableObjects`] with.
+    pub fn object_store(
+        &self,
+    ) -> Option<(url::Url, std::sync::Arc<dyn object_store::ObjectStore>)> {
+        self.remote.as_ref().map(|r| r.bucket_store())
+    }
+
+    /// A table of a lake on object storage as an engine reads it without Delta: its files in
+    /// the version read ([`TableObjects`]). `None` for a local lake, or a table that version
+    /// lacks.
+    pub fn table_objects(&self, rel_dir: &str) -> Result<Option<TableObjects>> {
         match &self.remote {
-            Some(r) => r.table_at_pinned(rel_dir),
+            Some(r) => r.objects(rel_dir.trim_end_matches('/')),
             None => Ok(None),
         }
     }

@@ -170,12 +170,6 @@ impl<'a> Txn<'a> {
         Ok(())
     }
 
-    /// Where a mart staged by [`Txn::write_mart`] lies until the commit: a reader in the same
-    /// run (the next model) can read it there, and no one else can see it.
-    pub fn staged_mart_dir(&self, name: &str) -> PathBuf {
-        self.staging().join(MARTS).join(name)
-    }
-
     /// Marks every file named `part-<stem>.parquet` in `def`, in any partition, for deletion:
     /// a source that changed gives up all the rows it gave before. Files the transaction also
     /// writes are overwritten by their rename instead, so readers never see a gap.

@@ -170,11 +170,43 @@ pub async fn export(
             )));
         }
     }
-    let sql = format!(
-        "SELECT * FROM ({}) k ORDER BY kpi_id, kommun_kod, period",
-        parts.join(" UNION ALL ")
-    );
-    session.query(&sql).await
+    let rows = session.query(&parts.join(" UNION ALL ")).await?;
+    let rows = sorted(rows).map_err(datafusion::error::DataFusionError::from)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The rows in one batch by kpi_id, kommun_kod and period, ties in the order they came.
+/// Sorted here rather than by the query: the rows are few, and Ballista 55 plans an ORDER BY
+/// over this UNION ALL into a stage it cannot run (each branch's kpi_id is a constant, and the
+/// merged order it derives from that does not survive the shuffle).
+fn sorted(batches: Vec<RecordBatch>) -> Result<Option<RecordBatch>, arrow::error::ArrowError> {
+    let Some(first) = batches.first() else {
+        return Ok(None);
+    };
+    let all = arrow::compute::concat_batches(&first.schema(), &batches)?;
+    let keys = ["kpi_id", "kommun_kod", "period"]
+        .iter()
+        .map(|k| {
+            let c = all.column_by_name(k).ok_or_else(|| {
+                arrow::error::ArrowError::SchemaError(format!("the Kolada rows lack {k}"))
+            })?;
+            arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let keys: Vec<_> = keys.iter().map(|k| k.as_string::<i32>()).collect();
+    let mut order: Vec<u32> = (0..all.num_rows() as u32).collect();
+    order.sort_by(|&a, &b| {
+        keys.iter()
+            .map(|k| {
+                let (a, b) = (a as usize, b as usize);
+                (k.is_null(a), k.value(a)).cmp(&(k.is_null(b), k.value(b)))
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    let order = arrow::array::UInt32Array::from(order);
+    Ok(Some(arrow::compute::take_record_batch(&all, &order)?))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod datatest;
 pub mod guard;
 pub mod kolada;
 pub mod model;
+pub mod pinned;
 pub mod session;
 pub mod survival;
 
@@ -19,6 +20,7 @@ pub use guard::Refusal;
 pub use model::{Model, ModelError, ModelRun, evaluate, load_models, run_models};
 pub use session::{
     LakeSession, SessionOptions, TableKind, config, local_context, register_functions, runtime,
+    runtime_builder,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -206,7 +206,7 @@ pub async fn evaluate(
     Ok(concat_batches(&schema, &batches).map_err(datafusion::error::DataFusionError::from)?)
 }
 
-/// Runs the models in order, each reading the marts before it where they are staged, and
+/// Runs the models in order, each reading the marts before it as just computed, and
 /// commits every mart in one transaction at the end: a run killed half way leaves the previous set whole,
 /// never a mix of two generations.
 pub async fn run_models(
@@ -225,21 +225,19 @@ pub async fn run_models(
         let run = async {
             let one = evaluate(session.context(), m).await?;
             let schema = one.schema();
-            txn.write_mart(&m.name, &schema, &[one.clone()])?;
+            txn.write_mart(&m.name, &schema, std::slice::from_ref(&one))?;
             Ok::<_, QueryError>((
                 ModelRun {
                     name: m.name.clone(),
                     rows: one.num_rows(),
                     columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
                 },
-                schema,
+                one,
             ))
         }
         .await
         .map_err(fail)?;
-        session
-            .register_staged(&m.name, &txn.staged_mart_dir(&m.name), run.1)
-            .await?;
+        session.register_staged(&m.name, run.1)?;
         runs.push(run.0);
     }
     txn.commit()?;

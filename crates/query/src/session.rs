@@ -16,6 +16,7 @@ use friktion_core::LakeTable;
 use friktion_lake::Lake;
 
 use crate::QueryError;
+use crate::pinned::{PinnedFile, PinnedFiles, PinnedTable};
 
 #[derive(Debug, Clone)]
 pub struct SessionOptions {
@@ -57,12 +58,16 @@ pub fn register_functions(ctx: &SessionContext) {
 pub fn runtime(
     opts: &SessionOptions,
 ) -> Result<Arc<datafusion::execution::runtime_env::RuntimeEnv>, QueryError> {
-    Ok(RuntimeEnvBuilder::new()
+    Ok(runtime_builder(opts).build_arc()?)
+}
+
+/// [`runtime`] before it is built, for a caller that adds to it.
+pub fn runtime_builder(opts: &SessionOptions) -> RuntimeEnvBuilder {
+    RuntimeEnvBuilder::new()
         .with_memory_limit(opts.memory_limit_bytes, 1.0)
         // DataFusion keeps a table's file listing forever by default; a session must see each
         // commit, and listing a lake directory costs microseconds.
         .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
-        .build_arc()?)
 }
 
 /// The local SessionContext friktion's sessions use: the shared settings, a memory limit, and
@@ -72,13 +77,6 @@ pub fn local_context(opts: &SessionOptions) -> Result<SessionContext, QueryError
     let ctx = SessionContext::new_with_config_rt(config(opts.target_partitions), runtime);
     register_functions(&ctx);
     Ok(ctx)
-}
-
-fn delta_error(table: &str, e: deltalake::DeltaTableError) -> QueryError {
-    QueryError::Lake(friktion_lake::LakeError::Delta {
-        table: table.to_string(),
-        problem: e.to_string(),
-    })
 }
 
 /// The schema the publication's tables are registered in.
@@ -132,6 +130,11 @@ impl LakeSession {
             tables: vec![],
             memory_limit_bytes,
         };
+        // A lake on object storage is read from its bucket by this session's own engine; a
+        // cluster's executors reach the bucket with theirs.
+        if let Some((bucket, store)) = lake.object_store() {
+            s.ctx.register_object_store(&bucket, store);
+        }
         for t in LakeTable::ALL {
             if !visible(TableKind::Lake(t)) {
                 continue;
@@ -145,7 +148,7 @@ impl LakeSession {
             // A table no source has filled yet lists no files: it is empty, not missing, so a
             // model over it gives no rows instead of failing a run without projects or logs.
             if lake.is_remote() {
-                s.register_delta(def.name, def.name, Some(def.schema()))
+                s.register_pinned(def.name, def.name, Some(def.schema()))
                     .await?;
                 continue;
             }
@@ -195,7 +198,7 @@ impl LakeSession {
             let reference =
                 datafusion::common::TableReference::partial(PUBLISHED_SCHEMA, name.as_str());
             if self.lake.is_remote() {
-                self.register_delta(
+                self.register_pinned(
                     reference,
                     &format!("{}/{name}", friktion_lake::PUBLISHED),
                     None,
@@ -244,9 +247,10 @@ impl LakeSession {
         Ok(())
     }
 
-    /// Registers a table of a lake on object storage: its Delta table as of the lake version
-    /// the lake reads, or, when that version has none, an empty table of `empty_schema`.
-    async fn register_delta(
+    /// Registers a table of a lake on object storage: the files of the lake version the lake
+    /// reads ([`PinnedTable`]), or, when that version has none, an empty table of
+    /// `empty_schema`.
+    async fn register_pinned(
         &mut self,
         name: impl Into<datafusion::common::TableReference>,
         rel_dir: &str,
@@ -254,21 +258,22 @@ impl LakeSession {
     ) -> Result<(), QueryError> {
         let name = name.into();
         let provider: Arc<dyn datafusion::catalog::TableProvider> =
-            match self.lake.delta_table(rel_dir)? {
+            match self.lake.table_objects(rel_dir)? {
                 Some(t) => {
-                    t.update_datafusion_session(&self.ctx.state())
-                        .map_err(|e| delta_error(rel_dir, e))?;
-                    // Partition values as plain strings, as a directory lake gives them:
-                    // Delta's default wraps them in dictionaries, and marts would differ.
-                    let state = self.ctx.state();
-                    let config =
-                        deltalake::delta_datafusion::DeltaScanConfig::new_from_session(&state)
-                            .with_wrap_partition_values(false);
-                    let snapshot = t.snapshot().map_err(|e| delta_error(rel_dir, e))?;
-                    Arc::new(deltalake::delta_datafusion::DeltaScanNext::new(
-                        snapshot.snapshot().clone(),
-                        config,
-                    )?)
+                    let files = PinnedFiles {
+                        store_url: t.store_url,
+                        partition_cols: t.partition_cols,
+                        files: t
+                            .files
+                            .into_iter()
+                            .map(|f| PinnedFile {
+                                key: f.key,
+                                size: f.size,
+                                partition: f.partition,
+                            })
+                            .collect(),
+                    };
+                    Arc::new(PinnedTable::try_new(t.schema, files)?)
                 }
                 None => match empty_schema {
                     Some(schema) => Arc::new(datafusion::datasource::MemTable::try_new(
@@ -286,22 +291,24 @@ impl LakeSession {
         Ok(())
     }
 
-    /// Registers a mart from where its transaction staged it, before the commit: later models
-    /// read it while the whole set of marts is still one uncommitted transaction.
-    pub async fn register_staged(
-        &mut self,
-        name: &str,
-        dir: &std::path::Path,
-        schema: arrow::datatypes::SchemaRef,
-    ) -> Result<(), QueryError> {
-        self.register(name, dir, vec![], Some(schema)).await
+    /// Registers a mart a model has just computed, before its transaction commits: later
+    /// models read it from memory while the whole set of marts is still uncommitted. From
+    /// memory, not from where the transaction staged it, so that a cluster's executors,
+    /// which cannot see this machine's staging directory, read it too.
+    pub fn register_staged(&mut self, name: &str, rows: RecordBatch) -> Result<(), QueryError> {
+        let table = datafusion::datasource::MemTable::try_new(rows.schema(), vec![vec![rows]])?;
+        let _ = self.ctx.deregister_table(name)?;
+        self.ctx.register_table(name, Arc::new(table))?;
+        self.tables.retain(|t| t != name);
+        self.tables.push(name.to_string());
+        Ok(())
     }
 
     /// (Re)registers a mart after it has been written, so later models can read it.
     pub async fn register_mart(&mut self, name: &str) -> Result<(), QueryError> {
         if self.lake.is_remote() {
             return self
-                .register_delta(name, &format!("{}/{name}", friktion_lake::MARTS), None)
+                .register_pinned(name, &format!("{}/{name}", friktion_lake::MARTS), None)
                 .await;
         }
         let dir = self.lake.mart_dir(name);

@@ -49,6 +49,10 @@ pub struct ServeConfig {
     pub idle_timeout_secs: u64,
     /// Threads one query may use.
     pub query_threads: usize,
+    /// Where queries run: here, or on a Ballista cluster (`--engine ballista`; a flag, not a
+    /// `[serve]` key).
+    #[serde(skip)]
+    pub engine: friktion_cluster::Engine,
 }
 
 impl Default for ServeConfig {
@@ -64,6 +68,7 @@ impl Default for ServeConfig {
             query_memory_mib: 1024,
             idle_timeout_secs: 3600,
             query_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            engine: friktion_cluster::Engine::Local,
         }
     }
 }

@@ -38,6 +38,8 @@ pub enum ServeError {
     Lake(#[from] friktion_lake::LakeError),
     #[error(transparent)]
     Query(#[from] friktion_query::QueryError),
+    #[error(transparent)]
+    Cluster(#[from] friktion_cluster::ClusterError),
     #[error("waiting for the lake's read gate failed")]
     Gate(#[source] std::io::Error),
     #[error("cannot set up the Postgres catalog")]

@@ -8,7 +8,7 @@ use datafusion::prelude::SessionContext;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog;
 use friktion_lake::Lake;
-use friktion_query::{LakeSession, SessionOptions, TableKind, local_context};
+use friktion_query::{LakeSession, SessionOptions, TableKind};
 
 use crate::{Role, ServeConfig, ServeError};
 
@@ -38,11 +38,9 @@ pub async fn context(
         memory_limit_bytes: config.query_memory_mib << 20,
         target_partitions: config.query_threads,
     };
+    let engine = config.engine.context(&opts).await?;
     let session =
-        LakeSession::with_tables(local_context(&opts)?, lake, opts.memory_limit_bytes, |t| {
-            role.sees(t)
-        })
-        .await?;
+        LakeSession::with_tables(engine, lake, opts.memory_limit_bytes, |t| role.sees(t)).await?;
     let ctx = session.context().clone();
     let catalog = ctx
         .copied_config()
@@ -99,10 +97,14 @@ pub fn for_connection(
     base: &SessionContext,
     config: &ServeConfig,
 ) -> Result<SessionContext, ServeError> {
-    let runtime = friktion_query::runtime(&SessionOptions {
+    // A pool of its own, and the role's object stores (a lake on object storage's bucket).
+    let runtime = friktion_query::runtime_builder(&SessionOptions {
         memory_limit_bytes: config.query_memory_mib << 20,
         target_partitions: config.query_threads,
-    })?;
+    })
+    .with_object_store_registry(base.runtime_env().object_store_registry.clone())
+    .build_arc()
+    .map_err(friktion_query::QueryError::from)?;
     let state = datafusion::execution::SessionStateBuilder::new_from_existing(base.state())
         .with_runtime_env(runtime)
         .build();

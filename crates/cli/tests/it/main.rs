@@ -1,5 +1,6 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
+mod cluster;
 mod crash;
 mod datatests;
 mod duckdb_marts;

@@ -115,7 +115,7 @@ const PATH: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
-fn delta_error(table: &str, e: deltalake::DeltaTableError) -> LakeError {
+pub(crate) fn delta_error(table: &str, e: deltalake::DeltaTableError) -> LakeError {
     LakeError::Delta {
         table: table.to_string(),
         problem: e.to_string(),
@@ -505,7 +505,7 @@ impl Remote {
     }
 }
 
-fn list_files(table: &str, t: &DeltaTable) -> Result<Vec<RemoteFile>> {
+pub(crate) fn list_files(table: &str, t: &DeltaTable) -> Result<Vec<RemoteFile>> {
     let snapshot = t.snapshot().map_err(|e| delta_error(table, e))?;
     let mut out: Vec<RemoteFile> = snapshot
         .log_data()

@@ -21,6 +21,7 @@
 
 pub(crate) mod delta;
 pub(crate) mod lease;
+pub(crate) mod objects;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,6 +38,7 @@ use crate::location::StoreSettings;
 use crate::{LakeError, Result};
 
 pub use delta::LakeVersion;
+pub use objects::{TableObject, TableObjects};
 
 const VERSIONS: &str = "_lake/versions";
 /// The newest lake version's number, as a hint (see [`delta`]'s `refresh`).
@@ -59,21 +61,25 @@ impl std::fmt::Debug for Remote {
     }
 }
 
+/// The store of the bucket `url` is in, as `settings` say to reach it (credentials from the
+/// environment or a profile): the lake's own, and a cluster executor's for reading it.
+pub fn bucket_store(url: &Url, settings: &StoreSettings) -> Result<Arc<dyn ObjectStore>> {
+    static HANDLERS: Once = Once::new();
+    HANDLERS.call_once(|| deltalake::aws::register_handlers(None));
+    settings.check()?;
+    let mut bucket = url.clone();
+    bucket.set_path("/");
+    deltalake::logstore::store_for(&bucket, settings.options()).map_err(|e| LakeError::Store {
+        location: url.to_string(),
+        problem: e.to_string(),
+    })
+}
+
 impl Remote {
     /// Reaches the store and reads the newest lake version.
     pub fn connect(url: &Url, settings: &StoreSettings) -> Result<Self> {
-        static HANDLERS: Once = Once::new();
-        HANDLERS.call_once(|| deltalake::aws::register_handlers(None));
-        settings.check()?;
         let options = settings.options();
-        let mut bucket = url.clone();
-        bucket.set_path("/");
-        let store = deltalake::logstore::store_for(&bucket, options.clone()).map_err(|e| {
-            LakeError::Store {
-                location: url.to_string(),
-                problem: e.to_string(),
-            }
-        })?;
+        let store = bucket_store(url, settings)?;
         let prefix = ObjPath::from(url.path().trim_matches('/'));
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -97,6 +103,13 @@ impl Remote {
 
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// The bucket's URL (`s3://bucket/`) and its store.
+    pub(crate) fn bucket_store(&self) -> (Url, Arc<dyn ObjectStore>) {
+        let mut bucket = self.url.clone();
+        bucket.set_path("/");
+        (bucket, self.store.clone())
     }
 
     /// The key of a path relative to the lake's root.
