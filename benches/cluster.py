@@ -139,7 +139,8 @@ def main():
                     results[("models", name)].append(
                         run_measured([binary, "models", "run", "--config", cfg, *flags])[0])
                     results[("log scan", name)].append(
-                        run_measured([binary, "sql", "--lake", lake, "--format", "csv", "-e", scan, *flags])[0])
+                        run_measured([binary, "sql", "--lake", lake, "--format", "csv", "--output", os.devnull,
+                                      "-e", scan, *flags])[0])
             finally:
                 if c:
                     c.stop()
