@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -57,3 +58,33 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_port(port, proc, name):
+    """Waits until something listens on loopback `port`; exits if `proc` dies first."""
+    for _ in range(600):
+        if proc.poll() is not None:
+            sys.exit(f"{name} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"{name} never listened on {port}")
+
+
+def synth_project(binary, proj, synth_args):
+    """A project in `proj`: the repository's pipelines, SCB reference and population, and
+    `friktion synth` with `synth_args`. Made once; a `done` file marks it finished."""
+    if os.path.exists(os.path.join(proj, "done")):
+        return False
+    shutil.rmtree(proj, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "pipelines"), os.path.join(proj, "pipelines"))
+    for d in ("sample-data/reference", "sample-data/population"):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(proj, d))
+    subprocess.run(
+        [binary, "synth", "--out", os.path.join(proj, "sample-data"), "--reference",
+         os.path.join(proj, "sample-data/reference"), *synth_args],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return True

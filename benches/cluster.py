@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,40 +31,21 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, free_port, friktion_binary, run_measured  # noqa: E402
+from benchenv import ROOT, free_port, friktion_binary, run_measured, synth_project, wait_port  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-cluster")
 
 
-def wait_port(port, proc, name):
-    for _ in range(600):
-        if proc.poll() is not None:
-            sys.exit(f"{name} exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{name} never listened on {port}")
-
-
 def make_project(binary, a):
     proj = os.path.join(CACHE, f"k{a.kommuner}-d{a.log_days}-u{a.log_users}-r{a.respondents}-s{a.staff_surveys}-p{a.projects}")
-    if os.path.exists(os.path.join(proj, "done")):
-        return proj
-    shutil.rmtree(CACHE, ignore_errors=True)  # one project at a time: the cache stays small
-    shutil.copytree(os.path.join(ROOT, "pipelines"), os.path.join(proj, "pipelines"))
-    for d in ("sample-data/reference", "sample-data/population"):
-        shutil.copytree(os.path.join(ROOT, d), os.path.join(proj, d))
-    subprocess.run(
-        [binary, "synth", "--out", os.path.join(proj, "sample-data"), "--reference",
-         os.path.join(proj, "sample-data/reference"), "--kommuner", str(a.kommuner), "--log-kommuner", "0",
-         "--log-days", str(a.log_days), "--log-users", str(a.log_users), "--respondents", str(a.respondents),
-         "--staff-surveys", str(a.staff_surveys), "--projects", str(a.projects)],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    run_measured([binary, "run", "--quiet", "--config", os.path.join(proj, "pipelines/nightly.toml")])
-    open(os.path.join(proj, "done"), "w").close()
+    if not os.path.exists(os.path.join(proj, "done")):
+        shutil.rmtree(CACHE, ignore_errors=True)  # one project at a time: the cache stays small
+    if synth_project(binary, proj, [
+            "--kommuner", str(a.kommuner), "--log-kommuner", "0", "--log-days", str(a.log_days),
+            "--log-users", str(a.log_users), "--respondents", str(a.respondents),
+            "--staff-surveys", str(a.staff_surveys), "--projects", str(a.projects)]):
+        run_measured([binary, "run", "--quiet", "--config", os.path.join(proj, "pipelines/nightly.toml")])
+        open(os.path.join(proj, "done"), "w").close()
     return proj
 
 

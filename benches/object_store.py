@@ -19,15 +19,14 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, ensure_venv, free_port, friktion_binary, run_measured  # noqa: E402
+from benchenv import (ROOT, ensure_venv, free_port, friktion_binary, run_measured,  # noqa: E402
+                      synth_project, wait_port)
 
 ensure_venv("moto", "boto3")
 
@@ -38,18 +37,9 @@ CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-object-store")
 
 def make_project(binary, a):
     proj = os.path.join(CACHE, f"k{a.kommuner}-d{a.log_days}-u{a.log_users}")
-    if os.path.exists(os.path.join(proj, "done")):
-        return proj
-    shutil.rmtree(proj, ignore_errors=True)
-    shutil.copytree(os.path.join(ROOT, "pipelines"), os.path.join(proj, "pipelines"))
-    for d in ("sample-data/reference", "sample-data/population"):
-        shutil.copytree(os.path.join(ROOT, d), os.path.join(proj, d))
-    subprocess.run(
-        [binary, "synth", "--out", os.path.join(proj, "sample-data"), "--reference", os.path.join(proj, "sample-data/reference"),
-         "--kommuner", str(a.kommuner), "--log-kommuner", "0", "--log-days", str(a.log_days), "--log-users", str(a.log_users)],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    open(os.path.join(proj, "done"), "w").close()
+    if synth_project(binary, proj, ["--kommuner", str(a.kommuner), "--log-kommuner", "0",
+                                    "--log-days", str(a.log_days), "--log-users", str(a.log_users)]):
+        open(os.path.join(proj, "done"), "w").close()
     return proj
 
 
@@ -79,12 +69,7 @@ def main():
     moto = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_port(port, moto, "moto_server")
     env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret")
     boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench-secret",
                  region_name="eu-north-1").create_bucket(

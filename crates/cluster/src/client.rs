@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ballista::prelude::SessionContextExt;
 use ballista_core::extension::SessionConfigExt;
-use ballista_core::planner::{BallistaQueryPlanner, scans_only_information_schema};
+use ballista_core::planner::BallistaQueryPlanner;
 use datafusion::catalog::Session;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::execution::SessionStateBuilder;
@@ -184,8 +184,7 @@ impl QueryPlanner for CatalogHere {
         plan: &LogicalPlan,
         state: &dyn Session,
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
-        let scans_catalog = scans_only_information_schema(plan).unwrap_or(false);
-        if scans_catalog || reads_only_catalog(plan)? {
+        if reads_only_catalog(plan)? {
             return DefaultPhysicalPlanner::default()
                 .create_physical_plan(plan, state)
                 .await;

@@ -2,8 +2,7 @@
 //! a plan names, reached as `[object_store]` and the environment say (the lake's own settings),
 //! built the first time a plan needs it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
@@ -15,7 +14,6 @@ use url::Url;
 pub struct LakeStores {
     settings: StoreSettings,
     registered: DefaultObjectStoreRegistry,
-    buckets: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
 }
 
 impl LakeStores {
@@ -23,7 +21,6 @@ impl LakeStores {
         Self {
             settings,
             registered: DefaultObjectStoreRegistry::new(),
-            buckets: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -46,14 +43,10 @@ impl ObjectStoreRegistry for LakeStores {
                 "no object store for {url}: a friktion executor reads local files and s3:// buckets"
             )));
         }
-        let bucket = format!("s3://{}", url.host_str().unwrap_or_default());
-        let mut buckets = self.buckets.lock().expect("store registry");
-        if let Some(s) = buckets.get(&bucket) {
-            return Ok(s.clone());
-        }
+        // Built once per bucket; two tasks that race here build it twice, harmlessly.
         let store = friktion_lake::bucket_store(url, &self.settings)
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        buckets.insert(bucket, store.clone());
+        self.registered.register_store(url, store.clone());
         Ok(store)
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{ScalarValue, project_schema};
+use datafusion::common::{ScalarValue, Statistics, project_schema};
 use datafusion::datasource::TableType;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -45,6 +45,9 @@ pub struct PinnedFiles {
 pub struct PinnedTable {
     schema: SchemaRef,
     files: PinnedFiles,
+    /// Each file's footer statistics, read at the first scan: the files never change, and a
+    /// night's models scan a table many times.
+    stats: Arc<tokio::sync::OnceCell<Vec<Arc<Statistics>>>>,
 }
 
 impl PinnedTable {
@@ -72,7 +75,11 @@ impl PinnedTable {
             )));
         }
         ObjectStoreUrl::parse(&files.store_url)?;
-        Ok(Self { schema, files })
+        Ok(Self {
+            schema,
+            files,
+            stats: Arc::default(),
+        })
     }
 
     pub fn files(&self) -> &PinnedFiles {
@@ -95,22 +102,32 @@ impl PinnedTable {
             .map(|f| self.partitioned(f))
             .collect();
         if state.config().collect_statistics() {
-            let store = state
-                .runtime_env()
-                .object_store(ObjectStoreUrl::parse(&self.files.store_url)?)?;
-            let metas: Vec<_> = files.iter().map(|f| f.object_meta.clone()).collect();
-            let mut stats = Vec::with_capacity(metas.len());
-            // Eight footers at a time: a store answers each in a round trip.
-            for some in metas.chunks(8) {
-                let reads = some
-                    .iter()
-                    .map(|m| format.infer_stats(state, &store, file_schema.clone(), m));
-                stats.extend(futures::future::try_join_all(reads).await?);
-            }
+            let stats = self
+                .stats
+                .get_or_try_init(|| async {
+                    let store = state
+                        .runtime_env()
+                        .object_store(ObjectStoreUrl::parse(&self.files.store_url)?)?;
+                    let mut stats = Vec::with_capacity(files.len());
+                    // Eight footers at a time: a store answers each in a round trip.
+                    for some in files.chunks(8) {
+                        let reads = some.iter().map(|f| {
+                            format.infer_stats(state, &store, file_schema.clone(), &f.object_meta)
+                        });
+                        stats.extend(
+                            futures::future::try_join_all(reads)
+                                .await?
+                                .into_iter()
+                                .map(Arc::new),
+                        );
+                    }
+                    Ok::<_, DataFusionError>(stats)
+                })
+                .await?;
             files = files
                 .into_iter()
-                .zip(stats)
-                .map(|(f, s)| f.with_statistics(Arc::new(s)))
+                .zip(stats.iter().cloned())
+                .map(|(f, s)| f.with_statistics(s))
                 .collect();
         }
         files.sort_by(|a, b| a.path().cmp(b.path()));

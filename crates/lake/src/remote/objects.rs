@@ -6,7 +6,7 @@ use arrow::datatypes::SchemaRef;
 
 use super::Remote;
 use super::delta::{delta_error, list_files};
-use crate::{LakeError, Result};
+use crate::Result;
 
 /// A table's files in one lake version.
 #[derive(Debug, Clone)]
@@ -61,20 +61,15 @@ impl Remote {
     }
 }
 
-/// The values of `cols` in a path's `col=value/` directories, in the order of `cols`.
+/// The values of `cols` in a path's `col=value/` directories (decoded), in the order of `cols`:
+/// as a local lake's files give them.
 fn partition_values(table: &str, path: &str, cols: &[String]) -> Result<Vec<String>> {
-    cols.iter()
-        .map(|c| {
-            path.split('/')
-                .filter_map(|seg| seg.split_once('='))
-                .find(|(k, _)| k == c)
-                .map(|(_, v)| v.to_string())
-                .ok_or_else(|| LakeError::Contract {
-                    table: table.to_string(),
-                    problem: format!("file {path} lacks a partition directory for {c}"),
-                })
-        })
-        .collect()
+    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+    crate::io::partition_values(
+        std::path::Path::new(table),
+        &std::path::Path::new(table).join(path),
+        &cols,
+    )
 }
 
 #[cfg(test)]
