@@ -100,6 +100,8 @@ pub struct RunArgs {
     /// The report's language.
     #[arg(long, value_enum, default_value = "sv")]
     pub lang: LangArg,
+    #[command(flatten)]
+    pub deadline: DeadlineFlags,
     /// Name the run (its report directory and record) instead of taking the clock's time.
     #[arg(long, hide = true)]
     pub run_id: Option<String>,
@@ -336,6 +338,8 @@ pub enum ModelsCommand {
         lake: Option<LakeLocation>,
         #[command(flatten)]
         engine: EngineFlags,
+        #[command(flatten)]
+        deadline: DeadlineFlags,
     },
     /// Markdown documentation of every model: header, dependencies and columns.
     Docs {
@@ -447,6 +451,22 @@ pub struct ServerFlags {
     pub idle_timeout: Option<u64>,
     #[command(flatten)]
     pub engine: EngineFlags,
+}
+
+/// How long one query of a night may run.
+#[derive(clap::Args, Clone)]
+pub struct DeadlineFlags {
+    /// Seconds one model, data test or export query may run before the run stops with an
+    /// error (on a cluster, a job the scheduler cannot finish would otherwise be waited for
+    /// forever). A national night's longest model takes seconds on one machine.
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub query_timeout: u64,
+}
+
+impl DeadlineFlags {
+    pub fn limit(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.query_timeout)
+    }
 }
 
 /// Where the models' and queries' SQL runs.

@@ -61,6 +61,7 @@ fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         lang: a.lang.into(),
         run_id: a.run_id,
         now: a.clock,
+        query_timeout: Some(a.deadline.limit()),
     };
     let mut pipeline = Pipeline::load(&a.config)?.with_observer(&observer);
     if let engine @ friktion_cluster::Engine::Ballista { .. } =

@@ -27,6 +27,7 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
             config,
             lake,
             engine,
+            deadline,
         } => {
             let engine = engine.engine().map_err(anyhow::Error::msg)?;
             let cfg = Config::load(&config)?;
@@ -43,6 +44,7 @@ pub fn run(cmd: ModelsCommand) -> Result<()> {
                 };
                 let ctx = engine.context(&opts).await?;
                 let mut s = LakeSession::with_context(ctx, &lake, opts.memory_limit_bytes).await?;
+                s.set_query_timeout(Some(deadline.limit()));
                 Ok::<_, anyhow::Error>(run_models(&mut s, &lake, &models).await?)
             })?;
             for r in runs {

@@ -125,7 +125,10 @@ impl Shell {
                 task.abort();
                 let old = std::mem::replace(&mut self.rt, runtime()?);
                 old.shutdown_background();
-                Err(QueryError::Timeout(self.timeout))
+                Err(QueryError::Timeout {
+                    secs: self.timeout,
+                    flag: "--timeout",
+                })
             }
         }
     }

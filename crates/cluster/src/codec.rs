@@ -1,6 +1,8 @@
 //! How friktion's tables cross the wire to a scheduler: Ballista's own codec, plus a pinned
 //! table of a lake on object storage (by its files: any node reads them from the bucket) and
-//! an in-memory table (a mart a model just computed, an empty table) by its rows as Arrow IPC.
+//! an in-memory table (the empty stand-in for a table a lake version lacks) by its rows as
+//! Arrow IPC. Marts being built are pinned tables over their uploaded files, never rows: a
+//! plan must stay under gRPC's 16 MiB message limit whatever the marts' size.
 //! The first byte of each encoding says which.
 
 use std::sync::Arc;

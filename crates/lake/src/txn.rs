@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::io::{encode_partition_value, write_parquet, writer_properties};
 use crate::remote::delta::{NewFile, TableChange};
+use crate::remote::{TableObject, TableObjects};
 use crate::{JOURNALS, Lake, LakeError, MARTS, Result, STAGING, failpoint};
 use parquet::arrow::ArrowWriter;
 
@@ -42,6 +43,10 @@ pub struct Txn<'a> {
     journal: Journal,
     /// Once the journal exists, staging belongs to the roll-forward and must not be removed.
     journaled: bool,
+    /// Staged files of a lake on object storage uploaded before the commit, for a cluster to
+    /// read ([`Txn::staged_mart`]): staged path → (name in the bucket, size). The commit adds
+    /// them without uploading again.
+    uploaded: std::collections::HashMap<PathBuf, (String, u64)>,
 }
 
 impl<'a> Txn<'a> {
@@ -60,6 +65,7 @@ impl<'a> Txn<'a> {
             id,
             journal: Journal::default(),
             journaled: false,
+            uploaded: Default::default(),
         })
     }
 
@@ -137,6 +143,61 @@ impl<'a> Txn<'a> {
         batches: &[RecordBatch],
     ) -> Result<u64> {
         self.write_dir(&format!("{MARTS}/{name}"), schema, batches)
+    }
+
+    /// Where a mart staged by [`Txn::write_mart`] can be read before the commit, by any query
+    /// engine that reaches the lake: on object storage the file is uploaded now, under the
+    /// name the commit gives it, which no lake version names until the commit does (a run
+    /// that fails deletes it; a killed one leaves it to [`Lake::vacuum`]); in a local lake it
+    /// is the staged file itself.
+    pub fn staged_mart(&mut self, name: &str) -> Result<TableObjects> {
+        let rel = Path::new(MARTS).join(name).join("part-0.parquet");
+        let staged_rel = self
+            .journal
+            .renames
+            .iter()
+            .find(|(_, f)| f == &rel)
+            .map(|(s, _)| s.clone())
+            .ok_or_else(|| LakeError::Contract {
+                table: format!("{MARTS}/{name}"),
+                problem: "read before it was staged".into(),
+            })?;
+        let local = self.lake.root.join(&staged_rel);
+        let (_, schema) = footer(&local)?;
+        let (store_url, key, size) = match self.lake.remote.clone() {
+            Some(remote) => {
+                let unique = unique_name(&rel, &self.id);
+                let size = remote.upload(&local, &unique)?;
+                self.uploaded.insert(staged_rel, (unique.clone(), size));
+                let (mut bucket, _) = remote.bucket_store();
+                bucket.set_path("");
+                let url = bucket.to_string().trim_end_matches('/').to_string();
+                (url, remote.key(&unique).to_string(), size)
+            }
+            None => {
+                let abs = std::path::absolute(&local).map_err(|e| LakeError::io(&local, e))?;
+                let key = object_store::path::Path::from_absolute_path(&abs).map_err(|e| {
+                    LakeError::io(
+                        &abs,
+                        std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
+                    )
+                })?;
+                let size = std::fs::metadata(&abs)
+                    .map_err(|e| LakeError::io(&abs, e))?
+                    .len();
+                ("file://".to_string(), key.to_string(), size)
+            }
+        };
+        Ok(TableObjects {
+            store_url,
+            schema,
+            partition_cols: vec![],
+            files: vec![TableObject {
+                key,
+                size,
+                partition: vec![],
+            }],
+        })
     }
 
     /// Stages a directory's whole content (`dir`, relative to the lake root) as one file,
@@ -230,6 +291,11 @@ impl Drop for Txn<'_> {
         if !self.journaled {
             // Never visible; removing it is tidiness, and Lake::open does it anyway.
             let _ = std::fs::remove_dir_all(self.staging());
+            if let Some(remote) = &self.lake.remote {
+                for (unique, _) in self.uploaded.values() {
+                    let _ = remote.delete(unique);
+                }
+            }
         }
     }
 }
@@ -442,12 +508,15 @@ impl Txn<'_> {
                 .entry(table.clone())
                 .or_insert_with(|| TableChange::of(&table, schema));
             let partition_cols = change.partition_cols.clone();
-            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
-            let unique = match name.strip_suffix(".parquet") {
-                Some(base) => format!("{dir}/{base}.{}.parquet", self.id),
-                None => format!("{dir}/{name}.{}", self.id),
+            let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+            let (unique, size) = match self.uploaded.get(staged) {
+                Some(done) => done.clone(),
+                None => {
+                    let unique = unique_name(Path::new(&rel), &self.id);
+                    let size = remote.upload(&local, &unique)?;
+                    (unique, size)
+                }
             };
-            let size = remote.upload(&local, &unique)?;
             let file = crate::LakeFile {
                 rel: rel.clone(),
                 modified: None,
@@ -495,6 +564,8 @@ impl Txn<'_> {
         // Only removals from a table no version holds: nothing to do there.
         let known = remote.pinned().tables;
         changes.retain(|t, c| !c.adds.is_empty() || known.contains_key(t));
+        // From here on a version may name the early uploads: a failure must not delete them.
+        self.uploaded.clear();
         if !changes.is_empty() {
             remote.commit(changes.into_values().collect())?;
         }
@@ -503,6 +574,17 @@ impl Txn<'_> {
         let _ = std::fs::remove_dir(root.join(STAGING));
         self.journal = Journal::default();
         Ok(())
+    }
+}
+
+/// The name a staged file gets in the bucket: its own with the transaction's id before the
+/// extension, so that a commit never overwrites an object an older lake version names.
+fn unique_name(rel: &Path, id: &str) -> String {
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+    match name.strip_suffix(".parquet") {
+        Some(base) => format!("{dir}/{base}.{id}.parquet"),
+        None => format!("{dir}/{name}.{id}"),
     }
 }
 

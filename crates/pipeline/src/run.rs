@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub run_id: Option<String>,
     /// The run's clock instead of the wall clock: every timestamp the run writes.
     pub now: Option<DateTime<Utc>>,
+    /// Stop a model, data test or export query that runs longer than this, failing the run.
+    pub query_timeout: Option<std::time::Duration>,
 }
 
 /// The nightly job over one config.
@@ -243,6 +245,7 @@ impl<'o> Pipeline<'o> {
             .enable_all()
             .build()
             .map_err(PipelineError::Runtime)?;
+        let query_timeout = opts.query_timeout;
         let (runs, session) = rt.block_on(async {
             // One partition: parallel partial sums add floats in a different order each time,
             // and the marts must come out byte for byte the same from the same lake.
@@ -256,6 +259,7 @@ impl<'o> Pipeline<'o> {
                 }
                 None => LakeSession::open(&lake, &opts).await?,
             };
+            session.set_query_timeout(query_timeout);
             let runs = run_models(&mut session, &lake, &models).await?;
             Ok::<_, friktion_query::QueryError>((runs, session))
         })?;

@@ -39,8 +39,8 @@ pub enum QueryError {
         "the query needs more than its memory limit of {limit_mib} MiB (raise it with --memory-mb, or narrow the query): {detail}"
     )]
     Memory { limit_mib: usize, detail: String },
-    #[error("the query ran longer than {0} s and was stopped (--timeout)")]
-    Timeout(u64),
+    #[error("the query ran longer than {secs} s and was stopped ({flag})")]
+    Timeout { secs: u64, flag: &'static str },
     #[error("Kolada export: {0}")]
     Kolada(String),
     #[error("cannot start the query runtime: {0}")]

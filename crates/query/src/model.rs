@@ -223,7 +223,7 @@ pub async fn run_models(
             source: Box::new(source),
         };
         let run = async {
-            let one = evaluate(session.context(), m).await?;
+            let one = session.bounded(evaluate(session.context(), m)).await?;
             let schema = one.schema();
             txn.write_mart(&m.name, &schema, std::slice::from_ref(&one))?;
             Ok::<_, QueryError>((
@@ -237,7 +237,8 @@ pub async fn run_models(
         }
         .await
         .map_err(fail)?;
-        session.register_staged(&m.name, run.1)?;
+        let staged = txn.staged_mart(&m.name).map_err(|e| fail(e.into()))?;
+        session.register_staged(&m.name, staged)?;
         runs.push(run.0);
     }
     txn.commit()?;

@@ -97,6 +97,8 @@ pub struct LakeSession {
     lake: Lake,
     tables: Vec<String>,
     memory_limit_bytes: usize,
+    /// How long one query of the night may run ([`LakeSession::bounded`]).
+    query_timeout: Option<std::time::Duration>,
 }
 
 impl LakeSession {
@@ -129,6 +131,7 @@ impl LakeSession {
             lake: lake.clone(),
             tables: vec![],
             memory_limit_bytes,
+            query_timeout: None,
         };
         // A lake on object storage is read from its bucket by this session's own engine; a
         // cluster's executors reach the bucket with theirs.
@@ -259,22 +262,7 @@ impl LakeSession {
         let name = name.into();
         let provider: Arc<dyn datafusion::catalog::TableProvider> =
             match self.lake.table_objects(rel_dir)? {
-                Some(t) => {
-                    let files = PinnedFiles {
-                        store_url: t.store_url,
-                        partition_cols: t.partition_cols,
-                        files: t
-                            .files
-                            .into_iter()
-                            .map(|f| PinnedFile {
-                                key: f.key,
-                                size: f.size,
-                                partition: f.partition,
-                            })
-                            .collect(),
-                    };
-                    Arc::new(PinnedTable::try_new(t.schema, files)?)
-                }
+                Some(t) => Arc::new(pinned_table(t)?),
                 None => match empty_schema {
                     Some(schema) => Arc::new(datafusion::datasource::MemTable::try_new(
                         schema,
@@ -292,11 +280,16 @@ impl LakeSession {
     }
 
     /// Registers a mart a model has just computed, before its transaction commits: later
-    /// models read it from memory while the whole set of marts is still uncommitted. From
-    /// memory, not from where the transaction staged it, so that a cluster's executors,
-    /// which cannot see this machine's staging directory, read it too.
-    pub fn register_staged(&mut self, name: &str, rows: RecordBatch) -> Result<(), QueryError> {
-        let table = datafusion::datasource::MemTable::try_new(rows.schema(), vec![vec![rows]])?;
+    /// models read it where the transaction staged it ([`friktion_lake::Txn::staged_mart`]),
+    /// by its file, so that a cluster's executors read it from the bucket as they read every
+    /// other table. (As rows inside the plan, a mart of national size outgrew gRPC's 16 MiB
+    /// message limit on the way to the scheduler.)
+    pub fn register_staged(
+        &mut self,
+        name: &str,
+        staged: friktion_lake::TableObjects,
+    ) -> Result<(), QueryError> {
+        let table = pinned_table(staged)?;
         let _ = self.ctx.deregister_table(name)?;
         self.ctx.register_table(name, Arc::new(table))?;
         self.tables.retain(|t| t != name);
@@ -335,8 +328,55 @@ impl LakeSession {
         }
     }
 
+    /// Stops every later query ([`LakeSession::query`], the models) that runs longer than
+    /// `limit` with [`QueryError::Timeout`]: on a cluster a scheduler-side failure can leave
+    /// a job waiting forever, and the night must end with an error instead.
+    pub fn set_query_timeout(&mut self, limit: Option<std::time::Duration>) {
+        self.query_timeout = limit;
+    }
+
+    /// `work` (one query), stopped if it outlasts the session's query timeout. Stopping drops
+    /// the query's streams: the local engine frees its memory; a Ballista client stops
+    /// waiting, though the cluster finishes the job (Ballista 55 does not cancel it).
+    pub async fn bounded<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, QueryError>>,
+    ) -> Result<T, QueryError> {
+        match self.query_timeout {
+            None => work.await,
+            Some(limit) => {
+                tokio::time::timeout(limit, work)
+                    .await
+                    .unwrap_or(Err(QueryError::Timeout {
+                        secs: limit.as_secs(),
+                        flag: "--query-timeout",
+                    }))
+            }
+        }
+    }
+
     /// Runs one query and collects its result.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, QueryError> {
-        Ok(self.ctx.sql(sql).await?.collect().await?)
+        self.bounded(async { Ok(self.ctx.sql(sql).await?.collect().await?) })
+            .await
     }
+}
+
+/// A table over the files [`friktion_lake::Lake::table_objects`] or
+/// [`friktion_lake::Txn::staged_mart`] name.
+fn pinned_table(t: friktion_lake::TableObjects) -> Result<PinnedTable, QueryError> {
+    let files = PinnedFiles {
+        store_url: t.store_url,
+        partition_cols: t.partition_cols,
+        files: t
+            .files
+            .into_iter()
+            .map(|f| PinnedFile {
+                key: f.key,
+                size: f.size,
+                partition: f.partition,
+            })
+            .collect(),
+    };
+    Ok(PinnedTable::try_new(t.schema, files)?)
 }

@@ -219,3 +219,45 @@ fn models_are_listed_in_run_order_rebuilt_alone_and_documented() {
     }
     assert!(md.contains("| percentile_national | Float64 |"), "{md}");
 }
+
+#[test]
+fn a_model_running_past_the_query_timeout_stops_the_run_and_commits_no_mart() {
+    let p = Project::new();
+    // About 10^12 rows: hours on any engine, so only the timeout can end it.
+    std::fs::write(
+        p.path().join("pipelines/models/zz_endless.sql"),
+        "-- name: zz_endless\n-- description: d\n-- unit: u\n-- grain: g\n\
+         SELECT sum(value) AS s FROM generate_series(1, 1000000000000)\n",
+    )
+    .unwrap();
+    let cfg = p.config();
+    let run = p.friktion(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--query-timeout",
+        "2",
+    ]);
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    assert!(err.contains("zz_endless"), "{err}");
+    assert!(
+        err.contains("ran longer than 2 s and was stopped (--query-timeout)"),
+        "{err}"
+    );
+    // The marts are one transaction: none of the night's marts was committed.
+    assert!(!p.lake().join("marts").exists());
+    let zero = p.friktion(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--query-timeout",
+        "0",
+    ]);
+    assert!(!zero.status.success());
+    assert!(
+        text(&zero.stderr).contains("--query-timeout"),
+        "{}",
+        text(&zero.stderr)
+    );
+}

@@ -591,7 +591,7 @@ fn two_writers_on_object_storage_one_is_refused_and_nothing_is_lost() {
 
 /// Each Delta table under a lake prefix, as delta-rs's Python reader sees its newest version:
 /// (files, the operations in its history, newest first, data objects stored under it).
-fn delta_tables(moto: &Moto, url: &str) -> BTreeMap<String, (u64, Vec<String>, u64)> {
+pub fn delta_tables(moto: &Moto, url: &str) -> BTreeMap<String, (u64, Vec<String>, u64)> {
     let script = r#"
 import json, os, sys, boto3
 from deltalake import DeltaTable
