@@ -325,13 +325,16 @@ fn on_object_storage_the_executors_read_the_bucket_and_serve_queries_on_the_clus
         // SAFETY: every test that sets these sets the same values.
         unsafe { std::env::set_var(k, v) };
     }
-    let s3 = Lake::open_read_at(
-        &friktion_lake::LakeLocation::parse("s3://friktion/cluster").unwrap(),
-        &moto.settings(),
-        p.path(),
-    )
-    .unwrap();
-    assert_same_marts(&local_lake, &s3);
+    let s3_marts_equal_local = || {
+        let s3 = Lake::open_read_at(
+            &friktion_lake::LakeLocation::parse("s3://friktion/cluster").unwrap(),
+            &moto.settings(),
+            p.path(),
+        )
+        .unwrap();
+        assert_same_marts(&local_lake, &s3);
+    };
+    s3_marts_equal_local();
 
     // Marts being built go to the executors as files uploaded before the commit: a night that
     // fails half way deletes them, and no lake version ever names them.
@@ -363,13 +366,7 @@ fn on_object_storage_the_executors_read_the_bucket_and_serve_queries_on_the_clus
     // replaced file too (kept for readers of the earlier version).
     std::fs::remove_file(&failing).unwrap();
     cluster.assert_ok(&friktion_s3(&p, &models_run));
-    let s3 = Lake::open_read_at(
-        &friktion_lake::LakeLocation::parse("s3://friktion/cluster").unwrap(),
-        &moto.settings(),
-        p.path(),
-    )
-    .unwrap();
-    assert_same_marts(&local_lake, &s3);
+    s3_marts_equal_local();
     let tables = crate::object_store::delta_tables(&moto, "s3://friktion/cluster");
     for (t, (files, _, stored)) in tables.iter().filter(|(t, _)| t.starts_with("marts/")) {
         assert_eq!((*files, *stored), (1, 2), "{t}");
