@@ -64,6 +64,8 @@ pub struct ReportCtx<'a> {
     /// The Kolada export as published (protected), when a model declares a KPI.
     pub kolada: Option<&'a RecordBatch>,
     pub areas: &'a [Area],
+    pub instruments:
+        &'a std::collections::BTreeMap<String, friktion_report::national::WaveInstrument>,
 }
 
 /// Removes report directories that runs killed while writing them left behind.
@@ -146,6 +148,7 @@ pub fn write(c: &ReportCtx<'_>, s: &mut RunSummary) -> Result<(), PipelineError>
             .lake
             .version()
             .map(|v| (v.version, c.lake.location().to_string())),
+        instruments: c.instruments.clone(),
     };
     let index = friktion_report::write_index(
         &partial,

@@ -297,6 +297,7 @@ impl<'o> Pipeline<'o> {
                 publication: &publication,
                 kolada: kolada.as_ref(),
                 areas: &areas,
+                instruments: &crate::sources::survey::wave_instruments(cfg)?,
             },
             s,
         )?;

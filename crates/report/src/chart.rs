@@ -13,13 +13,12 @@ pub struct Bar {
     pub value: f64,
     pub low: Option<f64>,
     pub high: Option<f64>,
-    /// Drawn in the contrast colour: a reference bar beside the others (the survey's own
-    /// figure beside the logs', the country beside a kommun).
-    pub accent: bool,
+    /// Whom the bar stands for, which gives its colour: a reference bar (the country, the
+    /// survey's own figure beside the logs') stands out from the kommuner's.
+    pub ink: Ink,
 }
 
-const BAR: RGBColor = RGBColor(0x1f, 0x5a, 0x96);
-const ACCENT: RGBColor = RGBColor(0xb3, 0x58, 0x06);
+use crate::palette::{Ink, SERIES as COLOURS};
 const WHISKER: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const FONT: &str = crate::fonts::CHART_FONT;
 const WIDTH: u32 = 760;
@@ -74,11 +73,11 @@ pub fn bar_chart(c: &BarChart<'_>, lang: Lang) -> Result<String, ReportError> {
     let (title, bars) = (c.title, c.bars);
     let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
     let n = bars.len().max(1);
-    let notes: Vec<String> = c.notes.iter().flat_map(|l| wrap(l, 140)).collect();
+    let notes: Vec<String> = c.notes.iter().flat_map(|l| wrap(l, 96)).collect();
     let notes_h = if notes.is_empty() {
         0
     } else {
-        12 + 17 * notes.len() as u32
+        12 + 18 * notes.len() as u32
     };
     let height = 90 + 26 * n as u32 + notes_h;
     let max = bars
@@ -86,16 +85,26 @@ pub fn bar_chart(c: &BarChart<'_>, lang: Lang) -> Result<String, ReportError> {
         .map(|b| b.high.unwrap_or(b.value).max(b.value))
         .fold(0.0f64, f64::max);
     let x_max = nice_max(max);
+    // The bars' labels sit left of the axis in 13 px type (under 8 px a character): as wide
+    // as the longest needs, within half the chart.
+    let longest = bars
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let label_area = (longest as u32 * 8 + 24).clamp(120, 380);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let (plot, below) = root.split_vertically(height - notes_h);
         let mut chart = ChartBuilder::on(&plot)
-            .caption(title, (FONT, 18))
+            .caption(title, (FONT, 20))
             .margin(12)
+            // Room for the last tick's label ("80 000"), centred on the axis' end.
+            .margin_right(40)
             .x_label_area_size(40)
-            .y_label_area_size(190)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(0.0..x_max, (0..n as i32).into_segmented())
             .map_err(|e| err(&e))?;
         // Plotters counts segments from the bottom; the first bar belongs at the top.
@@ -117,14 +126,14 @@ pub fn bar_chart(c: &BarChart<'_>, lang: Lang) -> Result<String, ReportError> {
             })
             .x_labels(8)
             .light_line_style(WHITE)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
             .draw()
             .map_err(|e| err(&e))?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let i = seg(i);
-                let colour = if b.accent { ACCENT } else { BAR };
+                let colour = b.ink.rgb();
                 let mut r = Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(i)),
@@ -154,7 +163,7 @@ pub fn bar_chart(c: &BarChart<'_>, lang: Lang) -> Result<String, ReportError> {
                         b.high.unwrap_or(b.value).max(b.value) + x_max * 0.01,
                         SegmentValue::CenterOf(seg(i)),
                     ),
-                    (FONT, 12).into_font().color(&WHISKER),
+                    (FONT, 16).into_font().color(&WHISKER),
                 )
             }))
             .map_err(|e| err(&e))?;
@@ -162,8 +171,8 @@ pub fn bar_chart(c: &BarChart<'_>, lang: Lang) -> Result<String, ReportError> {
             below
                 .draw(&Text::new(
                     line.clone(),
-                    (14, 4 + 17 * i as i32),
-                    (FONT, 12).into_font().color(&WHISKER),
+                    (14, 4 + 18 * i as i32),
+                    (FONT, 16).into_font().color(&WHISKER),
                 ))
                 .map_err(|e| err(&e))?;
         }
@@ -184,6 +193,9 @@ fn nice_max(max: f64) -> f64 {
 /// One line of a trend chart: a value (with its interval) at some of the x positions.
 pub struct TrendSeries {
     pub name: String,
+    /// Its colour where it stands for someone (a kommun, the country); otherwise the next
+    /// of the palette's series colours.
+    pub ink: Option<Ink>,
     pub points: Vec<(usize, f64, Option<f64>, Option<f64>)>,
 }
 
@@ -207,7 +219,7 @@ pub fn trend(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 380)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 18))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -228,12 +240,12 @@ pub fn trend(
             })
             .y_label_formatter(&|v| num(lang, *v, 0))
             .light_line_style(WHITE)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
             .draw()
             .map_err(|e| err(&e))?;
         for (k, s) in series.iter().enumerate() {
-            let colour = COLOURS[k % COLOURS.len()];
+            let colour = s.ink.map_or(COLOURS[k % COLOURS.len()], Ink::rgb);
             let at = |i: usize| SegmentValue::CenterOf(i as i32);
             chart
                 .draw_series(std::iter::once(PathElement::new(
@@ -260,15 +272,32 @@ pub fn trend(
                         .map(|p| Circle::new((at(p.0), p.1), 4, colour.filled())),
                 )
                 .map_err(|e| err(&e))?;
-            chart
-                .draw_series(s.points.iter().map(|p| {
-                    Text::new(
-                        num(lang, p.1, 1),
-                        (at(p.0), p.1),
-                        (FONT, 12).into_font().color(&WHISKER),
-                    )
-                }))
-                .map_err(|e| err(&e))?;
+        }
+        // Value labels right of their points, moved apart where two series' values at one
+        // wave are close: each label at least a line below the one above it.
+        let at = |i: usize| SegmentValue::CenterOf(i as i32);
+        for i in 0..n {
+            let mut labels: Vec<(i32, f64)> = series
+                .iter()
+                .filter_map(|s| s.points.iter().find(|p| p.0 == i))
+                .map(|p| (chart.backend_coord(&(at(i), p.1)).1, p.1))
+                .collect();
+            labels.sort_by_key(|l| l.0);
+            let mut floor = i32::MIN;
+            for (y, v) in labels {
+                let top = (y - 16).max(floor);
+                floor = top + 16;
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((at(i), v))
+                            + Text::new(
+                                num(lang, v, 1),
+                                (7, top - y),
+                                (FONT, 16).into_font().color(&WHISKER),
+                            ),
+                    ))
+                    .map_err(|e| err(&e))?;
+            }
         }
         legend(&mut chart).map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
@@ -288,25 +317,25 @@ pub fn heatmap(
 ) -> Result<String, ReportError> {
     let err = |e: &dyn std::fmt::Display| ReportError::Chart(title.to_string(), e.to_string());
     let (cell_w, cell_h, left, top) = (44i32, 20i32, 190i32, 56i32);
-    let key: Vec<String> = key.iter().flat_map(|l| wrap(l, 140)).collect();
+    let key: Vec<String> = key.iter().flat_map(|l| wrap(l, 96)).collect();
     let height = (top + cell_h * rows.len() as i32 + 24 + 17 * key.len() as i32) as u32;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        root.draw(&Text::new(title.to_string(), (12, 8), (FONT, 18)))
+        root.draw(&Text::new(title.to_string(), (12, 8), (FONT, 20)))
             .map_err(|e| err(&e))?;
         for c in 0..columns {
             root.draw(&Text::new(
                 (c + 1).to_string(),
                 (left + cell_w * c as i32 + cell_w / 2 - 6, top - 20),
-                (FONT, 13),
+                (FONT, 16),
             ))
             .map_err(|e| err(&e))?;
         }
         for (r, label) in rows.iter().enumerate() {
             let y = top + cell_h * r as i32;
-            root.draw(&Text::new(label.clone(), (12, y + 3), (FONT, 13)))
+            root.draw(&Text::new(label.clone(), (12, y + 3), (FONT, 16)))
                 .map_err(|e| err(&e))?;
             for c in 0..columns {
                 let x = left + cell_w * c as i32;
@@ -335,7 +364,7 @@ pub fn heatmap(
                 root.draw(&Text::new(
                     text,
                     (x + 8, y + 3),
-                    (FONT, 12).into_font().color(&ink),
+                    (FONT, 16).into_font().color(&ink),
                 ))
                 .map_err(|e| err(&e))?;
             }
@@ -345,7 +374,7 @@ pub fn heatmap(
             root.draw(&Text::new(
                 line.clone(),
                 (12, key_top + 17 * i as i32),
-                (FONT, 12).into_font().color(&WHISKER),
+                (FONT, 16).into_font().color(&WHISKER),
             ))
             .map_err(|e| err(&e))?;
         }
@@ -365,22 +394,11 @@ where
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)
-        .label_font((FONT, 13))
+        .label_font((FONT, 16))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.3))
         .draw()
 }
-
-const COLOURS: [RGBColor; 8] = [
-    RGBColor(0x1f, 0x5a, 0x96),
-    RGBColor(0xd9, 0x5f, 0x02),
-    RGBColor(0x1b, 0x9e, 0x77),
-    RGBColor(0x75, 0x70, 0xb3),
-    RGBColor(0xe7, 0x29, 0x8a),
-    RGBColor(0x66, 0x66, 0x66),
-    RGBColor(0x8c, 0x6d, 0x1f),
-    RGBColor(0x00, 0x00, 0x00),
-];
 
 /// Step lines, one per series of (x, y) points with y in 0–1 shown as a percentage: the share
 /// of projects live by each day (1 − the Kaplan–Meier S(t)).
@@ -401,7 +419,7 @@ pub fn step_lines(
         let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 18))
+            .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -413,18 +431,29 @@ pub fn step_lines(
             .y_desc(y_label)
             .x_label_formatter(&|v| num(lang, *v, 0))
             .y_label_formatter(&|v| format!("{}\u{a0}%", num(lang, *v * 100.0, 0)))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 17))
             .draw()
             .map_err(|e| err(&e))?;
         for (i, (name, pts)) in series.iter().enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
-            // A step function: flat until the next day on which a project went live.
+            // A step function: flat until the next day on which a project went live. Rises
+            // closer together than two pixels are drawn as one: at national scale a curve
+            // has thousands of steps, and the page would carry every one of them.
+            let eps = x_max / 350.0;
             let mut steps = vec![(0.0, 0.0)];
+            let mut last_x = f64::NEG_INFINITY;
             for &(x, y) in pts {
-                let last = steps.last().map_or(0.0, |p: &(f64, f64)| p.1);
-                steps.push((x, last));
-                steps.push((x, y));
+                if x - last_x < eps {
+                    if let Some(p) = steps.last_mut() {
+                        p.1 = y;
+                    }
+                } else {
+                    let level = steps.last().map_or(0.0, |p: &(f64, f64)| p.1);
+                    steps.push((x, level));
+                    steps.push((x, y));
+                    last_x = x;
+                }
             }
             chart
                 .draw_series(std::iter::once(PathElement::new(
@@ -455,14 +484,14 @@ mod tests {
                 value: 36.5,
                 low: Some(30.0),
                 high: Some(43.0),
-                accent: false,
+                ink: Ink::Kommun,
             },
             Bar {
                 label: "Malmö".into(),
                 value: 28.31,
                 low: None,
                 high: None,
-                accent: false,
+                ink: Ink::Kommun,
             },
         ];
         let svg = bars_with_intervals("Förlorad tid", "minuter per dag", &bars, Lang::Sv).unwrap();

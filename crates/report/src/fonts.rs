@@ -1,9 +1,13 @@
-//! The pages' own font, embedded: DejaVu Sans (regular and bold, cut to the characters the
-//! pages use) as base64 in each page's CSS. A page then looks the same on every machine, and
-//! the charts' labels keep the widths they were laid out with, whatever fonts the reader has.
-//! See `assets/README.md` for how the files were made, and their licence.
+//! The pages' own font: DejaVu Sans (regular and bold, cut to the characters the pages use),
+//! written once per report as `fonts/*.woff` beside the pages that use it. A page then looks
+//! the same on every machine, and the charts' labels keep the widths they were laid out with,
+//! whatever fonts the reader has. Each directory of pages gets its own copy (the report root
+//! and `kommun/`): Firefox lets a page opened from disk load a font only from its own
+//! directory or below. See `assets/README.md` for how the files were made, and their licence.
 
-use std::sync::OnceLock;
+use std::path::Path;
+
+use crate::ReportError;
 
 /// The family name pages and charts ask for; the generic family follows as the fallback.
 pub const FAMILY: &str = "friktion-sans";
@@ -13,41 +17,39 @@ pub const CHART_FONT: &str = "friktion-sans, DejaVu Sans, sans-serif";
 const REGULAR: &[u8] = include_bytes!("../assets/DejaVuSans.subset.woff");
 const BOLD: &[u8] = include_bytes!("../assets/DejaVuSans-Bold.subset.woff");
 
-/// The two @font-face rules, built once per process.
-pub fn css() -> &'static str {
-    static CSS: OnceLock<String> = OnceLock::new();
-    CSS.get_or_init(|| {
-        let face = |weight: u16, bytes: &[u8]| {
+/// The font files, by weight, as the pages name them (relative to the page).
+const FILES: [(u16, &str, &[u8]); 2] = [
+    (400, "fonts/friktion-sans.woff", REGULAR),
+    (700, "fonts/friktion-sans-bold.woff", BOLD),
+];
+
+/// The two @font-face rules of every page.
+pub fn css() -> String {
+    FILES
+        .iter()
+        .map(|(weight, path, _)| {
             format!(
                 "@font-face {{ font-family: \"{FAMILY}\"; font-weight: {weight}; font-style: normal; \
-                 src: url(data:font/woff;base64,{}) format(\"woff\"); }}\n",
-                base64(bytes)
+                 src: url({path}) format(\"woff\"); }}\n"
             )
-        };
-        face(400, REGULAR) + &face(700, BOLD)
-    })
+        })
+        .collect()
 }
 
-/// Standard base64 with padding (RFC 4648), for data: URLs.
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ABC[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
+/// Writes the font files beside the pages of `dir`.
+pub fn write(dir: &Path) -> Result<(), ReportError> {
+    for (_, path, bytes) in FILES {
+        let to = dir.join(path);
+        let io = |source| ReportError::Io {
+            path: to.clone(),
+            source,
+        };
+        if let Some(d) = to.parent() {
+            std::fs::create_dir_all(d).map_err(io)?;
         }
+        std::fs::write(&to, bytes).map_err(io)?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -55,20 +57,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_rfc_4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
-
-    #[test]
-    fn both_faces_are_embedded_as_woff() {
+    fn both_faces_are_named_and_written_as_woff() {
         let css = css();
         assert_eq!(css.matches("@font-face").count(), 2);
-        assert!(css.contains("font-weight: 700"));
-        // A WOFF file starts with "wOFF": base64 "d09GRg".
-        assert_eq!(css.matches("base64,d09GRg").count(), 2);
+        assert!(
+            css.contains("font-weight: 700") && css.contains("url(fonts/friktion-sans-bold.woff)")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path()).unwrap();
+        for (_, path, _) in FILES {
+            // A WOFF file starts with "wOFF".
+            let bytes = std::fs::read(dir.path().join(path)).unwrap();
+            assert_eq!(&bytes[..4], b"wOFF");
+        }
     }
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use friktion_core::LedgerAction;
 
-use crate::chart::{Bar, bars_with_intervals};
 use friktion_publish::marts::{KommunFriction, NationalFriction};
 use friktion_publish::{Publication, Shown};
 
@@ -30,6 +29,9 @@ pub struct RunInfo {
     /// The lake version the figures were computed from, and where the lake is (object
     /// storage; a local lake keeps no versions).
     pub lake_version: Option<(u64, String)>,
+    /// The instrument each survey wave was read through, where the config still names its
+    /// files: the kommuner's own surveys are compared only within one instrument.
+    pub instruments: BTreeMap<String, crate::national::WaveInstrument>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +58,12 @@ caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 th, td { border-bottom: 1px solid #c8c8c8; padding: .3rem .5rem; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { font-size: .88rem; color: #333; }
+.headline dl.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: .8rem; margin: .6rem 0; }
+.headline .figure { border-left: 4px solid #0072b2; padding: .2rem .7rem; }
+.headline dt { font-weight: 600; } .headline dd { margin: 0; font-size: .88rem; }
+.headline dd.value { font-size: 1.6rem; font-weight: 700; line-height: 1.25; }
+.headline dd.source { color: #444; }
+.index p { margin: .25rem 0; font-size: .92rem; }
 footer { margin-top: 3rem; border-top: 1px solid #c8c8c8; padding-top: .8rem; }
 details.data summary { cursor: pointer; font-size: .9rem; }
 /* An A4 page holds about 658 CSS pixels between 18 mm margins: tables get smaller type there
@@ -76,7 +84,7 @@ pub struct IndexData<'a> {
     pub areas: &'a [crate::map::Area],
 }
 
-/// The whole page around a body: self-contained, styled inline.
+/// The whole page around a body, styled inline; its font is the report's `fonts/` beside it.
 pub(crate) fn page(lang: Lang, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -105,12 +113,39 @@ pub fn write_index(
         body,
         "<h1>{}</h1>\n<p class=\"lead\">{}</p>\n",
         t(lang, "page.h1"),
-        tf(lang, "page.lead", &[&by_wave.len()])
+        tf(
+            lang,
+            "page.lead",
+            &[&p.nationwide.len(), &(by_wave.len() - p.nationwide.len())]
+        )
     );
-    for (wave, rows) in by_wave.iter().rev() {
-        let (section, csv) = wave_section(wave, rows, p.national_total(wave), run.min_cell, lang)?;
-        body.push_str(&section);
+    body.push_str(&crate::national::headline(p, lang));
+    let mut tables = BTreeMap::new();
+    for (wave, rows) in &by_wave {
+        let (table, csv) = wave_table(wave, rows, p.national_total(wave), lang);
         write_file(&dir.join(csv_name(wave)), &csv)?;
+        tables.insert(*wave, table);
+    }
+    if let Some(newest) = p.nationwide.last() {
+        let older: Vec<String> = p.nationwide[..p.nationwide.len() - 1]
+            .iter()
+            .rev()
+            .map(|w| format!("<a href=\"{}\">{}</a>", csv_name(w), esc(w)))
+            .collect();
+        let older = if older.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<p class=\"note\">{}</p>\n",
+                tf(lang, "compare.older", &[&older.join(", ")])
+            )
+        };
+        let table = tables.get(newest.as_str()).cloned().unwrap_or_default();
+        if let Some(section) =
+            crate::national::compare(p, newest, &table, &csv_name(newest), &older, lang)
+        {
+            body.push_str(&section);
+        }
     }
     let mut figures: Vec<Figure> = Vec::new();
     if let Some(map) = map_section(run, data, &by_wave)? {
@@ -153,6 +188,9 @@ pub fn write_index(
     let survey_total = national_waves
         .last()
         .and_then(|w| crate::logs::SelfReported::of(p.national_total(w)?));
+    let (own, own_data) = crate::national::own_surveys(p, run)?;
+    body.push_str(&own);
+    figures.extend(own_data);
     if let Some(f) = crate::logs::figure(&p.logs, None, survey_total.as_ref(), lang)? {
         let _ = write!(
             body,
@@ -162,6 +200,8 @@ pub fn write_index(
         );
         figures.push(f);
     }
+    crate::fonts::write(dir)?;
+    crate::fonts::write(&dir.join("kommun"))?;
     crate::methods::write_methods(dir, run, &p.assumptions)?;
     crate::kommun::write_pages(dir, run, p)?;
     let ttg = &p.time_to_go_live;
@@ -189,14 +229,30 @@ pub fn write_index(
         .iter()
         .map(|a| (a.kommun_kod.clone(), a.kommun_name.clone()))
         .collect();
+    // A row per kommun: at national scale a page of its own, linked from here.
     if let Some(f) = crate::factors::heatmap_figure(&p.factors, &names, run.min_cell, lang)? {
-        body.push_str(&f.html);
+        let back = format!(
+            "<p><a href=\"index.html\">{}</a></p>\n",
+            t(lang, "kommun.back")
+        );
+        write_file(
+            &dir.join("factors.html"),
+            &page(lang, t(lang, "factors.h2"), &format!("{back}{}", f.html)),
+        )?;
+        let _ = write!(
+            body,
+            "<section>\n<h2>{}</h2>\n<p>{} <a href=\"factors.html\">{}</a></p>\n</section>\n",
+            t(lang, "factors.h2"),
+            t(lang, "factors.lead"),
+            t(lang, "factors.link")
+        );
         figures.push(f);
     }
     for f in &figures {
         write_file(&dir.join(&f.csv_path), &f.csv)?;
     }
     body.push_str(&crate::published::section(&p.published, lang));
+    body.push_str(&crate::national::kommun_index(p, lang));
     body.push_str(&colophon(run));
     let html = page(lang, t(lang, "page.title"), &body);
     let path = dir.join("index.html");
@@ -298,14 +354,14 @@ fn wave_csv(rows: &[&Shown<KommunFriction>], total: Option<&NationalFriction>) -
     out
 }
 
-/// One wave's table and chart; `total` is the wave's national total where it may be shown.
-fn wave_section(
+/// One wave's table of every kommun, most friction first, and its CSV; `total` is the wave's
+/// national total where it may be shown.
+fn wave_table(
     wave: &str,
     rows: &[&Shown<KommunFriction>],
     total: Option<&NationalFriction>,
-    min_cell: i64,
     lang: Lang,
-) -> Result<(String, String), ReportError> {
+) -> (String, String) {
     let mut sorted: Vec<&Shown<KommunFriction>> = rows.to_vec();
     sorted.sort_by(|a, b| {
         let key = |r: &Shown<KommunFriction>| {
@@ -319,41 +375,8 @@ fn wave_section(
             .total_cmp(&key(a))
             .then_with(|| a.row.kommun_name.cmp(&b.row.kommun_name))
     });
-    let bars: Vec<Bar> = sorted
-        .iter()
-        .filter(|r| r.shown)
-        .map(|r| Bar {
-            label: r.row.kommun_name.clone(),
-            value: r.row.mean_minutes.unwrap_or(0.0),
-            low: r.row.ci_low,
-            high: r.row.ci_high,
-            accent: false,
-        })
-        .collect();
-    let title = tf(lang, "wave.chart_title", &[&wave]);
-    let svg = bars_with_intervals(&title, t(lang, "wave.axis"), &bars, lang)?;
-    let suppressed = sorted.iter().filter(|r| !r.shown).count();
-    let mut s = String::new();
-    let sup = if suppressed > 0 {
-        tf(lang, "wave.suppressed", &[&suppressed, &min_cell])
-    } else {
-        String::new()
-    };
     let w = esc(wave);
-    let _ = write!(
-        s,
-        "<section>\n<h2>{h2}</h2>\n<figure role=\"group\" aria-labelledby=\"cap-{w}\">\n\
-         <div role=\"img\" aria-label=\"{alt}\">{svg}</div>\n\
-         <figcaption id=\"cap-{w}\">{cap}</figcaption>\n</figure>\n",
-        h2 = tf(lang, "wave.h2", &[&w]),
-        alt = tf(lang, "wave.chart_alt", &[&w]),
-        cap = format!(
-            "{} <a href=\"{}\">{}</a>",
-            tf(lang, "wave.caption_chart", &[&sup]),
-            csv_name(wave),
-            t(lang, "wave.csv")
-        ),
-    );
+    let mut s = String::new();
     let _ = write!(
         s,
         "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th>\
@@ -414,8 +437,8 @@ fn wave_section(
             num_opt(lang, tot.mean_minutes, 1)
         );
     }
-    s.push_str("</tbody>\n</table>\n</section>\n");
-    Ok((s, csv))
+    s.push_str("</tbody>\n</table>\n");
+    (s, csv)
 }
 
 fn colophon(run: &RunInfo) -> String {

@@ -15,6 +15,7 @@ use crate::format::{SUPPRESSED, esc};
 use crate::html::{RunInfo, page};
 use crate::i18n::{Lang, num, num_opt, t, tf};
 use crate::logs::SelfReported;
+use crate::palette::Ink;
 use crate::{ReportError, write_file};
 
 /// Writes a page per kommun that has friction data; returns how many.
@@ -94,6 +95,26 @@ fn kommun_page(
     let figures = benchmark_figures(run, d, kod, &sorted)?;
     for Shown { row: r, shown } in sorted {
         let shown = *shown;
+        if !d.nationwide.contains(&r.wave_id) {
+            // The kommun's own survey: no other kommun answered it, so there is no peer
+            // group, county or rank to compare with.
+            let cell = |v: String| if shown { v } else { SUPPRESSED.to_string() };
+            let ci = match (r.ci_low, r.ci_high) {
+                (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
+                _ => SUPPRESSED.into(),
+            };
+            let _ = writeln!(
+                b,
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td>{}</td><td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">–</td></tr>",
+                esc(&r.wave_id),
+                cell(num(lang, r.n as f64, 0)),
+                cell(num_opt(lang, r.mean_minutes, 1)),
+                cell(ci),
+                t(lang, "kommun.own_survey"),
+            );
+            continue;
+        }
         let found = benchmark(d, &r.wave_id, kod);
         let bench = found.map(|(b, _)| b);
         let peer = bench.map_or(String::new(), |x| esc(peer_name(lang, x)));
@@ -126,9 +147,34 @@ fn kommun_page(
             cell(rank, shown),
         );
     }
+    b.push_str("</tbody>\n</table>\n");
+    // The kommun's own staff surveys belong here, each with the instrument it was read through.
+    for Shown { row: r, shown } in rows.iter().copied() {
+        if d.nationwide.contains(&r.wave_id) {
+            continue;
+        }
+        let instrument = run.instruments.get(&r.wave_id).map_or_else(
+            || t(lang, "own.no_instrument").to_string(),
+            |i| tf(lang, "own.instrument", &[&esc(&i.name), &i.version]),
+        );
+        let n = if *shown {
+            num(lang, r.n as f64, 0)
+        } else {
+            SUPPRESSED.to_string()
+        };
+        let _ = writeln!(
+            b,
+            "<p class=\"own-survey\">{}</p>",
+            tf(
+                lang,
+                "own.kommun_page",
+                &[&esc(&r.wave_id), &instrument, &n]
+            )
+        );
+    }
     let _ = write!(
         b,
-        "</tbody>\n</table>\n<p class=\"note\">{}</p>\n</section>\n",
+        "<p class=\"note\">{}</p>\n</section>\n",
         tf(lang, "kommun.note", &[&run.min_cell])
     );
     let mut data = Vec::new();
@@ -260,14 +306,14 @@ fn benchmark_figures(
         value: newest.mean_minutes.unwrap_or(0.0),
         low: newest.ci_low,
         high: newest.ci_high,
-        accent: false,
+        ink: Ink::Kommun,
     }];
     if let Some(p) = peer(&newest.wave_id) {
         if let Some(v) = p.peer_mean_minutes {
             bars.push(Bar {
                 label: tf(lang, "kommun.peer_bar", &[&peer_name(lang, p)]),
                 value: v,
-                accent: true,
+                ink: Ink::Peer,
                 ..Bar::default()
             });
         }
@@ -278,7 +324,7 @@ fn benchmark_figures(
             bars.push(Bar {
                 label: c.lan_name.clone(),
                 value: v,
-                accent: true,
+                ink: Ink::County,
                 ..Bar::default()
             });
         }
@@ -289,7 +335,7 @@ fn benchmark_figures(
             value: c.mean_minutes.unwrap_or(0.0),
             low: c.ci_low,
             high: c.ci_high,
-            accent: true,
+            ink: Ink::Country,
         });
     }
     let title = tf(
@@ -325,6 +371,7 @@ fn benchmark_figures(
         let labels: Vec<String> = chrono.iter().map(|r| r.wave_id.clone()).collect();
         let mine = TrendSeries {
             name: newest.kommun_name.clone(),
+            ink: Some(Ink::Kommun),
             points: chrono
                 .iter()
                 .enumerate()
@@ -333,6 +380,7 @@ fn benchmark_figures(
         };
         let all = TrendSeries {
             name: t(lang, "kommun.country").into(),
+            ink: Some(Ink::Country),
             points: chrono
                 .iter()
                 .enumerate()

@@ -16,9 +16,12 @@ pub mod kommun;
 pub mod logs;
 pub mod map;
 pub mod methods;
+pub mod national;
 pub mod notebook;
 pub mod outcomes;
+pub mod palette;
 pub mod published;
+pub mod strip;
 pub mod survey;
 
 use std::path::{Path, PathBuf};

@@ -74,7 +74,7 @@ pub fn figure(
             value: s.mean_minutes,
             low: s.ci_low,
             high: s.ci_high,
-            accent: true,
+            ink: crate::palette::Ink::Country,
         });
     }
     let period = format!(

@@ -186,7 +186,7 @@ pub fn choropleth(
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let (map_area, legend) = root.split_horizontally(width - 220);
         let mut chart = ChartBuilder::on(&map_area)
-            .caption(title, (crate::fonts::CHART_FONT, 18))
+            .caption(title, (crate::fonts::CHART_FONT, 20))
             .margin(10)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| err(&e))?;
@@ -226,7 +226,7 @@ pub fn choropleth(
                 .draw(&Text::new(
                     text.clone(),
                     (40, y + 3),
-                    (crate::fonts::CHART_FONT, 13),
+                    (crate::fonts::CHART_FONT, 16),
                 ))
                 .map_err(|e| err(&e))?;
         }

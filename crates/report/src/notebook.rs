@@ -93,22 +93,70 @@ WAVE = waves[-1] if waves else None
 print("lake:", LAKE.resolve(), "| national wave:", WAVE, "| waves:", waves)
 "##;
 
+const HEADLINE: &str = r##"
+# The first screen of the report: minutes lost, the change since the previous wave, the yearly
+# cost and the projects live within two years, from the published tables.
+now = national.filter(pl.col("wave_id") == WAVE)
+print(TITLES["minutes"], now.select("mean_minutes", "ci_low", "ci_high", "n").to_dicts())
+if len(waves) > 1:
+    before = national.filter(pl.col("wave_id") == waves[-2])
+    print(TITLES["change"].format(waves[-2]), (now["mean_minutes"] - before["mean_minutes"]).to_list())
+sets = table("cost_assumption").filter(pl.col("published_cost_sek").is_null())["assumption_set"]
+print(shown(published("friction_cost")).filter((pl.col("wave_id") == WAVE)
+      & pl.col("assumption_set").is_in(sets.to_list())).select("assumption_set", "cost_sek", "fte").head(1))
+shown(published("time_to_go_live")).filter(pl.col("dimension") == "all").select("n_projects", "share_live_within_2y")
+"##;
+
+/// Every kommun a dot with its interval in the band of its kommungrupp, the groups' means and
+/// the country's: the report's comparison, in the report's colours.
 const KOMMUN: &str = r##"
-# Hidden cells (too few answers, or one that would give another away) are left out.
-d = shown(kommun).filter(pl.col("wave_id") == WAVE).sort("mean_minutes")
-fig, ax = plt.subplots(figsize=(8, 0.3 * len(d) + 1.5))
-ax.barh(d["kommun_name"], d["mean_minutes"], color="#1f5a96",
-        xerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
-ax.set_title(TITLES["kommun"].format(WAVE))
-ax.set_xlabel(TITLES["axis"])
-plt.tight_layout()
-plt.show()
+KOMMUN_C, PEER_C, COUNTRY_C = "#0072b2", "#d55e00", "#222222"
+
+
+def strip(d, title, group_means=None, country=None):
+    groups = sorted(d["grp"].unique().to_list())
+    fig, ax = plt.subplots(figsize=(9, 0.7 * len(groups) + 1.5))
+    for i, g in enumerate(groups):
+        r = d.filter(pl.col("grp") == g).sort("mean_minutes")
+        y = [i + 0.1 + 0.8 * (k % 9 + 0.5) / 9 for k in range(len(r))]
+        ax.errorbar(r["mean_minutes"], y, xerr=[r["mean_minutes"] - r["ci_low"], r["ci_high"] - r["mean_minutes"]],
+                    fmt="o", ms=3, color=KOMMUN_C, ecolor=KOMMUN_C, alpha=0.8, elinewidth=0.6)
+        if group_means is not None and g in group_means:
+            ax.plot([group_means[g]] * 2, [i + 0.05, i + 0.95], color=PEER_C, lw=3)
+    if country is not None:
+        ax.axvline(country, color=COUNTRY_C, ls="--")
+    ax.set_yticks([i + 0.5 for i in range(len(groups))], groups)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel(TITLES["axis"])
+    plt.tight_layout()
+    plt.show()
+
+
+bench = shown(published("kommun_benchmark")).filter(pl.col("wave_id") == WAVE)
+name = "peer_group_name" if LANG == "sv" else "peer_group_name_en"
+d = (shown(kommun).filter(pl.col("wave_id") == WAVE)
+     .join(bench.select("kommun_kod", pl.col(name).alias("grp"), "peer_mean_minutes"), on="kommun_kod"))
+means = dict(d.group_by("grp").agg(pl.col("peer_mean_minutes").first()).iter_rows())
+strip(d, TITLES["compare"].format(WAVE), means, national.filter(pl.col("wave_id") == WAVE)["mean_minutes"].item())
+# The ten with the most and the least friction.
+d.sort("mean_minutes", descending=True).select("kommun_name", "grp", "mean_minutes", "ci_low", "ci_high").head(10)
+"##;
+
+/// The kommuner's own staff surveys (waves of one kommun each), compared within their year.
+const OWN: &str = r##"
+own = (shown(kommun).group_by("wave_id").agg(pl.len().alias("kommuner"), pl.all().first())
+       .filter(pl.col("kommuner") == 1)
+       .with_columns(pl.col("wave_id").str.extract(r"(\d{4})$").alias("year")))
+groups = table("municipality").select("kommun_kod", pl.col("peer_group").alias("grp"))
+for (year,), d in own.join(groups, on="kommun_kod").group_by(["year"]):
+    strip(d, TITLES["own"].format(year))
 "##;
 
 const VERKSAMHET: &str = r##"
 d = shown(published("friction_by_verksamhet")).filter(pl.col("wave_id") == WAVE).sort("mean_minutes")
 fig, ax = plt.subplots(figsize=(8, 0.35 * len(d) + 1.5))
-ax.barh(d["verksamhet"], d["mean_minutes"], color="#1f5a96",
+ax.barh(d["verksamhet"], d["mean_minutes"], color="#0072b2",
         xerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
 ax.set_title(TITLES["verksamhet"].format(WAVE))
 ax.set_xlabel(TITLES["axis"])
@@ -121,7 +169,7 @@ const DISTRIBUTION: &str = r##"
 # any other bands is one line away.
 d = shown(published("friction_distribution")).filter(pl.col("wave_id") == WAVE).sort("band_order")
 fig, ax = plt.subplots(figsize=(8, 3.5))
-ax.bar(d["band"], d["weighted_share"] * 100, color="#1f5a96")
+ax.bar(d["band"], d["weighted_share"] * 100, color="#0072b2")
 ax.set_title(TITLES["distribution"].format(WAVE))
 ax.set_ylabel(TITLES["share"])
 plt.tight_layout()
@@ -133,10 +181,10 @@ sets = table("cost_assumption").filter(pl.col("published_cost_sek").is_null())["
 d = shown(published("friction_cost")).filter((pl.col("wave_id") == WAVE)
                                             & pl.col("assumption_set").is_in(sets.to_list()))
 fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.5))
-a.barh(d["assumption_set"], d["cost_sek"] / 1e9, color="#1f5a96",
+a.barh(d["assumption_set"], d["cost_sek"] / 1e9, color="#0072b2",
        xerr=[(d["cost_sek"] - d["cost_low_sek"]) / 1e9, (d["cost_high_sek"] - d["cost_sek"]) / 1e9])
 a.set_xlabel(TITLES["bn_sek"])
-b.barh(d["assumption_set"], d["fte"], color="#1f5a96",
+b.barh(d["assumption_set"], d["fte"], color="#0072b2",
        xerr=[d["fte"] - d["fte_low"], d["fte_high"] - d["fte"]])
 b.set_xlabel(TITLES["fte"])
 fig.suptitle(TITLES["cost"].format(WAVE))
@@ -149,7 +197,7 @@ d.join(table("cost_assumption"), on="assumption_set").select(
 const TREND: &str = r##"
 d = national.filter(pl.col("wave_id").is_in(waves)).sort("wave_id")
 fig, ax = plt.subplots(figsize=(8, 3.5))
-ax.errorbar(d["wave_id"], d["mean_minutes"], marker="o", capsize=4, color="#1f5a96",
+ax.errorbar(d["wave_id"], d["mean_minutes"], marker="o", capsize=4, color="#0072b2",
             yerr=[d["mean_minutes"] - d["ci_low"], d["ci_high"] - d["mean_minutes"]])
 ax.set_ylim(bottom=0)
 ax.set_title(TITLES["trend"])
@@ -165,7 +213,7 @@ if len(d):
     labels = d["system_id"].to_list() + [TITLES["survey"].format(WAVE)]
     values = d["minutes_lost_per_user_day"].to_list() + total["mean_minutes"].to_list()
     fig, ax = plt.subplots(figsize=(8, 3))
-    ax.barh(labels, values, color=["#1f5a96"] * len(d) + ["#b35806"])
+    ax.barh(labels, values, color=["#1f5a96"] * len(d) + ["#222222"])
     ax.set_title(TITLES["logs"])
     ax.set_xlabel(TITLES["logs_axis"])
     plt.tight_layout()
@@ -191,7 +239,7 @@ plt.show()
 const FUNNEL: &str = r##"
 f = shown(published("project_funnel"))
 fig, ax = plt.subplots(figsize=(8, 3))
-ax.barh(f["stage"][::-1], (f["n_reached"] / f["n_projects"] * 100)[::-1], color="#1f5a96")
+ax.barh(f["stage"][::-1], (f["n_reached"] / f["n_projects"] * 100)[::-1], color="#0072b2")
 ax.set_title(TITLES["funnel"])
 plt.tight_layout()
 plt.show()
@@ -218,6 +266,10 @@ pub fn write(dir: &Path, lake: &Path, run_id: &str, lang: Lang) -> Result<PathBu
     let lake_path = relative(&here.join(dir), &here.join(lake));
     let titles: Vec<(&str, &str)> = vec![
         ("kommun", "nb.kommun"),
+        ("minutes", "head.minutes"),
+        ("change", "head.change"),
+        ("compare", "compare.title"),
+        ("own", "own.title"),
         ("axis", "wave.axis"),
         ("verksamhet", "verksamhet.title"),
         ("distribution", "distribution.title"),
@@ -241,6 +293,7 @@ pub fn write(dir: &Path, lake: &Path, run_id: &str, lang: Lang) -> Result<PathBu
         dict.push_str(&format!("    {}: {},\n", py(k), py(t(lang, key))));
     }
     dict.push_str("}\n");
+    dict.push_str(&format!("LANG = {}\n", py(lang.code())));
     let setup = SETUP.replace("LAKE_FROM_RUN", &py(&lake_path.to_string_lossy()));
     let mut cells = vec![
         markdown(&format!(
@@ -252,7 +305,9 @@ pub fn write(dir: &Path, lake: &Path, run_id: &str, lang: Lang) -> Result<PathBu
         code(&format!("{setup}\n{dict}")),
     ];
     for (heading, src) in [
+        ("head.h2", HEADLINE),
         ("nb.h_kommun", KOMMUN),
+        ("own.h2", OWN),
         ("nb.h_verksamhet", VERKSAMHET),
         ("nb.h_distribution", DISTRIBUTION),
         ("nb.h_cost", COST),

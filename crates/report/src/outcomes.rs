@@ -293,7 +293,7 @@ pub fn funnel_figure(
                 value: share,
                 low: None,
                 high: None,
-                accent: false,
+                ink: crate::palette::Ink::Kommun,
             }
         })
         .collect();

@@ -74,7 +74,7 @@ pub fn verksamhet_figure(
             value: g.mean_minutes.unwrap_or(0.0),
             low: g.ci_low,
             high: g.ci_high,
-            accent: false,
+            ink: crate::palette::Ink::Kommun,
         })
         .collect();
     let title = tf(lang, "verksamhet.title", &[&wave]);
@@ -263,7 +263,7 @@ pub fn cost_figure(
         value: v[0].unwrap_or(0.0) / s,
         low: v[1].map(|x| x / s),
         high: v[2].map(|x| x / s),
-        accent: false,
+        ink: crate::palette::Ink::Kommun,
     };
     let sek_title = tf(lang, "cost.sek_title", &[&wave]);
     let sek = bar_chart(
@@ -336,7 +336,11 @@ pub fn cost_figure(
     let csv_path = format!("data/friction_cost_{}.csv", safe(wave));
     let alt = tf(lang, "cost.alt", &[&wave]);
     let caption = t(lang, "cost.caption");
-    let mut html = crate::figure::html(lang, &alt, &sek, caption, &csv_path, None);
+    // The first screen's cost links here (#cost).
+    let mut html = String::from("<div id=\"cost\"></div>\n");
+    html.push_str(&crate::figure::html(
+        lang, &alt, &sek, caption, &csv_path, None,
+    ));
     html.push_str(&crate::figure::html(
         lang,
         &alt,
@@ -369,6 +373,7 @@ pub fn trend_figure(
     let labels: Vec<String> = rows.iter().map(|g| g.wave_id.clone()).collect();
     let series = [TrendSeries {
         name: t(lang, "row.total").into(),
+        ink: Some(crate::palette::Ink::Country),
         points: rows
             .iter()
             .enumerate()

@@ -84,13 +84,21 @@ fn demo_run_prints_a_summary_and_leaves_lake_and_report() {
         assert!(methods.contains(needle), "methods.html lacks {needle}");
     }
     assert!(html.contains("<table>") && html.contains("Minuter per dag"));
-    // Self-contained: nothing is fetched (an SVG's xmlns is a name, not a request).
-    // The only url() is the embedded font's data: URL.
-    assert_eq!(
-        html.matches("url(").count(),
-        html.matches("url(data:font/woff;base64,").count()
-    );
-    assert_eq!(html.matches("url(data:").count(), 2, "regular and bold");
+    // Self-contained as a directory: nothing is fetched from elsewhere (an SVG's xmlns is a
+    // name, not a request). The only url()s are the report's own font files beside the page.
+    assert_eq!(html.matches("url(").count(), 2, "regular and bold");
+    let dir = crate::report_path(&out).parent().unwrap().to_path_buf();
+    for font in ["fonts/friktion-sans.woff", "fonts/friktion-sans-bold.woff"] {
+        assert!(html.contains(&format!("url({font})")), "{font} not named");
+        for at in [dir.join(font), dir.join("kommun").join(font)] {
+            assert_eq!(
+                &std::fs::read(&at).unwrap()[..4],
+                b"wOFF",
+                "{}",
+                at.display()
+            );
+        }
+    }
     for fetch in ["src=\"http", "href=\"http", "@import", "<script", "<link"] {
         assert!(
             !html.contains(fetch),

@@ -1,5 +1,7 @@
 //! End-to-end tests of the `friktion` binary, as a user runs it.
 
+#[path = "../../../pipeline/tests/it/chromium.rs"]
+mod chromium;
 mod cluster;
 mod crash;
 mod datatests;
@@ -10,6 +12,7 @@ mod fixture;
 mod ingest;
 mod instrument;
 mod interop;
+mod national;
 mod object_store;
 mod ops;
 #[path = "../../../pipeline/tests/it/python.rs"]
@@ -23,7 +26,7 @@ mod wire_rules;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub use fixture::{copy_sample, hashes, text, workspace};
+pub use fixture::{copy_dir, copy_sample, hashes, text, workspace};
 
 /// A throwaway copy of the project's pipeline and sample inputs, so a test owns its lake,
 /// reports and sources.

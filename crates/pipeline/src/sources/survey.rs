@@ -34,11 +34,7 @@ pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), Pipel
         for file in cfg.glob(&src.files)? {
             let name = cfg.source_name(&file);
             out.seen.push(name.clone());
-            let wave = src.wave_id.clone().unwrap_or_else(|| {
-                file.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
+            let wave = wave_of(src, &file);
             let file = SurveyFile {
                 path: &file,
                 name: &name,
@@ -53,6 +49,41 @@ pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), Pipel
         }
     }
     Ok(())
+}
+
+/// A file's wave: the config's `wave_id`, or the file's name without extension.
+fn wave_of(src: &crate::config::SurveySource, file: &Path) -> String {
+    src.wave_id.clone().unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
+}
+
+/// The instrument of every wave whose files the config names now, for the report (a wave
+/// whose files are gone keeps its rows in the lake but is not named here).
+pub fn wave_instruments(
+    cfg: &crate::config::Config,
+) -> Result<
+    std::collections::BTreeMap<String, friktion_report::national::WaveInstrument>,
+    PipelineError,
+> {
+    let mut out = std::collections::BTreeMap::new();
+    for src in &cfg.survey {
+        let i = Instrument::load(&cfg.dir.join(&src.instrument))
+            .map_err(crate::config::ConfigError::from)?;
+        for file in cfg.glob(&src.files)? {
+            out.insert(
+                wave_of(src, &file),
+                friktion_report::national::WaveInstrument {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    version: i.version,
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 struct SurveyFile<'a> {

@@ -3,38 +3,9 @@
 //! request and console message. The pages must make no request and log nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::chromium::headless;
 use crate::{Project, text};
-
-fn chromium() -> PathBuf {
-    ["chromium", "chromium-browser"]
-        .iter()
-        .find_map(|c| {
-            std::env::var_os("PATH").and_then(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join(c))
-                    .find(|f| f.is_file())
-            })
-        })
-        .expect("chromium is not installed: apt-get install chromium (.ci/run does)")
-}
-
-/// Chromium, headless, with a profile of its own under `work`.
-fn headless(work: &Path) -> Command {
-    let mut c = Command::new(chromium());
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-    ])
-    .arg(format!(
-        "--user-data-dir={}",
-        work.join("profile").display()
-    ));
-    c
-}
 
 /// Requests the page started (the browser's own update and account checks have no page origin)
 /// and console lines, after rendering `page` to `png`.
@@ -148,41 +119,17 @@ fn print_to_pdf(page: &Path, pdf: &Path, work: &Path) -> Vec<(f64, f64)> {
 /// 658 CSS pixels): (the frame's width, the page's width, the embedded font faces loaded, the
 /// elements that stick out).
 fn width_on_a4(page: &Path, work: &Path) -> (i64, i64, i64, String) {
-    let frame = work.join("a4-frame.html");
-    std::fs::write(
-        &frame,
-        format!(
-            "<html><body style=\"margin:0\"><iframe id=\"f\" src=\"file://{}\" \
-             style=\"width:658px;height:900px;border:0\"></iframe><script>\
-             document.getElementById('f').onload = function () {{\
-               var d = document.getElementById('f').contentDocument, w = d.documentElement.clientWidth, out = [];\
-               d.querySelectorAll('body *').forEach(function (e) {{\
-                 if (e.getBoundingClientRect().right > w + 1) out.push(e.tagName + ' ' + e.textContent.slice(0, 40)); }});\
-               var faces = 0; d.fonts.forEach(function (f) {{ if (f.family.indexOf('friktion-sans') >= 0 && f.status === 'loaded') faces++; }});\
-               document.body.setAttribute('data-a4', w + ';' + d.documentElement.scrollWidth + ';' + faces + ';' + out.slice(0, 5).join(' | '));\
-             }};</script></body></html>",
-            page.display()
-        ),
-    )
-    .unwrap();
-    let out = headless(work)
-        .args([
-            // The frame reads the page's layout: both are files, so let files see each other.
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", frame.display()))
-        .output()
-        .unwrap();
-    let dom = text(&out.stdout);
-    let at = dom
-        .find("data-a4=\"")
-        .unwrap_or_else(|| panic!("no measure: {dom} {}", text(&out.stderr)))
-        + 9;
-    let m: Vec<&str> = dom[at..dom[at..].find('"').unwrap() + at]
-        .splitn(4, ';')
-        .collect();
+    let raw = crate::chromium::in_frame(
+        page,
+        658,
+        "var w = d.documentElement.clientWidth, out = [];\
+         d.querySelectorAll('body *').forEach(function (e) {\
+           if (e.getBoundingClientRect().right > w + 1) out.push(e.tagName + ' ' + e.textContent.slice(0, 40)); });\
+         var faces = 0; d.fonts.forEach(function (f) { if (f.family.indexOf('friktion-sans') >= 0 && f.status === 'loaded') faces++; });\
+         return w + ';' + d.documentElement.scrollWidth + ';' + faces + ';' + out.slice(0, 5).join(' | ');",
+        work,
+    );
+    let m: Vec<&str> = raw.splitn(4, ';').collect();
     (
         m[0].parse().unwrap(),
         m[1].parse().unwrap(),
@@ -241,4 +188,40 @@ fn the_pages_print_on_a4_and_nothing_is_wider_than_the_paper() {
         "{frame} {width} {what}"
     );
     assert_eq!(faces, 0, "a page without the embedded font has none loaded");
+}
+
+#[test]
+fn every_charts_labels_are_at_least_11_px_on_a4_and_none_overlap() {
+    let p = Project::new();
+    let o = p.run();
+    o.ok();
+    let index = o.report();
+    let dir = index.parent().unwrap();
+    let work = p.path().join("labels");
+    std::fs::create_dir_all(&work).unwrap();
+    for page in [
+        index.clone(),
+        dir.join("kommun/0163.html"),
+        dir.join("factors.html"),
+    ] {
+        let (n, small, overlaps) = crate::chromium::chart_labels(&page, &work);
+        assert!(n > 20, "{}: only {n} labels measured", page.display());
+        assert!(small.is_empty(), "{}: {small:?}", page.display());
+        assert!(overlaps.is_empty(), "{}: {overlaps:?}", page.display());
+    }
+    // The measure can fail: small type and two labels on top of each other are caught.
+    let bad = work.join("bad.html");
+    std::fs::write(
+        &bad,
+        "<html><body><svg width=\"760\" height=\"100\" viewBox=\"0 0 760 100\">\
+         <text x=\"10\" y=\"20\" font-size=\"10\">small at A4</text>\
+         <text x=\"300\" y=\"50\" font-size=\"16\">Stockholm</text>\
+         <text x=\"310\" y=\"55\" font-size=\"16\">Göteborg</text></svg></body></html>",
+    )
+    .unwrap();
+    let (n, small, overlaps) = crate::chromium::chart_labels(&bad, &work);
+    assert_eq!(n, 3);
+    assert_eq!(small.len(), 1, "{small:?}");
+    assert!(small[0].contains("small at A4"), "{small:?}");
+    assert_eq!(overlaps.len(), 1, "{overlaps:?}");
 }

@@ -8,7 +8,7 @@ use crate::Project;
 fn row<'a>(html: &'a str, wave: &str, kommun: &str) -> &'a str {
     let section = html
         .split("<section>")
-        .find(|s| s.contains(&format!("<h2>Enkätomgång {wave}</h2>")))
+        .find(|s| s.contains(&format!("<h2>Kommunerna jämförda, {wave}</h2>")))
         .unwrap();
     section
         .lines()
@@ -102,7 +102,7 @@ fn a_single_small_cell_takes_a_second_with_it_and_neither_can_be_derived() {
         let shown = friktion_report::format::sv_number(mean, 1);
         let section = html
             .split("<section>")
-            .find(|s| s.contains("<h2>Enkätomgång vision-2019</h2>"))
+            .find(|s| s.contains("<h2>Kommunerna jämförda, vision-2019</h2>"))
             .unwrap();
         assert!(
             !section.contains(&format!(">{shown}<")),

@@ -3,6 +3,7 @@
 //! and SIGKILL.)
 
 mod browser;
+mod chromium;
 mod disclosure;
 mod evolution;
 mod fixture;

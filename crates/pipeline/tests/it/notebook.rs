@@ -36,8 +36,9 @@ fn the_companion_notebook_runs_top_to_bottom_and_draws_every_figure() {
     let (ok, r) = execute(&nb, &[]);
     assert!(ok, "{r:#}");
     assert_eq!(r["errors"], serde_json::json!([]));
-    // Kommun, verksamhet, spread, cost, trend, logs, curves, funnel, factors.
-    assert_eq!(r["figures"], 9, "{r:#}");
+    // Kommuner by kommungrupp, their own surveys of 2025, verksamhet, spread, cost, trend,
+    // logs, curves, funnel, factors.
+    assert_eq!(r["figures"], 10, "{r:#}");
 
     // Pointed at a lake that is not there, it fails loudly instead of drawing nothing.
     let (ok, r) = execute(&nb, &[("FRIKTION_LAKE", "/nonexistent/lake")]);
