@@ -11,7 +11,7 @@ use friktion_publish::{Publication, Shown};
 
 use crate::figure::{Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
-use crate::i18n::{Lang, num, num_opt, t, tf};
+use crate::i18n::{Lang, interval, num, num_opt, t, tf};
 use crate::{ReportError, write_file};
 
 /// What the run did, for the page's colophon.
@@ -397,10 +397,7 @@ fn wave_table(
                 num(lang, r.n as f64, 0),
                 num_opt(lang, r.n_eff, 1),
                 num_opt(lang, r.mean_minutes, 1),
-                match (r.ci_low, r.ci_high) {
-                    (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
-                    _ => SUPPRESSED.to_string(),
-                },
+                interval(lang, r.ci_low, r.ci_high, 1),
             )
         } else {
             // The count goes too: with n and the others' values, a mean can be worked back.
@@ -424,10 +421,7 @@ fn wave_table(
     }
     let csv = wave_csv(&sorted, total);
     if let Some(tot) = total {
-        let ci = match (tot.ci_low, tot.ci_high) {
-            (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
-            _ => SUPPRESSED.to_string(),
-        };
+        let ci = interval(lang, tot.ci_low, tot.ci_high, 1);
         let _ = writeln!(
             s,
             "<tr class=\"total\"><th scope=\"row\">{}</th><td></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{ci}</td></tr>",

@@ -122,6 +122,14 @@ pub fn num_opt(lang: Lang, v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| SUPPRESSED.into(), |v| num(lang, v, decimals))
 }
 
+/// A 95 % interval as the pages write it (`20,9–28,2`), ".." where either end is hidden.
+pub fn interval(lang: Lang, low: Option<f64>, high: Option<f64>, decimals: usize) -> String {
+    match (low, high) {
+        (Some(l), Some(h)) => format!("{}–{}", num(lang, l, decimals), num(lang, h, decimals)),
+        _ => SUPPRESSED.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

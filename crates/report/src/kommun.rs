@@ -13,7 +13,7 @@ use crate::chart::{Bar, TrendSeries};
 use crate::figure::{Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::html::{RunInfo, page};
-use crate::i18n::{Lang, num, num_opt, t, tf};
+use crate::i18n::{Lang, interval, num, num_opt, t, tf};
 use crate::logs::SelfReported;
 use crate::palette::Ink;
 use crate::{ReportError, write_file};
@@ -40,7 +40,7 @@ pub fn write_pages(dir: &Path, run: &RunInfo, d: &Publication) -> Result<usize, 
 
 /// The peer group in words: the kommungrupp's name ("Pendlingskommun nära storstad"), or the
 /// county's where the reference has no kommungrupp.
-fn peer_name(lang: Lang, b: &KommunBenchmark) -> &str {
+pub(crate) fn peer_name(lang: Lang, b: &KommunBenchmark) -> &str {
     let name = match lang {
         Lang::Sv => &b.peer_group_name,
         Lang::En => &b.peer_group_name_en,
@@ -99,10 +99,7 @@ fn kommun_page(
             // The kommun's own survey: no other kommun answered it, so there is no peer
             // group, county or rank to compare with.
             let cell = |v: String| if shown { v } else { SUPPRESSED.to_string() };
-            let ci = match (r.ci_low, r.ci_high) {
-                (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
-                _ => SUPPRESSED.into(),
-            };
+            let ci = interval(lang, r.ci_low, r.ci_high, 1);
             let _ = writeln!(
                 b,
                 "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -120,10 +117,7 @@ fn kommun_page(
         let peer = bench.map_or(String::new(), |x| esc(peer_name(lang, x)));
         let peer_shown = found.is_some_and(|(_, shown)| shown);
         let cell = |v: String, ok: bool| if ok { v } else { SUPPRESSED.to_string() };
-        let ci = match (r.ci_low, r.ci_high) {
-            (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
-            _ => SUPPRESSED.into(),
-        };
+        let ci = interval(lang, r.ci_low, r.ci_high, 1);
         let rank = bench
             .and_then(|x| Some((x.rank_national?, x.kommuner_national?)))
             .map_or(SUPPRESSED.to_string(), |(r, of)| {

@@ -12,7 +12,7 @@ use crate::ReportError;
 use crate::figure::{DataTable, Figure, csv_field};
 use crate::format::{SUPPRESSED, esc};
 use crate::html::RunInfo;
-use crate::i18n::{Lang, num, num_opt, t, tf};
+use crate::i18n::{Lang, interval, num, num_opt, t, tf};
 use crate::strip::{Band, Dot, Legend, strip};
 
 /// The survey instrument a wave was read through, as the pipeline config names it.
@@ -99,14 +99,9 @@ pub fn headline(p: &Publication, lang: Lang) -> String {
                 source: tf(lang, "head.change_source", &[&esc(w0), &esc(w)]),
             });
         }
-        let cost = p.cost.iter().filter(|c| c.shown).map(|c| &c.row).find(|c| {
-            c.wave_id == *w
-                && c.cost[0].is_some()
-                && !p
-                    .assumptions
-                    .iter()
-                    .any(|s| s.assumption_set == c.assumption_set && s.published_cost_sek.is_some())
-        });
+        let cost = crate::survey::estimates(&p.cost, &p.assumptions, w)
+            .into_iter()
+            .next();
         if let Some(c) = cost {
             let bn = |v: Option<f64>| num_opt(lang, v.map(|x| x / 1e9), 1);
             figures.push(Headline {
@@ -168,20 +163,11 @@ fn peer_groups(
         .iter()
         .filter(|b| b.row.wave_id == wave)
         .map(|b| {
-            let name = match lang {
-                Lang::Sv => &b.row.peer_group_name,
-                Lang::En => &b.row.peer_group_name_en,
-            };
-            let name = if name.is_empty() {
-                &b.row.peer_group
-            } else {
-                name
-            };
             (
                 b.row.kommun_kod.clone(),
                 (
                     b.row.peer_group.clone(),
-                    name.clone(),
+                    crate::kommun::peer_name(lang, &b.row).to_string(),
                     b.row.peer_mean_minutes.filter(|_| b.peer_shown),
                 ),
             )
@@ -205,7 +191,7 @@ fn bands(
             .get(&r.row.kommun_kod)
             .cloned()
             .unwrap_or_else(|| (String::new(), t(lang, "compare.no_group").into(), None));
-        let band = by_group.entry(code.clone()).or_insert_with(|| Band {
+        let band = by_group.entry(code).or_insert_with(|| Band {
             name,
             detail: String::new(),
             mean: group_mean.filter(|_| with_mean),
@@ -216,13 +202,19 @@ fn bands(
             low: r.row.ci_low,
             high: r.row.ci_high,
         });
-        band.detail = tf(
-            lang,
-            "compare.band_detail",
-            &[&esc(&code), &band.dots.len()],
-        );
     }
-    by_group.into_values().collect()
+    // Each band says how many kommuner it draws, counted once they are all in.
+    by_group
+        .into_iter()
+        .map(|(code, mut band)| {
+            band.detail = tf(
+                lang,
+                "compare.band_detail",
+                &[&esc(&code), &band.dots.len()],
+            );
+            band
+        })
+        .collect()
 }
 
 /// Every kommun of the newest nationwide wave as a dot in its kommungrupp, with the table of
@@ -357,12 +349,7 @@ fn extremes(
                             .get(&r.kommun_kod)
                             .map_or(String::new(), |g| esc(&g.1)),
                         num_opt(lang, r.mean_minutes, 1),
-                        match (r.ci_low, r.ci_high) {
-                            (Some(l), Some(h)) => {
-                                format!("{}–{}", num(lang, l, 1), num(lang, h, 1))
-                            }
-                            _ => SUPPRESSED.into(),
-                        },
+                        interval(lang, r.ci_low, r.ci_high, 1),
                         match differs(r) {
                             Some(true) => t(lang, "compare.yes").into(),
                             Some(false) => t(lang, "compare.no").into(),
@@ -502,10 +489,7 @@ pub fn own_surveys(p: &Publication, run: &RunInfo) -> Result<(String, Vec<Figure
                 esc(&r.wave_id),
                 cell(num(lang, r.n as f64, 0)),
                 cell(num_opt(lang, r.mean_minutes, 1)),
-                cell(match (r.ci_low, r.ci_high) {
-                    (Some(l), Some(h)) => format!("{}–{}", num(lang, l, 1), num(lang, h, 1)),
-                    _ => SUPPRESSED.into(),
-                }),
+                cell(interval(lang, r.ci_low, r.ci_high, 1)),
             ]);
         }
         let drawable = instrument.is_some() && sorted.iter().filter(|r| r.shown).count() >= 2;

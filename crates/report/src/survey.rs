@@ -24,13 +24,6 @@ pub fn verksamhet_label(lang: Lang, code: &str) -> String {
     )
 }
 
-fn ci_text(lang: Lang, lo: Option<f64>, hi: Option<f64>, decimals: usize) -> String {
-    match (lo, hi) {
-        (Some(l), Some(h)) => format!("{}–{}", num(lang, l, decimals), num(lang, h, decimals)),
-        _ => SUPPRESSED.into(),
-    }
-}
-
 fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string())
 }
@@ -108,7 +101,7 @@ pub fn verksamhet_figure(
                 esc(&label),
                 num(lang, g.n as f64, 0),
                 num_opt(lang, g.mean_minutes, 1),
-                ci_text(lang, g.ci_low, g.ci_high, 1),
+                crate::i18n::interval(lang, g.ci_low, g.ci_high, 1),
             ]);
         } else {
             let _ = writeln!(csv, "{},{},..,..,..,..,..", g.grp, csv_field(&label));
@@ -211,13 +204,14 @@ pub fn distribution_figure(
 /// The wave's minutes priced a year, in SEK and in full-time equivalents, under each set of
 /// assumptions that estimates (sets that reproduce a published figure are on the methods page).
 /// The assumptions are written on the chart itself.
-pub fn cost_figure(
-    costs: &[Shown<Cost>],
+/// A wave's published cost estimates: shown, with a value, and not a set that only reproduces a
+/// published figure (a check, not an estimate).
+pub(crate) fn estimates<'a>(
+    costs: &'a [Shown<Cost>],
     sets: &[CostAssumption],
     wave: &str,
-    lang: Lang,
-) -> Result<Option<Figure>, ReportError> {
-    let rows: Vec<&Cost> = costs
+) -> Vec<&'a Cost> {
+    costs
         .iter()
         .filter(|c| c.shown)
         .map(|c| &c.row)
@@ -227,7 +221,16 @@ pub fn cost_figure(
                 .iter()
                 .any(|s| s.assumption_set == c.assumption_set && s.published_cost_sek.is_some())
         })
-        .collect();
+        .collect()
+}
+
+pub fn cost_figure(
+    costs: &[Shown<Cost>],
+    sets: &[CostAssumption],
+    wave: &str,
+    lang: Lang,
+) -> Result<Option<Figure>, ReportError> {
+    let rows = estimates(costs, sets, wave);
     if rows.is_empty() {
         return Ok(None);
     }
@@ -328,9 +331,9 @@ pub fn cost_figure(
         table.rows.push(vec![
             esc(&c.assumption_set),
             num_opt(lang, s(c.cost[0]), 1),
-            ci_text(lang, s(c.cost[1]), s(c.cost[2]), 1),
+            crate::i18n::interval(lang, s(c.cost[1]), s(c.cost[2]), 1),
             num_opt(lang, c.fte[0], 0),
-            ci_text(lang, c.fte[1], c.fte[2], 0),
+            crate::i18n::interval(lang, c.fte[1], c.fte[2], 0),
         ]);
     }
     let csv_path = format!("data/friction_cost_{}.csv", safe(wave));
@@ -408,7 +411,7 @@ pub fn trend_figure(
             esc(&g.wave_id),
             num(lang, g.n as f64, 0),
             num_opt(lang, g.mean_minutes, 1),
-            ci_text(lang, g.ci_low, g.ci_high, 1),
+            crate::i18n::interval(lang, g.ci_low, g.ci_high, 1),
         ]);
     }
     let csv_path = "data/friction_trend.csv".to_string();
