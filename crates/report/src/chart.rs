@@ -437,24 +437,7 @@ pub fn step_lines(
             .map_err(|e| err(&e))?;
         for (i, (name, pts)) in series.iter().enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
-            // A step function: flat until the next day on which a project went live. Rises
-            // closer together than two pixels are drawn as one: at national scale a curve
-            // has thousands of steps, and the page would carry every one of them.
-            let eps = x_max / 350.0;
-            let mut steps = vec![(0.0, 0.0)];
-            let mut last_x = f64::NEG_INFINITY;
-            for &(x, y) in pts {
-                if x - last_x < eps {
-                    if let Some(p) = steps.last_mut() {
-                        p.1 = y;
-                    }
-                } else {
-                    let level = steps.last().map_or(0.0, |p: &(f64, f64)| p.1);
-                    steps.push((x, level));
-                    steps.push((x, y));
-                    last_x = x;
-                }
-            }
+            let steps = steps(pts, x_max / 350.0);
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     steps,
@@ -470,6 +453,27 @@ pub fn step_lines(
         root.present().map_err(|e| err(&e))?;
     }
     Ok(svg)
+}
+
+/// A step function through `pts`: flat until the next day on which a project went live. Rises
+/// closer together than `eps` are drawn as one: at national scale a curve has thousands of
+/// steps, and the page would carry every one of them.
+fn steps(pts: &[(f64, f64)], eps: f64) -> Vec<(f64, f64)> {
+    let mut steps = vec![(0.0, 0.0)];
+    let mut last_x = f64::NEG_INFINITY;
+    for &(x, y) in pts {
+        if x - last_x < eps {
+            if let Some(p) = steps.last_mut() {
+                p.1 = y;
+            }
+        } else {
+            let level = steps.last().map_or(0.0, |p| p.1);
+            steps.push((x, level));
+            steps.push((x, y));
+            last_x = x;
+        }
+    }
+    steps
 }
 
 #[cfg(test)]
@@ -508,5 +512,112 @@ mod tests {
             y[..y.find('"').unwrap()].parse().unwrap()
         };
         assert!(y_of("Göteborg") < y_of("Malmö"));
+    }
+
+    /// The y of every `<text>` whose content is `label`.
+    fn text_ys(svg: &str, label: &str) -> Vec<f64> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|el| {
+                let (tag, rest) = el.split_once('>')?;
+                (rest.split("</text>").next()?.trim() == label).then_some(tag)
+            })
+            .map(|tag| {
+                let y = tag.split(" y=\"").nth(1).unwrap();
+                y[..y.find('"').unwrap()].parse().unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn close_values_in_a_trend_get_labels_a_line_apart() {
+        let series = |name: &str, v: f64, ink| TrendSeries {
+            name: name.into(),
+            ink: Some(ink),
+            points: vec![(0, 20.0, None, None), (1, v, None, None)],
+        };
+        let svg = trend(
+            "Trend",
+            "minutes",
+            &["2014".into(), "2019".into()],
+            &[
+                series("Kommun", 34.1, Ink::Kommun),
+                series("Riket", 34.0, Ink::Country),
+            ],
+            Lang::En,
+        )
+        .unwrap();
+        let (a, b) = (text_ys(&svg, "34.1"), text_ys(&svg, "34.0"));
+        assert_eq!((a.len(), b.len()), (1, 1), "{svg}");
+        assert!((a[0] - b[0]).abs() >= 16.0, "labels at {a:?} and {b:?}");
+        // Equal values at the first wave are moved apart too.
+        let at_20 = text_ys(&svg, "20.0");
+        assert_eq!(at_20.len(), 2, "{svg}");
+        assert!((at_20[0] - at_20[1]).abs() >= 16.0, "{at_20:?}");
+    }
+
+    #[test]
+    fn every_role_keeps_its_colour() {
+        let bar = |label: &str, ink| Bar {
+            label: label.into(),
+            value: 30.0,
+            low: None,
+            high: None,
+            ink,
+        };
+        let bars = [
+            bar("Kommunen", Ink::Kommun),
+            bar("Kommungruppen", Ink::Peer),
+            bar("Länet", Ink::County),
+            bar("Riket", Ink::Country),
+        ];
+        let svg = bars_with_intervals("t", "minutes", &bars, Lang::En)
+            .unwrap()
+            .to_ascii_lowercase();
+        for colour in ["#0072b2", "#d55e00", "#009e73", "#222222"] {
+            assert!(
+                svg.contains(&format!("fill=\"{colour}\"")),
+                "{colour} missing"
+            );
+        }
+        // A page with only the kommun and the country still draws the country in its own ink.
+        let svg = bars_with_intervals(
+            "t",
+            "minutes",
+            &[bars[0].clone(), bars[3].clone()],
+            Lang::En,
+        )
+        .unwrap()
+        .to_ascii_lowercase();
+        assert!(svg.contains("fill=\"#222222\"") && !svg.contains("fill=\"#d55e00\""));
+    }
+
+    #[test]
+    fn a_curve_of_thousands_of_steps_is_drawn_with_a_few_hundred() {
+        // 5 000 projects live on days 0.7, 1.4, …: a rise every 0.7 days over 3 500 days.
+        let pts: Vec<(f64, f64)> = (1..=5000)
+            .map(|i| (i as f64 * 0.7, i as f64 / 5000.0))
+            .collect();
+        let s = steps(&pts, 3500.0 / 350.0);
+        assert!(s.len() <= 2 * 351 + 1, "{} points", s.len());
+        assert!(s.len() >= 2 * 300, "{} points", s.len());
+        assert_eq!(
+            s.last().map(|p| p.1),
+            Some(1.0),
+            "the curve still reaches its end"
+        );
+        assert!(s.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+        // Steps further apart than eps are all kept.
+        let few = [(10.0, 0.5), (30.0, 1.0)];
+        assert_eq!(
+            steps(&few, 1.0),
+            [
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 0.5),
+                (30.0, 0.5),
+                (30.0, 1.0)
+            ]
+        );
     }
 }

@@ -598,6 +598,193 @@ pub fn kommun_index(p: &Publication, lang: Lang) -> String {
 mod tests {
     use super::*;
 
+    fn total(wave: &str, mean: f64, ci: (f64, f64)) -> friktion_publish::marts::NationalFriction {
+        friktion_publish::marts::NationalFriction {
+            wave_id: wave.into(),
+            dimension: "all".into(),
+            grp: "all".into(),
+            n: 1000,
+            n_eff: Some(900.0),
+            mean_minutes: Some(mean),
+            ci_low: Some(ci.0),
+            ci_high: Some(ci.1),
+        }
+    }
+
+    fn kommun(wave: &str, kod: &str, mean: f64, ci: (f64, f64)) -> Shown<KommunFriction> {
+        Shown {
+            row: KommunFriction {
+                wave_id: wave.into(),
+                kommun_kod: kod.into(),
+                kommun_name: format!("K{kod}"),
+                lan_name: "Län".into(),
+                n: 40,
+                n_eff: Some(35.0),
+                mean_minutes: Some(mean),
+                ci_low: Some(ci.0),
+                ci_high: Some(ci.1),
+            },
+            shown: true,
+        }
+    }
+
+    fn two_waves(older: (f64, (f64, f64)), newer: (f64, (f64, f64))) -> Publication {
+        Publication {
+            nationwide: vec!["vision_2014".into(), "vision_2019".into()],
+            national: vec![
+                total("vision_2014", older.0, older.1),
+                total("vision_2019", newer.0, newer.1),
+            ],
+            ..Publication::default()
+        }
+    }
+
+    #[test]
+    fn the_headline_says_a_change_beyond_its_interval_is_sure() {
+        // 26 → 34 minutes with half-widths of 1: the difference's 95 % half-width is
+        // 1.96·√(2·(1/1.96)²) = √2 ≈ 1.41, far below 8.
+        let html = headline(
+            &two_waves((26.0, (25.0, 27.0)), (34.0, (33.0, 35.0))),
+            Lang::En,
+        );
+        assert!(html.contains("34.0 minutes"), "{html}");
+        assert!(
+            html.contains("95&nbsp;% confidence interval 33.0–35.0 minutes"),
+            "{html}"
+        );
+        assert!(html.contains("Change since vision_2014"), "{html}");
+        assert!(html.contains("+8.0 minutes (26.0 → 34.0)"), "{html}");
+        assert!(
+            html.contains("larger than the uncertainty (95&nbsp;%: 6.6 to 9.4 minutes)"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn the_headline_says_a_change_within_its_interval_is_not_sure() {
+        let html = headline(
+            &two_waves((27.0, (21.0, 33.0)), (26.0, (20.0, 32.0))),
+            Lang::Sv,
+        );
+        assert!(html.contains("−1,0 minuter (27,0 → 26,0)"), "{html}");
+        assert!(html.contains("ryms inom osäkerheten"), "{html}");
+        assert!(!html.contains("större än osäkerheten"), "{html}");
+    }
+
+    #[test]
+    fn the_headline_leaves_out_what_was_not_published() {
+        // The older wave's total was suppressed: no change figure; nothing at all without waves.
+        let mut p = two_waves((26.0, (25.0, 27.0)), (34.0, (33.0, 35.0)));
+        p.national.remove(0);
+        let html = headline(&p, Lang::En);
+        assert!(html.contains("34.0 minutes"), "{html}");
+        assert!(!html.contains("Change since"), "{html}");
+        assert_eq!(headline(&Publication::default(), Lang::En), "");
+    }
+
+    #[test]
+    fn the_extremes_say_which_differ_from_the_country() {
+        // 25 kommuner at 10…34 minutes, each ± 2, the country at 22: the ten most (25…34, lowest
+        // bound 23) and the ten least (10…19, highest bound 21) all differ from it. With the
+        // country at 20, 19 (17–21) and 18 (16–20) are within.
+        let rows: Vec<Shown<KommunFriction>> = (0..25)
+            .map(|i| {
+                let m = 10.0 + i as f64;
+                kommun(
+                    "vision_2019",
+                    &format!("{:04}", 100 + i),
+                    m,
+                    (m - 2.0, m + 2.0),
+                )
+            })
+            .collect();
+        let refs: Vec<&Shown<KommunFriction>> = rows.iter().collect();
+        let groups = BTreeMap::new();
+        let count = |html: &str, word: &str| html.matches(&format!("<td>{word}</td>")).count();
+
+        let html = extremes(&refs, &groups, Some(22.0), Lang::En);
+        assert_eq!(count(&html, "yes"), 20, "{html}");
+        assert_eq!(count(&html, "no, within the uncertainty"), 0, "{html}");
+        // Neighbours one minute apart with ± 2 intervals all overlap: 9 of 9 pairs, twice.
+        assert_eq!(html.matches("For 0 of the ten").count(), 2, "{html}");
+        assert_eq!(
+            html.matches("9 of nine neighbouring pairs").count(),
+            2,
+            "{html}"
+        );
+        let most = html.find("K0124").unwrap();
+        let least = html.find("K0109").unwrap();
+        assert!(most < least, "the most come first");
+        assert!(
+            !html.contains("K0114\""),
+            "the middle five are in neither list"
+        );
+
+        let html = extremes(&refs, &groups, Some(20.0), Lang::En);
+        assert_eq!(count(&html, "no, within the uncertainty"), 2, "{html}");
+        assert!(html.contains("For 2 of the ten"), "{html}");
+    }
+
+    #[test]
+    fn the_extremes_need_twenty_shown_kommuner() {
+        let mut rows: Vec<Shown<KommunFriction>> = (0..20)
+            .map(|i| kommun("w", &format!("{i:04}"), i as f64, (0.0, 40.0)))
+            .collect();
+        rows[3].shown = false;
+        let refs: Vec<&Shown<KommunFriction>> = rows.iter().collect();
+        assert_eq!(extremes(&refs, &BTreeMap::new(), Some(1.0), Lang::En), "");
+    }
+
+    #[test]
+    fn an_own_survey_of_unknown_instrument_is_tabled_not_drawn() {
+        let mut p = two_waves((26.0, (25.0, 27.0)), (34.0, (33.0, 35.0)));
+        for kod in ["0180", "1480", "1280"] {
+            p.kommun.push(kommun(
+                &format!("medarbetarenkat-{kod}-2025"),
+                kod,
+                30.0,
+                (25.0, 35.0),
+            ));
+        }
+        let mut run = RunInfo {
+            run_id: "r".into(),
+            data_label: "2025".into(),
+            sources: vec![],
+            synthetic: vec![],
+            min_cell: 5,
+            lang: Lang::En,
+            lake_version: None,
+            instruments: BTreeMap::new(),
+        };
+        let (html, figures) = own_surveys(&p, &run).unwrap();
+        assert!(
+            html.contains("The instrument of these 3 surveys is not known"),
+            "{html}"
+        );
+        assert!(!html.contains("<svg"), "{html}");
+        assert_eq!(figures.len(), 1);
+        assert_eq!(figures[0].csv_path, "data/own_surveys_2025_unknown.csv");
+        assert_eq!(figures[0].csv.lines().count(), 4, "{}", figures[0].csv);
+
+        // With the instrument known for all three, they are drawn together.
+        let instrument = WaveInstrument {
+            id: "medarbetarenkat".into(),
+            name: "Medarbetarenkät".into(),
+            version: 2,
+        };
+        for kod in ["0180", "1480", "1280"] {
+            run.instruments
+                .insert(format!("medarbetarenkat-{kod}-2025"), instrument.clone());
+        }
+        let (html, figures) = own_surveys(&p, &run).unwrap();
+        assert!(html.contains("<svg"), "{html}");
+        assert!(html.contains("Medarbetarenkät"), "{html}");
+        assert_eq!(
+            figures[0].csv_path,
+            "data/own_surveys_2025_medarbetarenkat.csv"
+        );
+    }
+
     #[test]
     fn a_wave_id_ending_in_a_year_gives_it() {
         assert_eq!(year_of("medarbetarenkat-0180-2025"), Some(2025));
