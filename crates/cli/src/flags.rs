@@ -93,6 +93,11 @@ pub struct RunArgs {
     /// files are gone: a rebuild from the sources.
     #[arg(long)]
     pub full: bool,
+    /// Hash every source file. Without it a file whose size and modification time are those
+    /// the ledger saw last is skipped unread; a file rewritten with the same size and its old
+    /// time (`cp -p`, a restored backup) is caught only with --verify.
+    #[arg(long)]
+    pub verify: bool,
     /// How log events are written on stderr: text (warnings and errors) or json (one object
     /// per line, every stage and source event too).
     #[arg(long, value_enum, default_value = "text")]

@@ -58,6 +58,7 @@ fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         lake: a.lake,
         reports: a.reports,
         full: a.full,
+        verify: a.verify,
         lang: a.lang.into(),
         run_id: a.run_id,
         now: a.clock,

@@ -292,17 +292,25 @@ impl Instrument {
     /// so their rows stay as they are instead of being loaded again: the history is not
     /// rewritten. Changing a field, a label or an item the file has changes it.
     pub fn hash_for(&self, header: &[String]) -> String {
+        self.hash_of(|it| matches!(it.locate(header), Ok(Some(_))))
+    }
+
+    /// The whole instrument, every item: known before any file is read. When it is the same as
+    /// at a file's last sighting, so is [`Instrument::hash_for`] of the unchanged file.
+    pub fn hash_whole(&self) -> String {
+        self.hash_of(|_| true)
+    }
+
+    fn hash_of(&self, with: impl Fn(&Item) -> bool) -> String {
         let mut s = format!(
             "{}|{:?}|{:?}|{:?}",
             self.id, self.source, self.fields, self.minutes_bands
         );
-        for it in &self.items {
-            if matches!(it.locate(header), Ok(Some(_))) {
-                s.push_str(&format!(
-                    "|{:?}|{:?}|{:?}|{:?}|{:?}",
-                    it.id, it.column, it.pattern, it.kind, it.values
-                ));
-            }
+        for it in self.items.iter().filter(|it| with(it)) {
+            s.push_str(&format!(
+                "|{:?}|{:?}|{:?}|{:?}|{:?}",
+                it.id, it.column, it.pattern, it.kind, it.values
+            ));
         }
         fnv::hash_hex(s.as_bytes())
     }

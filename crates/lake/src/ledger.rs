@@ -1,7 +1,10 @@
 //! The ingestion ledger: one row per source file and run, kept in the lake as `_ledger`.
 //!
 //! It is how a nightly run knows what it has already loaded: a source whose content hash and
-//! config hash match its last load is skipped, and the skip itself is recorded.
+//! config hash match its last load is skipped, and the skip itself is recorded. A file whose
+//! size, modification time and settings match its last sighting is skipped without being read
+//! at all ([`Ledger::unchanged_on_disk`]), so a night's cost follows what is new, not what the
+//! lake has kept.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +30,36 @@ pub struct LedgerEntry {
     pub action: LedgerAction,
     pub run_id: String,
     pub ingested_at: DateTime<Utc>,
+    /// The file as it was on disk when this entry was made (None for sources that are not
+    /// files of their own, and in entries from before it was kept).
+    pub stat: Option<FileStat>,
+    /// Hash of the settings known before the file is read (see [`crate::Source`]).
+    pub settings_hash: Option<String>,
+}
+
+/// A file's size and modification time (to the microsecond, as the ledger keeps it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    pub bytes: i64,
+    pub modified: DateTime<Utc>,
+}
+
+/// How long before a run a file must have been written for its modification time to be
+/// trusted: a file written in the same tick of the file system's clock as it was read could
+/// change again without its time moving (git's "racily clean" entries).
+const RACY_SECONDS: i64 = 2;
+
+impl FileStat {
+    /// The file at `path` as it is now.
+    pub fn of(path: &std::path::Path) -> std::io::Result<Self> {
+        let m = std::fs::metadata(path)?;
+        let modified: DateTime<Utc> = m.modified()?.into();
+        Ok(Self {
+            bytes: i64::try_from(m.len()).unwrap_or(i64::MAX),
+            modified: DateTime::from_timestamp_micros(modified.timestamp_micros())
+                .unwrap_or(modified),
+        })
+    }
 }
 
 impl LedgerEntry {
@@ -51,6 +84,8 @@ impl LedgerEntry {
             action: LedgerAction::Ingested,
             run_id: run_id.to_string(),
             ingested_at: now,
+            stat: None,
+            settings_hash: None,
         }
     }
 }
@@ -60,6 +95,8 @@ impl LedgerEntry {
 pub struct Ledger {
     entries: Vec<LedgerEntry>,
     last_load: HashMap<String, usize>,
+    /// The newest entry of each source that is loaded, skips included.
+    last_seen: HashMap<String, usize>,
 }
 
 impl Ledger {
@@ -74,15 +111,45 @@ impl Ledger {
         }
         entries.sort_by(|a, b| (a.ingested_at, &a.run_id).cmp(&(b.ingested_at, &b.run_id)));
         let mut last_load = HashMap::new();
+        let mut last_seen = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             if e.action == LedgerAction::Removed {
                 // Its rows were taken out (`friktion run --full` after its file vanished).
                 last_load.remove(&e.source_file);
-            } else if e.action != LedgerAction::Skipped {
+                last_seen.remove(&e.source_file);
+                continue;
+            }
+            if e.action != LedgerAction::Skipped {
                 last_load.insert(e.source_file.clone(), i);
             }
+            last_seen.insert(e.source_file.clone(), i);
         }
-        Ok(Self { entries, last_load })
+        Ok(Self {
+            entries,
+            last_load,
+            last_seen,
+        })
+    }
+
+    /// The last load of a source whose file is, by its size and modification time, the one
+    /// seen last, read with the same settings: the file need not be read to know it is
+    /// unchanged. None when anything differs, when the ledger has no size and time for it, or
+    /// when the file was written too close to the run that saw it for its time to be trusted.
+    pub fn unchanged_on_disk(
+        &self,
+        source_file: &str,
+        stat: FileStat,
+        settings_hash: &str,
+    ) -> Option<&LedgerEntry> {
+        let load = self.last_load(source_file)?;
+        let seen = &self.entries[*self.last_seen.get(source_file)?];
+        let trusted = seen.stat.is_some_and(|s| {
+            s == stat && s.modified < seen.ingested_at - chrono::Duration::seconds(RACY_SECONDS)
+        });
+        (trusted
+            && !load.content_hash.is_empty()
+            && seen.settings_hash.as_deref() == Some(settings_hash))
+        .then_some(load)
     }
 
     /// The last time this source was actually loaded (not skipped).
@@ -95,6 +162,8 @@ impl Ledger {
     pub fn forget_contents(&mut self) {
         for e in &mut self.entries {
             e.content_hash.clear();
+            e.stat = None;
+            e.settings_hash = None;
         }
     }
 
@@ -121,6 +190,14 @@ pub fn to_batch(entries: &[LedgerEntry]) -> RecordBatch {
         entries.iter().map(|e| e.ingested_at.timestamp_micros()),
     )
     .with_timezone("UTC");
+    let bytes = Int64Array::from_iter(entries.iter().map(|e| e.stat.map(|s| s.bytes)));
+    let modified = TimestampMicrosecondArray::from_iter(
+        entries
+            .iter()
+            .map(|e| e.stat.map(|s| s.modified.timestamp_micros())),
+    )
+    .with_timezone("UTC");
+    let settings = StringArray::from_iter(entries.iter().map(|e| e.settings_hash.as_deref()));
     LakeTable::Ledger
         .def()
         .batch(vec![
@@ -134,6 +211,9 @@ pub fn to_batch(entries: &[LedgerEntry]) -> RecordBatch {
             ("action", s(|e| e.action.as_str())),
             ("run_id", s(|e| &e.run_id)),
             ("ingested_at", Arc::new(ts)),
+            ("source_bytes", Arc::new(bytes)),
+            ("source_modified", Arc::new(modified)),
+            ("settings_hash", Arc::new(settings)),
         ])
         .expect("ledger rows match the ledger contract")
 }
@@ -163,6 +243,12 @@ fn from_batch(b: &RecordBatch) -> std::result::Result<Vec<LedgerEntry>, String> 
         .column_by_name("ingested_at")
         .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
         .ok_or("column ingested_at missing or not a timestamp")?;
+    let bytes = i("source_bytes")?;
+    let modified = b
+        .column_by_name("source_modified")
+        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+        .ok_or("column source_modified missing or not a timestamp")?;
+    let settings = s("settings_hash")?;
     let n = |a: &Int64Array, r| if a.is_null(r) { 0 } else { a.value(r) };
     (0..b.num_rows())
         .map(|r| {
@@ -180,6 +266,15 @@ fn from_batch(b: &RecordBatch) -> std::result::Result<Vec<LedgerEntry>, String> 
                 action,
                 run_id: run.value(r).to_string(),
                 ingested_at: DateTime::from_timestamp_micros(at.value(r)).unwrap_or_default(),
+                stat: (bytes.is_valid(r) && modified.is_valid(r))
+                    .then(|| {
+                        Some(FileStat {
+                            bytes: bytes.value(r),
+                            modified: DateTime::from_timestamp_micros(modified.value(r))?,
+                        })
+                    })
+                    .flatten(),
+                settings_hash: settings.is_valid(r).then(|| settings.value(r).to_string()),
             })
         })
         .collect()

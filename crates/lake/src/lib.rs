@@ -41,7 +41,7 @@ use friktion_core::schema::TableDef;
 
 pub use error::LakeError;
 pub use files::LakeFile;
-pub use ledger::{Ledger, LedgerEntry};
+pub use ledger::{FileStat, Ledger, LedgerEntry};
 pub use location::{LakeLocation, StoreSettings};
 pub use remote::{LakeVersion, TableObject, TableObjects, bucket_store};
 pub use source::{LoadError, Loaded, Outcome, Source, SourceWriter};

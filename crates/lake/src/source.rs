@@ -3,8 +3,10 @@
 //! [`Lake::load_source`] is the whole life of a source in one run:
 //!
 //! 1. **Decide.** The ledger's last load of the source is compared with its content hash and
-//!    config hash: unchanged means *skipped* (nothing is read; the skip is recorded), a source
-//!    loaded before means *replaced*, otherwise *ingested*.
+//!    config hash: unchanged means *skipped* (nothing is loaded), a source loaded before means
+//!    *replaced*, otherwise *ingested*. Skips are not committed one by one: the run records
+//!    them together ([`Lake::record_skips`]), one ledger file a night rather than one per
+//!    retained source. A run killed before that loses only the record of what it skipped.
 //! 2. **Load.** The caller's loader writes the source's rows and quarantine through a
 //!    [`SourceWriter`]; every file the source gave before, in each of its tables, is replaced.
 //! 3. **Commit.** Data, quarantine and the ledger row become visible together, or not at all.
@@ -19,7 +21,7 @@ use arrow::array::RecordBatch;
 use chrono::{DateTime, Utc};
 use friktion_core::{LakeTable, LedgerAction, quarantine};
 
-use crate::{Lake, LakeError, Ledger, LedgerEntry, Result, Txn, ledger, source_key};
+use crate::{FileStat, Lake, LakeError, Ledger, LedgerEntry, Result, Txn, ledger, source_key};
 
 /// A source about to be loaded.
 #[derive(Debug, Clone)]
@@ -41,6 +43,13 @@ pub struct Source<'a> {
     pub quarantine: Option<LakeTable>,
     /// The stem of the files it writes (`part-<stem>.parquet`): by default the source's key.
     pub stem: String,
+    /// The file's size and time as the loader found it, kept in the ledger so that the next
+    /// run can skip it unread ([`crate::Ledger::unchanged_on_disk`]).
+    pub stat: Option<FileStat>,
+    /// Hash of the settings known before the file is read; with `stat`, what lets the next run
+    /// skip it unread. `config_hash` may also depend on what is in the file (a survey's
+    /// header), so it cannot serve.
+    pub settings_hash: Option<String>,
 }
 
 impl<'a> Source<'a> {
@@ -54,6 +63,8 @@ impl<'a> Source<'a> {
             tables: &[],
             quarantine: None,
             stem: source_key(name),
+            stat: None,
+            settings_hash: None,
         }
     }
 }
@@ -99,7 +110,8 @@ impl Loaded {
 pub enum Outcome<E> {
     /// Loaded (ingested or replaced) and committed with its ledger row.
     Loaded(LedgerEntry),
-    /// Unchanged since its last load; the skip is committed to the ledger.
+    /// Unchanged since its last load; nothing is committed: hand the entry to
+    /// [`Lake::record_skips`].
     Skipped(LedgerEntry),
     /// Unusable as a whole: the loader's error. Its earlier rows are out and the reason is in
     /// quarantine (when the source has a quarantine table); no ledger row.
@@ -187,15 +199,14 @@ impl Lake {
             run_id,
             now,
         );
+        entry.stat = src.stat;
+        entry.settings_hash = src.settings_hash.clone();
         let ledger_stem = format!("{run_id}-{}", source_key(src.name));
         let unchanged = last.is_some_and(|l| {
             src.content_hash.as_ref() == Some(&l.content_hash) && l.config_hash == src.config_hash
         });
         if unchanged {
             entry.action = LedgerAction::Skipped;
-            let mut txn = self.begin()?;
-            write_ledger(&mut txn, &ledger_stem, &entry)?;
-            txn.commit()?;
             return Ok(Outcome::Skipped(entry));
         }
         if last.is_some() {
@@ -243,6 +254,21 @@ impl Lake {
         write_ledger(&mut txn, &ledger_stem, &entry)?;
         txn.commit()?;
         Ok(Outcome::Loaded(entry))
+    }
+
+    /// Records a run's skipped sources in the ledger, in one file and one commit.
+    pub fn record_skips(&self, skipped: &[LedgerEntry], run_id: &str) -> Result<()> {
+        if skipped.is_empty() {
+            return Ok(());
+        }
+        let mut txn = self.begin()?;
+        txn.write_table(
+            &LakeTable::Ledger.def(),
+            &[],
+            &format!("{run_id}-skipped"),
+            &[ledger::to_batch(skipped)],
+        )?;
+        txn.commit()
     }
 
     /// Takes the rows of sources whose files are gone out of every table, and records each as

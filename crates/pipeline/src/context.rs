@@ -1,8 +1,13 @@
 //! The run context: what every stage of one run shares, built once at its start.
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
-use friktion_core::{PseudoKey, Pseudonymiser, Reference};
-use friktion_lake::{Lake, Ledger};
+use friktion_core::{LedgerAction, PseudoKey, Pseudonymiser, Reference};
+use friktion_lake::{
+    FileStat, Lake, LakeError, Ledger, LedgerEntry, LoadError, Loaded, Outcome, Source,
+    SourceWriter,
+};
 
 use crate::config::Config;
 use crate::event::{Event, Observer};
@@ -19,9 +24,77 @@ pub struct RunContext<'a> {
     /// The run's clock: every timestamp the run writes is this one.
     pub now: DateTime<Utc>,
     pub observer: &'a dyn Observer,
+    /// Hash every file, even one whose size, time and settings say it is unchanged
+    /// (`--verify`).
+    pub verify: bool,
+    /// The run's skipped sources, recorded in the ledger together at the end of the source
+    /// stages.
+    pub skips: Mutex<Vec<LedgerEntry>>,
 }
 
 impl RunContext<'_> {
+    /// Loads one source into the lake (see [`Lake::load_source`]); a skip is kept for the
+    /// run's one ledger record of skips.
+    pub fn load_source<E: std::error::Error + 'static>(
+        &self,
+        src: &Source<'_>,
+        load: impl FnOnce(&mut SourceWriter<'_, '_>) -> Result<Loaded, LoadError<E>>,
+    ) -> Result<Outcome<E>, LakeError> {
+        let outcome = self
+            .lake
+            .load_source(self.ledger, src, self.run_id, self.now, load)?;
+        if let Outcome::Skipped(e) = &outcome {
+            self.skipped(e.clone());
+        }
+        Ok(outcome)
+    }
+
+    /// The skip of a file whose size, modification time and settings are those of its last
+    /// sighting, decided without reading it; None when it must be read (or `--verify`).
+    pub fn unchanged_on_disk(
+        &self,
+        name: &str,
+        kind: &str,
+        stat: FileStat,
+        settings_hash: &str,
+    ) -> Option<LedgerEntry> {
+        if self.verify {
+            return None;
+        }
+        let last = self.ledger.unchanged_on_disk(name, stat, settings_hash)?;
+        let mut e = LedgerEntry::new(
+            name,
+            kind,
+            last.content_hash.clone(),
+            last.config_hash.clone(),
+            self.run_id,
+            self.now,
+        );
+        e.action = LedgerAction::Skipped;
+        e.stat = Some(stat);
+        e.settings_hash = Some(settings_hash.to_string());
+        self.skipped(e.clone());
+        Some(e)
+    }
+
+    fn skipped(&self, e: LedgerEntry) {
+        self.skips
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(e);
+    }
+
+    /// Writes the run's skips to the ledger in one commit.
+    pub fn record_skips(&self) -> Result<(), LakeError> {
+        let skips = std::mem::take(
+            &mut *self
+                .skips
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        self.lake.record_skips(&skips, self.run_id)
+    }
+
     pub fn warn(&self, file: Option<&str>, message: String) {
         self.observer.event(Event::Warning {
             file: file.map(str::to_string),

@@ -30,6 +30,10 @@ pub struct RunOptions {
     pub reports: Option<PathBuf>,
     /// Reload every source as if it had changed, and remove the rows of vanished ones.
     pub full: bool,
+    /// Hash every source file, even one whose size and modification time are those the
+    /// ledger saw last: a file rewritten with the same size and an old time (`cp -p`, a
+    /// restored backup) is caught only so.
+    pub verify: bool,
     /// The report's language.
     pub lang: Lang,
     /// This run's id instead of one made from the clock (reproducible reruns, tests).
@@ -208,6 +212,8 @@ impl<'o> Pipeline<'o> {
             run_id: &run_id,
             now,
             observer: self.observer,
+            verify: opts.verify,
+            skips: Default::default(),
         };
         let mut clock = Instant::now();
         let observer = self.observer;

@@ -326,5 +326,11 @@ pub(super) fn ledger_fields() -> Vec<Field> {
         utf8("action", false),
         utf8("run_id", false),
         ts("ingested_at", false),
+        // The file's size and modification time when it was read, and the hash of the
+        // settings known before reading it: when all three match the last sighting, the next
+        // run skips the file without reading it. Empty in ledgers written before they existed.
+        i64("source_bytes"),
+        ts("source_modified", true),
+        utf8("settings_hash", true),
     ]
 }

@@ -1,6 +1,6 @@
 use chrono::{TimeZone, Utc};
 use friktion_core::LakeTable;
-use friktion_lake::{Lake, Ledger, LedgerEntry, ledger::to_batch};
+use friktion_lake::{FileStat, Lake, Ledger, LedgerEntry, ledger::to_batch};
 
 fn entry(file: &str, hash: &str, action: &str, run: &str, minute: u32) -> LedgerEntry {
     LedgerEntry {
@@ -14,6 +14,8 @@ fn entry(file: &str, hash: &str, action: &str, run: &str, minute: u32) -> Ledger
         action: friktion_core::LedgerAction::parse(action).unwrap(),
         run_id: run.into(),
         ingested_at: Utc.with_ymd_and_hms(2026, 11, 23, 1, minute, 0).unwrap(),
+        stat: None,
+        settings_hash: None,
     }
 }
 
@@ -47,4 +49,92 @@ fn ledger_round_trips_and_remembers_the_last_real_load() {
     assert_eq!(ledger.last_load("b.csv").unwrap().run_id, "r1");
     assert!(ledger.last_load("c.csv").is_none());
     assert_eq!(ledger.known_sources(), vec!["a.csv", "b.csv"]);
+}
+
+fn write_run(lake: &Lake, stem: &str, entries: &[LedgerEntry]) {
+    let mut t = lake.begin().unwrap();
+    t.write_table(&LakeTable::Ledger.def(), &[], stem, &[to_batch(entries)])
+        .unwrap();
+    t.commit().unwrap();
+}
+
+#[test]
+fn a_file_seen_with_the_same_size_time_and_settings_is_unchanged_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let at = |minute: u32, second: u32| {
+        Utc.with_ymd_and_hms(2026, 11, 23, 1, minute, second)
+            .unwrap()
+    };
+    let stat = FileStat {
+        bytes: 1234,
+        modified: at(0, 0),
+    };
+    let seen = |e: LedgerEntry, stat: FileStat, settings: &str| LedgerEntry {
+        stat: Some(stat),
+        settings_hash: Some(settings.into()),
+        ..e
+    };
+    write_run(
+        &lake,
+        "r1",
+        &[seen(entry("a.csv", "h1", "ingested", "r1", 5), stat, "s1")],
+    );
+    let ledger = Ledger::load(&lake).unwrap();
+    // The stat and settings come back from Parquet as they went in.
+    assert_eq!(ledger.entries()[0].stat, Some(stat));
+    assert_eq!(ledger.entries()[0].settings_hash.as_deref(), Some("s1"));
+    let hit = ledger.unchanged_on_disk("a.csv", stat, "s1").unwrap();
+    assert_eq!(hit.content_hash, "h1");
+    // Another size, another time, other settings, another file: read it.
+    let bigger = FileStat {
+        bytes: 1235,
+        ..stat
+    };
+    let touched = FileStat {
+        modified: at(0, 1),
+        ..stat
+    };
+    assert!(ledger.unchanged_on_disk("a.csv", bigger, "s1").is_none());
+    assert!(ledger.unchanged_on_disk("a.csv", touched, "s1").is_none());
+    assert!(ledger.unchanged_on_disk("a.csv", stat, "s2").is_none());
+    assert!(ledger.unchanged_on_disk("b.csv", stat, "s1").is_none());
+
+    // A skip that saw the file touched (same content) is what the next run compares with.
+    write_run(
+        &lake,
+        "r2",
+        &[seen(
+            entry("a.csv", "h1", "skipped", "r2", 9),
+            touched,
+            "s1",
+        )],
+    );
+    let ledger = Ledger::load(&lake).unwrap();
+    assert!(ledger.unchanged_on_disk("a.csv", stat, "s1").is_none());
+    assert_eq!(
+        ledger
+            .unchanged_on_disk("a.csv", touched, "s1")
+            .map(|e| e.run_id.as_str()),
+        Some("r1"),
+        "the last load, not the skip"
+    );
+
+    // A file written a second before the run that read it may change again within the same
+    // tick of the file system's clock: its time is not trusted.
+    let racy = FileStat {
+        bytes: 9,
+        modified: at(20, 0),
+    };
+    let mut e = seen(entry("c.csv", "h3", "ingested", "r3", 20), racy, "s1");
+    e.ingested_at = at(20, 1);
+    write_run(&lake, "r3", &[e]);
+    let ledger = Ledger::load(&lake).unwrap();
+    assert!(ledger.unchanged_on_disk("c.csv", racy, "s1").is_none());
+
+    // Entries from before the stat was kept, and `--full`, never skip unread.
+    let mut ledger = Ledger::load(&lake).unwrap();
+    ledger.forget_contents();
+    assert!(ledger.unchanged_on_disk("a.csv", touched, "s1").is_none());
+    assert!(ledger.unchanged_on_disk("b.csv", stat, "s1").is_none());
 }

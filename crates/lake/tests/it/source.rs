@@ -27,16 +27,22 @@ fn load(lake: &Lake, hash: &str, rows: Option<(&str, usize)>) -> Outcome<Unreada
     let ledger = Ledger::load(lake).unwrap();
     let run = ledger.entries().len() as u32;
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 5, run, 0).unwrap();
-    lake.load_source(&ledger, &source(hash), &format!("run-{run}"), now, |w| {
-        let (tag, n) = rows.ok_or(LoadError::Source(Unreadable))?;
-        w.write(LakeTable::SurveyAnswer, &["w1"], &[answers(tag, n)])?;
-        Ok(Loaded {
-            rows_read: n as i64,
-            rows_written: n as i64,
-            ..Loaded::default()
+    let run_id = format!("run-{run}");
+    let outcome = lake
+        .load_source(&ledger, &source(hash), &run_id, now, |w| {
+            let (tag, n) = rows.ok_or(LoadError::Source(Unreadable))?;
+            w.write(LakeTable::SurveyAnswer, &["w1"], &[answers(tag, n)])?;
+            Ok(Loaded {
+                rows_read: n as i64,
+                rows_written: n as i64,
+                ..Loaded::default()
+            })
         })
-    })
-    .unwrap()
+        .unwrap();
+    if let Outcome::Skipped(e) = &outcome {
+        lake.record_skips(std::slice::from_ref(e), &run_id).unwrap();
+    }
+    outcome
 }
 
 fn ids(lake: &Lake) -> Vec<String> {

@@ -93,26 +93,24 @@ fn load_file(
             content_hash(format!("{KOLADA_INGEST_VERSION}|{}", defs.revision).as_bytes()),
         )
     };
-    let outcome = ctx
-        .lake
-        .load_source(ctx.ledger, &source, ctx.run_id, ctx.now, |w| {
-            let source = |e: KoladaSourceError| LoadError::Source(e);
-            let read = friktion_ingest_kolada::read(name, &bytes, ctx.reference, defs)
-                .map_err(|e| source(e.into()))?;
-            let batch = read.batch(name).map_err(|e| source(e.into()))?;
-            w.write(LakeTable::KoladaValue, &[], std::slice::from_ref(&batch))?;
-            w.quarantine(&read.quarantine)?;
-            if read.synthetic {
-                ctx.warn(
-                    Some(name),
-                    format!("{name}: synthetic figures (made by friktion synth), not Kolada's"),
-                );
-            }
-            Ok(Loaded::counts(
-                read.records,
-                read.values.len() as i64,
-                read.quarantine.len() as i64,
-            ))
-        })?;
+    let outcome = ctx.load_source(&source, |w| {
+        let source = |e: KoladaSourceError| LoadError::Source(e);
+        let read = friktion_ingest_kolada::read(name, &bytes, ctx.reference, defs)
+            .map_err(|e| source(e.into()))?;
+        let batch = read.batch(name).map_err(|e| source(e.into()))?;
+        w.write(LakeTable::KoladaValue, &[], std::slice::from_ref(&batch))?;
+        w.quarantine(&read.quarantine)?;
+        if read.synthetic {
+            ctx.warn(
+                Some(name),
+                format!("{name}: synthetic figures (made by friktion synth), not Kolada's"),
+            );
+        }
+        Ok(Loaded::counts(
+            read.records,
+            read.values.len() as i64,
+            read.quarantine.len() as i64,
+        ))
+    })?;
     Ok(super::result(outcome, Stage::Kolada, 0))
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use friktion_core::LakeTable;
 use friktion_ingest_logs::{Catalog, EventSink, LogError, LogSpec, PseudonymCache, SinkError};
-use friktion_lake::{LakeError, LoadError, Loaded, PartitionedWriter, Source, Txn};
+use friktion_lake::{FileStat, LakeError, LoadError, Loaded, PartitionedWriter, Source, Txn};
 
 use crate::PipelineError;
 use crate::context::{RunContext, Sources};
@@ -103,15 +103,7 @@ fn load_file(
     f: &LogFile<'_>,
 ) -> Result<Result<(SourceResult, Option<String>), String>, PipelineError> {
     let cannot_read = |e: std::io::Error| format!("cannot read {}: {e}", f.path.display());
-    // A file loaded before is hashed first, to know whether it changed; a new one is hashed
-    // while it is read, so that gigabytes are read once.
-    let pre_hash = match ctx.ledger.last_load(f.name) {
-        Some(_) => match file_hash(f.path) {
-            Ok(h) => Some(h),
-            Err(e) => return Ok(Err(cannot_read(e))),
-        },
-        None => None,
-    };
+    // Everything that shapes a log file's rows is known before it is read.
     let config_hash = friktion_lake::content_hash(
         format!(
             "{LOG_INGEST_VERSION}|{:?}|{}|{}",
@@ -121,8 +113,26 @@ fn load_file(
         )
         .as_bytes(),
     );
+    let stat = match FileStat::of(f.path) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(cannot_read(e))),
+    };
+    if let Some(e) = ctx.unchanged_on_disk(f.name, "logs", stat, &config_hash) {
+        return Ok(Ok((SourceResult::from_entry(&e, Stage::Logs, 0), None)));
+    }
+    // A file loaded before whose size or time moved is hashed first, to know whether it
+    // changed; a new one is hashed while it is read, so that gigabytes are read once.
+    let pre_hash = match ctx.ledger.last_load(f.name) {
+        Some(_) => match file_hash(f.path) {
+            Ok(h) => Some(h),
+            Err(e) => return Ok(Err(cannot_read(e))),
+        },
+        None => None,
+    };
     let source = Source {
         content_hash: pre_hash.clone(),
+        stat: Some(stat),
+        settings_hash: Some(config_hash.clone()),
         tables: &[LakeTable::ItEvent],
         quarantine: Some(LakeTable::LogQuarantine),
         ..Source::new(f.name, "logs", config_hash)
@@ -143,48 +153,50 @@ fn load_file(
         hash_content: pre_hash.is_none(),
     };
     let mut extra = (0, 0, None);
-    let outcome = ctx
-        .lake
-        .load_source(ctx.ledger, &source, ctx.run_id, ctx.now, |w| {
-            let stem = w.stem().to_string();
-            let mut sink = LakeSink {
-                txn: w.txn(),
-                writer: PartitionedWriter::new(LakeTable::ItEvent.def(), &stem, WRITE_BUDGET),
-                failed: None,
-            };
-            let result = friktion_ingest_logs::ingest(f.path, f.name, f.spec, &ingest_ctx, &mut sink);
-            let (writer, failed) = (sink.writer, sink.failed);
-            let out = match (result, failed) {
-                (_, Some(lake)) => return Err(LoadError::Lake(lake)),
-                (Err(e), None) => return Err(LoadError::Source(e)),
-                (Ok(out), None) => out,
-            };
-            writer.finish(w.txn())?;
-            let content_hash = match (&pre_hash, &out.content_sha256) {
-                (Some(h), _) | (None, Some(h)) => h.clone(),
-                // Read only in part (it broke off): hash the file as it is on disk.
-                (None, None) => file_hash(f.path).map_err(|e| {
-                    LoadError::Source(LogError::io(f.path, e))
-                })?,
-            };
-            w.quarantine(&out.quarantine)?;
-            extra = (out.values_nulled, out.events_without_system, out.truncated.clone());
-            if out.events_without_system > 0 {
-                ctx.warn(
-                    Some(f.name),
-                    format!(
-                        "{}: {} of {} events match no system in the catalogue (system_id left empty)",
-                        f.name, out.events_without_system, out.events
-                    ),
-                );
+    let outcome = ctx.load_source(&source, |w| {
+        let stem = w.stem().to_string();
+        let mut sink = LakeSink {
+            txn: w.txn(),
+            writer: PartitionedWriter::new(LakeTable::ItEvent.def(), &stem, WRITE_BUDGET),
+            failed: None,
+        };
+        let result = friktion_ingest_logs::ingest(f.path, f.name, f.spec, &ingest_ctx, &mut sink);
+        let (writer, failed) = (sink.writer, sink.failed);
+        let out = match (result, failed) {
+            (_, Some(lake)) => return Err(LoadError::Lake(lake)),
+            (Err(e), None) => return Err(LoadError::Source(e)),
+            (Ok(out), None) => out,
+        };
+        writer.finish(w.txn())?;
+        let content_hash = match (&pre_hash, &out.content_sha256) {
+            (Some(h), _) | (None, Some(h)) => h.clone(),
+            // Read only in part (it broke off): hash the file as it is on disk.
+            (None, None) => {
+                file_hash(f.path).map_err(|e| LoadError::Source(LogError::io(f.path, e)))?
             }
-            // Records, not physical lines: blank lines and W3C directives are neither.
-            Ok(Loaded {
-                rows_read: out.events + out.lines_rejected,
-                rows_written: out.events,
-                rows_quarantined: out.lines_rejected,
-                content_hash: Some(content_hash),
-            })
-        })?;
+        };
+        w.quarantine(&out.quarantine)?;
+        extra = (
+            out.values_nulled,
+            out.events_without_system,
+            out.truncated.clone(),
+        );
+        if out.events_without_system > 0 {
+            ctx.warn(
+                Some(f.name),
+                format!(
+                    "{}: {} of {} events match no system in the catalogue (system_id left empty)",
+                    f.name, out.events_without_system, out.events
+                ),
+            );
+        }
+        // Records, not physical lines: blank lines and W3C directives are neither.
+        Ok(Loaded {
+            rows_read: out.events + out.lines_rejected,
+            rows_written: out.events,
+            rows_quarantined: out.lines_rejected,
+            content_hash: Some(content_hash),
+        })
+    })?;
     Ok(super::result(outcome, Stage::Logs, extra.0).map(|r| (r, extra.2)))
 }

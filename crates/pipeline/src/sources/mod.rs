@@ -103,6 +103,7 @@ pub fn load(
     if kolada::load_all(ctx, out)? {
         lap(out, Stage::Kolada);
     }
+    ctx.record_skips()?;
     if named_only {
         check_limits(ctx, out);
         return Ok(());

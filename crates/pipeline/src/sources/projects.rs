@@ -159,9 +159,7 @@ fn load_file(
         reference: ctx.reference,
     };
     let mut nulled = 0;
-    let outcome = ctx
-        .lake
-        .load_source(ctx.ledger, &source, ctx.run_id, ctx.now, |w| {
+    let outcome = ctx.load_source(&source, |w| {
             let out = friktion_ingest_projects::ingest(&src, &ingest).map_err(LoadError::Source)?;
             w.write(LakeTable::Project, &[], std::slice::from_ref(&out.projects))?;
             w.write(LakeTable::ProjectStage, &[], std::slice::from_ref(&out.stages))?;

@@ -99,6 +99,24 @@ fn load_file(
     ctx: &RunContext<'_>,
     f: &SurveyFile<'_>,
 ) -> Result<Result<SourceResult, String>, PipelineError> {
+    // Everything that shapes the rows and is known before the file is read.
+    let settings_hash = content_hash(
+        format!(
+            "{INGEST_VERSION}|{}|{}|{}|{}",
+            f.instrument.hash_whole(),
+            f.wave,
+            ctx.key.fingerprint(),
+            f.population.map_or("", |p| p.content_hash())
+        )
+        .as_bytes(),
+    );
+    let stat = match friktion_lake::FileStat::of(f.path) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(format!("cannot read {}: {e}", f.path.display()))),
+    };
+    if let Some(e) = ctx.unchanged_on_disk(f.name, "survey", stat, &settings_hash) {
+        return Ok(Ok(SourceResult::from_entry(&e, Stage::Surveys, 0)));
+    }
     let bytes = match super::read_file(f.path) {
         Ok(b) => b,
         Err(e) => return Ok(Err(e)),
@@ -129,6 +147,8 @@ fn load_file(
     );
     let source = Source {
         content_hash: Some(content_hash(&bytes)),
+        stat: Some(stat),
+        settings_hash: Some(settings_hash),
         tables: TABLES,
         quarantine: Some(LakeTable::SurveyQuarantine),
         ..Source::new(f.name, "survey", config_hash)
@@ -140,28 +160,26 @@ fn load_file(
         population: f.population,
     };
     let mut nulled = 0;
-    let outcome = ctx
-        .lake
-        .load_source(ctx.ledger, &source, ctx.run_id, ctx.now, |w| {
-            let out = loaded
-                .and_then(|l| friktion_ingest_survey::ingest_loaded(&src, &l, &ingest))
-                .map_err(LoadError::Source)?;
-            for warning in &out.warnings {
-                ctx.warn(Some(f.name), format!("{}: {warning}", f.name));
-            }
-            w.write(LakeTable::SurveyResponse, &[f.wave], &[out.responses])?;
-            w.write(LakeTable::SurveyAnswer, &[f.wave], &[out.answers])?;
-            w.quarantine(&out.quarantine)?;
-            nulled = out
-                .quarantine
-                .iter()
-                .filter(|q| q.action == Action::ValueNulled)
-                .count() as i64;
-            Ok(Loaded::counts(
-                out.rows_read,
-                out.rows_written,
-                out.rows_rejected,
-            ))
-        })?;
+    let outcome = ctx.load_source(&source, |w| {
+        let out = loaded
+            .and_then(|l| friktion_ingest_survey::ingest_loaded(&src, &l, &ingest))
+            .map_err(LoadError::Source)?;
+        for warning in &out.warnings {
+            ctx.warn(Some(f.name), format!("{}: {warning}", f.name));
+        }
+        w.write(LakeTable::SurveyResponse, &[f.wave], &[out.responses])?;
+        w.write(LakeTable::SurveyAnswer, &[f.wave], &[out.answers])?;
+        w.quarantine(&out.quarantine)?;
+        nulled = out
+            .quarantine
+            .iter()
+            .filter(|q| q.action == Action::ValueNulled)
+            .count() as i64;
+        Ok(Loaded::counts(
+            out.rows_read,
+            out.rows_written,
+            out.rows_rejected,
+        ))
+    })?;
     Ok(super::result(outcome, Stage::Surveys, nulled))
 }

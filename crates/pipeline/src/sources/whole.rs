@@ -68,19 +68,17 @@ fn load(
         stem: w.stem.to_string(),
         ..Source::new(w.name, w.kind, content_hash(w.version.as_bytes()))
     };
-    let outcome = ctx
-        .lake
-        .load_source(ctx.ledger, &source, ctx.run_id, ctx.now, |sw| {
-            let (records, built) = build().map_err(LoadError::Source)?;
-            for (t, b) in built {
-                sw.write_whole(t, b)?;
-            }
-            Ok(Loaded {
-                rows_read: records,
-                rows_written: records,
-                ..Loaded::default()
-            })
-        })?;
+    let outcome = ctx.load_source(&source, |sw| {
+        let (records, built) = build().map_err(LoadError::Source)?;
+        for (t, b) in built {
+            sw.write_whole(t, b)?;
+        }
+        Ok(Loaded {
+            rows_read: records,
+            rows_written: records,
+            ..Loaded::default()
+        })
+    })?;
     Ok(match outcome {
         Outcome::Loaded(e) | Outcome::Skipped(e) => Ok(SourceResult::from_entry(&e, stage, 0)),
         Outcome::Failed(e) => Err(e),

@@ -206,3 +206,116 @@ fn sql_sees_the_publication_as_schema_published_hiding_what_the_report_hides() {
     assert!(!hidden_in_sql.is_empty(), "min_cell 20 hides some kommuner");
     assert_eq!(hidden_in_sql, hidden_in_report);
 }
+
+#[test]
+fn a_file_whose_size_and_time_are_unchanged_is_skipped_unread_and_verify_reads_it() {
+    let p = Project::new();
+    // Files written a moment before a run are read again however they look (a time in the
+    // same tick as the read is not trusted): make the sources an hour old.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let age = |path: &std::path::Path| {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap()
+    };
+    for dir in ["survey", "logs"] {
+        for f in std::fs::read_dir(p.path().join("sample-data").join(dir)).unwrap() {
+            age(&f.unwrap().path());
+        }
+    }
+    p.run().ok();
+    // Another answer of the same length, and the file's old time put back: as a copy that
+    // keeps times (`cp -p`, a restored backup) would leave it.
+    let vision = p.path().join("sample-data/survey/vision-2019.csv");
+    let text = std::fs::read_to_string(&vision).unwrap();
+    let changed = text.replacen(
+        "V1901615;Kommun;Vellinge;Kultur och fritid;Administratör;20;",
+        "V1901615;Kommun;Vellinge;Kultur och fritid;Administratör;25;",
+        1,
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&vision, &changed).unwrap();
+    age(&vision);
+    let action = |s: &friktion_pipeline::RunSummary, file: &str| {
+        s.sources
+            .iter()
+            .find(|r| r.file.ends_with(file))
+            .map(|r| r.action)
+    };
+
+    let second = p.run();
+    let second = second.ok();
+    assert_eq!(
+        second.count(LedgerAction::Skipped),
+        13,
+        "{:?}",
+        second.sources
+    );
+    assert_eq!(
+        action(second, "vision-2019.csv"),
+        Some(LedgerAction::Skipped),
+        "size and time match: not read, so the change is not seen"
+    );
+
+    let verified = p
+        .run_with(&RunOptions {
+            verify: true,
+            ..RunOptions::default()
+        })
+        .unwrap();
+    assert_eq!(
+        action(&verified, "vision-2019.csv"),
+        Some(LedgerAction::Replaced),
+        "--verify hashes it and finds the change"
+    );
+    assert_eq!(
+        verified.count(LedgerAction::Skipped),
+        12,
+        "{:?}",
+        verified.sources
+    );
+
+    // The replaced load kept the file's size and time: the next night skips it unread again,
+    // and every run's skips are in the ledger.
+    let fourth = p.run();
+    let fourth = fourth.ok();
+    assert_eq!(
+        fourth.count(LedgerAction::Skipped),
+        13,
+        "{:?}",
+        fourth.sources
+    );
+    let ledger =
+        friktion_lake::Ledger::load(&friktion_lake::Lake::open(p.lake()).unwrap()).unwrap();
+    let skips = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.action == LedgerAction::Skipped)
+        .count();
+    assert_eq!(skips, 13 + 12 + 13);
+    let seen = ledger
+        .entries()
+        .iter()
+        .rev()
+        .find(|e| e.source_file.ends_with("vision-2019.csv"))
+        .unwrap();
+    assert_eq!(seen.stat.map(|s| s.bytes), Some(changed.len() as i64));
+}
+
+#[test]
+fn the_sources_skipped_in_a_run_are_one_ledger_file() {
+    let p = Project::new();
+    p.run().ok();
+    let files = |p: &Project| std::fs::read_dir(p.lake().join("_ledger")).unwrap().count();
+    let after_first = files(&p);
+    p.run().ok();
+    p.run().ok();
+    assert_eq!(
+        files(&p),
+        after_first + 2,
+        "13 skips a run, one file each run"
+    );
+}
