@@ -35,7 +35,7 @@ CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-incremental")
 
 def timed_run(binary, cfg, extra):
     """Wall seconds, peak RSS (MiB) and {stage: seconds} of one `friktion run`."""
-    cmd = [binary, "run", "--quiet", "--log-format", "json", "--config", cfg, *extra]
+    cmd = [binary, "run", "--log-format", "json", "--config", cfg, *extra]
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = p.stderr.read().decode()

@@ -17,6 +17,9 @@ pub fn summary(s: &RunSummary) {
     quarantined_and_tables(s);
     let marts: Vec<String> = s.marts.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  marts       {}", marts.join(", "));
+    if let Some(run) = &s.marts_reused_from {
+        println!("              (kept from run {run}: no table, model or mart changed since)");
+    }
     for v in &s.vanished {
         println!(
             "  vanished    {v} (loaded before, no longer among the sources; its rows are kept until run --full)"

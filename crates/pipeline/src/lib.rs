@@ -16,6 +16,7 @@ mod kolada;
 pub mod models;
 pub mod record;
 pub mod report;
+pub mod reuse;
 mod run;
 pub mod sources;
 pub mod summary;

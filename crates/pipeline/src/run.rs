@@ -252,6 +252,13 @@ impl<'o> Pipeline<'o> {
             .build()
             .map_err(PipelineError::Runtime)?;
         let query_timeout = opts.query_timeout;
+        // Nothing the marts are computed from changed since a run that computed them: keep
+        // them (a night with nothing new does not rebuild every mart from all history).
+        let fingerprint = crate::reuse::fingerprint(&lake, &models)?;
+        let reuse = match (&fingerprint, opts.full) {
+            (Some(fp), false) => crate::reuse::computed_by(&lake_dir, fp),
+            _ => None,
+        };
         let (runs, session) = rt.block_on(async {
             // One partition: parallel partial sums add floats in a different order each time,
             // and the marts must come out byte for byte the same from the same lake.
@@ -266,10 +273,28 @@ impl<'o> Pipeline<'o> {
                 None => LakeSession::open(&lake, &opts).await?,
             };
             session.set_query_timeout(query_timeout);
-            let runs = run_models(&mut session, &lake, &models).await?;
+            let runs = if reuse.is_some() {
+                vec![]
+            } else {
+                run_models(&mut session, &lake, &models).await?
+            };
             Ok::<_, friktion_query::QueryError>((runs, session))
         })?;
-        s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
+        if let Some((run, marts)) = reuse {
+            // In the models' order, as a run that computes them lists them.
+            s.marts = models
+                .iter()
+                .filter_map(|m| marts.iter().find(|(n, _)| *n == m.name).cloned())
+                .collect();
+            s.marts_fingerprint = fingerprint;
+            s.marts_reused_from = Some(run);
+        } else {
+            s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
+            // Recorded at once: a run that dies after this commit still names what its marts
+            // were computed from.
+            s.marts_fingerprint = crate::reuse::fingerprint(&lake, &models)?;
+            record::write(&lake_dir, s, None)?;
+        }
         lap(s, Stage::SqlModels);
         s.tests = rt.block_on(crate::models::data_tests(&ctx, &session, &models))?;
         let kolada = rt.block_on(friktion_query::kolada::export(&session, &models))?;

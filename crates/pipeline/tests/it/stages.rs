@@ -319,3 +319,87 @@ fn the_sources_skipped_in_a_run_are_one_ledger_file() {
         "13 skips a run, one file each run"
     );
 }
+
+/// Every mart file's path and modification time.
+fn mart_files(p: &Project) -> Vec<(String, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    for m in std::fs::read_dir(p.lake().join("marts")).unwrap() {
+        for f in std::fs::read_dir(m.unwrap().path()).unwrap() {
+            let f = f.unwrap();
+            out.push((
+                f.path().display().to_string(),
+                f.metadata().unwrap().modified().unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// One night: its run id, the run whose marts it kept, its marts, and sources replaced.
+type Night = (String, Option<String>, Vec<(String, usize)>, usize);
+
+fn night(p: &Project, opts: &RunOptions) -> Night {
+    let ran = p.run_opts(opts);
+    let s = ran.ok();
+    assert!(!s.tests.is_empty(), "the data tests run every night");
+    assert!(
+        s.report.as_ref().unwrap().is_file(),
+        "and the report is made"
+    );
+    (
+        s.run_id.clone(),
+        s.marts_reused_from.clone(),
+        s.marts.clone(),
+        s.count(LedgerAction::Replaced),
+    )
+}
+
+#[test]
+fn a_night_with_nothing_new_keeps_the_marts_and_any_change_computes_them() {
+    let p = Project::new();
+    let run = |p: &Project| night(p, &RunOptions::default());
+    let first = run(&p);
+    assert_eq!(first.1, None);
+    let files = mart_files(&p);
+
+    let second = run(&p);
+    assert_eq!(second.1.as_deref(), Some(first.0.as_str()));
+    assert_eq!(second.2, first.2);
+    assert_eq!(mart_files(&p), files, "no mart written again");
+
+    // A model changed: computed again, then kept.
+    let model = p.path().join("pipelines/models/friction_cost.sql");
+    let sql = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, format!("{sql}\n-- reviewed\n")).unwrap();
+    let third = run(&p);
+    assert_eq!(third.1, None);
+    assert_ne!(mart_files(&p), files);
+    assert_eq!(run(&p).1.as_deref(), Some(third.0.as_str()));
+
+    // A source changed: computed again.
+    let vision = p.path().join("sample-data/survey/vision-2019.csv");
+    let text = std::fs::read_to_string(&vision).unwrap();
+    std::fs::write(
+        &vision,
+        text.replacen(";Administratör;20;", ";Administratör;25;", 1),
+    )
+    .unwrap();
+    let fifth = run(&p);
+    assert_eq!((fifth.1, fifth.3), (None, 1));
+
+    // A mart written by another command since (`friktion models run`): computed again.
+    let (mart, _) = &mart_files(&p)[0];
+    std::fs::write(mart, std::fs::read(mart).unwrap()).unwrap();
+    assert_eq!(run(&p).1, None);
+
+    // --full computes them, and so does every night once a model reads the clock.
+    let full = RunOptions {
+        full: true,
+        ..RunOptions::default()
+    };
+    assert_eq!(night(&p, &full).1, None);
+    std::fs::write(&model, format!("{sql}\n-- compare with now()\n")).unwrap();
+    assert_eq!(run(&p).1, None);
+    assert_eq!(run(&p).1, None);
+}
