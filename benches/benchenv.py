@@ -1,6 +1,7 @@
 """What the benchmark scripts share: the project's venv and timing a child process."""
 
 import importlib
+import json
 import os
 import shutil
 import socket
@@ -88,3 +89,25 @@ def synth_project(binary, proj, synth_args):
         check=True, stdout=subprocess.DEVNULL,
     )
     return True
+
+
+def timed_run(binary, cfg, extra):
+    """Wall seconds, peak RSS (MiB) and {stage: seconds} of one `friktion run`."""
+    cmd = [binary, "run", "--log-format", "json", "--config", cfg, *extra]
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read().decode()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"friktion run {' '.join(extra)} failed:\n{err[-3000:]}")
+    stages = {}
+    for line in err.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        fields = ev.get("fields", ev)
+        if "stage" in fields and "seconds" in fields:
+            stages[fields["stage"]] = stages.get(fields["stage"], 0.0) + float(fields["seconds"])
+    return wall, usage.ru_maxrss / 1024, stages

@@ -28,31 +28,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, friktion_binary, synth_project  # noqa: E402
+from benchenv import ROOT, friktion_binary, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-incremental")
-
-
-def timed_run(binary, cfg, extra):
-    """Wall seconds, peak RSS (MiB) and {stage: seconds} of one `friktion run`."""
-    cmd = [binary, "run", "--log-format", "json", "--config", cfg, *extra]
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read().decode()
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"friktion run {' '.join(extra)} failed:\n{err[-3000:]}")
-    stages = {}
-    for line in err.splitlines():
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        fields = ev.get("fields", ev)
-        if "stage" in fields and "seconds" in fields:
-            stages[fields["stage"]] = stages.get(fields["stage"], 0.0) + float(fields["seconds"])
-    return wall, usage.ru_maxrss / 1024, stages
 
 
 def main():

@@ -17,8 +17,12 @@ pub fn summary(s: &RunSummary) {
     quarantined_and_tables(s);
     let marts: Vec<String> = s.marts.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!("  marts       {}", marts.join(", "));
-    if let Some(run) = &s.marts_reused_from {
-        println!("              (kept from run {run}: no table, model or mart changed since)");
+    if !s.marts_kept.is_empty() {
+        println!(
+            "              {} of {} kept as an earlier run left them (nothing they read changed)",
+            s.marts_kept.len(),
+            s.marts.len()
+        );
     }
     for v in &s.vanished {
         println!(

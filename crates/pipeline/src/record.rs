@@ -69,8 +69,8 @@ pub fn record(s: &RunSummary, error: Option<&PipelineError>) -> Value {
         "removed": s.removed,
         "tables": s.tables.iter().cloned().collect::<BTreeMap<_, _>>(),
         "marts": s.marts.iter().cloned().collect::<BTreeMap<_, _>>(),
-        "marts_fingerprint": s.marts_fingerprint,
-        "marts_reused_from": s.marts_reused_from,
+        "mart_fingerprints": s.mart_fingerprints,
+        "marts_kept": s.marts_kept,
         "log_model_days": s.friction_days,
         "data_tests": {
             "passed": passed,

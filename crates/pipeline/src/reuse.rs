@@ -1,18 +1,21 @@
-//! Whether the marts in the lake are what the models would compute again: then a night with
-//! nothing new does not rebuild every mart from all history.
+//! Which marts in the lake are still what their models would compute: those are kept, so a
+//! night computes only the marts whose inputs changed (a day of logs recomputes the log mart,
+//! not the survey and project marts over all their history).
 //!
-//! The marts are a function of the lake's tables, the models' SQL and the program. A run that
-//! computes them records, right after their commit, a fingerprint of all three *and of the mart
-//! files that commit wrote*: the next run computes the same fingerprint over the lake as it
-//! finds it. They are equal only when no table file, no model and no mart file changed since,
-//! so a later run that committed marts and died before its record, or `friktion models run`,
-//! makes them differ and the marts are computed. A model that reads the clock is never reused.
+//! A mart is a function of its model's SQL, the tables and marts that SQL reads, and the
+//! program. A run records, right after its marts commit, each mart's fingerprint: those inputs'
+//! files (name and time) *and the mart's own files*. The next run computes the same fingerprint
+//! over the lake as it finds it; a mart whose fingerprint some run recorded is kept, unless a
+//! mart it reads is computed this night. Because the mart's own files are in it, a run that
+//! committed marts and died before its record, or `friktion models run`, breaks the match. A
+//! model that reads the clock is always computed.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use friktion_core::LakeTable;
 use friktion_lake::Lake;
-use friktion_query::Model;
+use friktion_query::{Model, SessionContext, tables_read};
 use sha2::{Digest, Sha256};
 
 use crate::PipelineError;
@@ -21,67 +24,153 @@ use crate::record::RUNS_DIR;
 /// Words that make a model's result depend on the day it runs.
 const CLOCK: [&str; 4] = ["now(", "current_date", "current_timestamp", "today("];
 
-/// The fingerprint of what the marts in `lake` were computed from, or None when a model reads
-/// the clock (its mart may differ tomorrow from the same inputs).
-pub fn fingerprint(lake: &Lake, models: &[Model]) -> Result<Option<String>, PipelineError> {
-    let mut h = Sha256::new();
-    for m in models {
-        let sql = m.sql.to_ascii_lowercase();
-        if CLOCK.iter().any(|w| sql.contains(w)) {
-            return Ok(None);
-        }
-        h.update(format!("model {}\n{}\n", m.name, m.sql));
-    }
-    let tables = LakeTable::ALL
+/// What each model reads, as DataFusion resolves its SQL.
+pub fn reads(
+    ctx: &SessionContext,
+    models: &[Model],
+) -> Result<BTreeMap<String, Vec<String>>, PipelineError> {
+    models
         .iter()
-        // Written by every run (skips, test results) and read by no model.
-        .filter(|t| !matches!(t, LakeTable::Ledger | LakeTable::TestResult))
-        .map(|t| t.def().name.to_string());
-    let marts = lake.marts()?.into_iter().map(|m| format!("marts/{m}"));
-    for dir in tables.chain(marts) {
-        let mut files = lake.files_with_times(&dir)?;
-        files.sort_by(|a, b| a.rel.cmp(&b.rel));
-        for f in files {
-            let t = f
-                .modified
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            h.update(format!("{} {t}\n", f.rel));
-        }
-    }
-    // The program: its functions and its Parquet writer shape the marts too.
-    h.update(env!("CARGO_PKG_VERSION"));
-    if let Some(m) = std::env::current_exe()
-        .ok()
-        .and_then(|p| std::fs::metadata(p).ok())
-    {
-        let t = m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        h.update(format!("exe {} {t}\n", m.len()));
-    }
-    Ok(Some(hex::encode(h.finalize())))
+        .map(|m| Ok((m.name.clone(), tables_read(ctx, m)?)))
+        .collect::<Result<_, friktion_query::QueryError>>()
+        .map_err(PipelineError::from)
 }
 
-/// The run whose record carries `fingerprint`, and the rows of each mart it left. Any such
-/// record will do: the fingerprint covers the mart files, so a match means the lake is as that
-/// run's marts commit left it. Records that cannot be read are passed over (they only cost a
-/// recompute).
-pub fn computed_by(lake_dir: &Path, fingerprint: &str) -> Option<(String, Vec<(String, usize)>)> {
-    let dir = std::fs::read_dir(lake_dir.join(RUNS_DIR)).ok()?;
-    dir.flatten().find_map(|entry| {
-        let text = std::fs::read_to_string(entry.path()).ok()?;
-        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-        if v["marts_fingerprint"].as_str()? != fingerprint {
-            return None;
+/// Each model's fingerprint over the lake as it is now; a model that reads the clock has none.
+pub fn fingerprints(
+    lake: &Lake,
+    models: &[Model],
+    reads: &BTreeMap<String, Vec<String>>,
+) -> Result<BTreeMap<String, String>, PipelineError> {
+    let tables: BTreeSet<&str> = LakeTable::ALL.iter().map(|t| t.def().name).collect();
+    let marts: BTreeSet<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    let program = program();
+    let mut listed: BTreeMap<String, String> = BTreeMap::new();
+    let mut files = |dir: String| -> Result<String, PipelineError> {
+        if let Some(l) = listed.get(&dir) {
+            return Ok(l.clone());
         }
-        let marts = v["marts"]
-            .as_object()?
+        let mut fs = lake.files_with_times(&dir)?;
+        fs.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let l: String = fs
             .iter()
-            .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0) as usize))
+            .map(|f| format!("{} {}\n", f.rel, nanos(f.modified)))
             .collect();
-        Some((v["run_id"].as_str()?.to_string(), marts))
-    })
+        listed.insert(dir, l.clone());
+        Ok(l)
+    };
+    let mut out = BTreeMap::new();
+    for m in models {
+        let sql = m.sql.to_ascii_lowercase();
+        let read = reads.get(&m.name).map_or(&[][..], Vec::as_slice);
+        // A model that reads the clock, or something that is neither a lake table nor a mart
+        // (a published table, say), is always computed.
+        if CLOCK.iter().any(|w| sql.contains(w))
+            || read
+                .iter()
+                .any(|r| !marts.contains(r.as_str()) && !tables.contains(r.as_str()))
+        {
+            continue;
+        }
+        let mut h = Sha256::new();
+        h.update(format!("{program}\nmodel {}\n{}\n", m.name, m.sql));
+        h.update(files(format!("marts/{}", m.name))?);
+        for r in read {
+            if marts.contains(r.as_str()) {
+                h.update(format!("mart {r}\n"));
+                h.update(files(format!("marts/{r}"))?);
+            } else {
+                h.update(format!("table {r}\n"));
+                h.update(files(r.clone())?);
+            }
+        }
+        out.insert(m.name.clone(), hex::encode(h.finalize()));
+    }
+    Ok(out)
+}
+
+fn nanos(t: Option<std::time::SystemTime>) -> u128 {
+    t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The program: its functions and its Parquet writer shape the marts too.
+fn program() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| format!("{} {}", m.len(), nanos(m.modified().ok())));
+    format!(
+        "friktion {} {}",
+        env!("CARGO_PKG_VERSION"),
+        exe.unwrap_or_default()
+    )
+}
+
+/// A mart to keep: the run that recorded its fingerprint, and the rows that run gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub run_id: String,
+    pub rows: usize,
+}
+
+/// The marts to keep, in the models' order: a recorded fingerprint matches, and no mart the
+/// model reads is computed this night. Records that cannot be read are passed over (they only
+/// cost a recompute).
+pub fn to_keep(
+    lake_dir: &Path,
+    models: &[Model],
+    reads: &BTreeMap<String, Vec<String>>,
+    now: &BTreeMap<String, String>,
+) -> BTreeMap<String, Kept> {
+    let recorded = recorded(lake_dir);
+    let mut keep = BTreeMap::new();
+    for m in models {
+        let Some(fp) = now.get(&m.name) else {
+            continue;
+        };
+        let inputs_kept = reads
+            .get(&m.name)
+            .into_iter()
+            .flatten()
+            .filter(|r| models.iter().any(|o| &o.name == *r))
+            .all(|r| keep.contains_key(r));
+        if let (true, Some(k)) = (inputs_kept, recorded.get(&(m.name.clone(), fp.clone()))) {
+            keep.insert(m.name.clone(), k.clone());
+        }
+    }
+    keep
+}
+
+/// Every (mart, fingerprint) some run record names, with that run and the mart's rows.
+fn recorded(lake_dir: &Path) -> BTreeMap<(String, String), Kept> {
+    let mut out = BTreeMap::new();
+    let Ok(dir) = std::fs::read_dir(lake_dir.join(RUNS_DIR)) else {
+        return out;
+    };
+    for entry in dir.flatten() {
+        let Some(v) = std::fs::read_to_string(entry.path())
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        else {
+            continue;
+        };
+        let (Some(fps), Some(run)) = (v["mart_fingerprints"].as_object(), v["run_id"].as_str())
+        else {
+            continue;
+        };
+        for (mart, fp) in fps {
+            let (Some(fp), Some(rows)) = (fp.as_str(), v["marts"][mart].as_u64()) else {
+                continue;
+            };
+            out.insert(
+                (mart.clone(), fp.to_string()),
+                Kept {
+                    run_id: run.to_string(),
+                    rows: rows as usize,
+                },
+            );
+        }
+    }
+    out
 }

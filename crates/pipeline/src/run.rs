@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use friktion_core::{KeyOrigin, PseudoKey, Pseudonymiser, Reference};
 use friktion_lake::{Lake, Ledger};
 use friktion_publish::{Marts, Publication};
-use friktion_query::{LakeSession, SessionContext, SessionOptions, load_models, run_models};
+use friktion_query::{
+    LakeSession, SessionContext, SessionOptions, load_models, run_models_keeping,
+};
 use friktion_report::i18n::Lang;
 
 use crate::config::{Config, KoladaSource, ProjectSource, SurveySource};
@@ -252,14 +254,8 @@ impl<'o> Pipeline<'o> {
             .build()
             .map_err(PipelineError::Runtime)?;
         let query_timeout = opts.query_timeout;
-        // Nothing the marts are computed from changed since a run that computed them: keep
-        // them (a night with nothing new does not rebuild every mart from all history).
-        let fingerprint = crate::reuse::fingerprint(&lake, &models)?;
-        let reuse = match (&fingerprint, opts.full) {
-            (Some(fp), false) => crate::reuse::computed_by(&lake_dir, fp),
-            _ => None,
-        };
-        let (runs, session) = rt.block_on(async {
+        let full = opts.full;
+        let (runs, kept, session) = rt.block_on(async {
             // One partition: parallel partial sums add floats in a different order each time,
             // and the marts must come out byte for byte the same from the same lake.
             let opts = SessionOptions {
@@ -273,28 +269,39 @@ impl<'o> Pipeline<'o> {
                 None => LakeSession::open(&lake, &opts).await?,
             };
             session.set_query_timeout(query_timeout);
-            let runs = if reuse.is_some() {
-                vec![]
-            } else {
-                run_models(&mut session, &lake, &models).await?
+            // Marts nothing they read changed since a run computed them are kept (a day of
+            // logs does not recompute the survey marts over all their history).
+            let reads = crate::reuse::reads(session.context(), &models)?;
+            let kept = match full {
+                true => Default::default(),
+                false => crate::reuse::to_keep(
+                    &lake_dir,
+                    &models,
+                    &reads,
+                    &crate::reuse::fingerprints(&lake, &models, &reads)?,
+                ),
             };
-            Ok::<_, friktion_query::QueryError>((runs, session))
+            let keep = kept.keys().cloned().collect();
+            let runs = run_models_keeping(&mut session, &lake, &models, &keep).await?;
+            Ok::<_, PipelineError>((runs, (kept, reads), session))
         })?;
-        if let Some((run, marts)) = reuse {
-            // In the models' order, as a run that computes them lists them.
-            s.marts = models
-                .iter()
-                .filter_map(|m| marts.iter().find(|(n, _)| *n == m.name).cloned())
-                .collect();
-            s.marts_fingerprint = fingerprint;
-            s.marts_reused_from = Some(run);
-        } else {
-            s.marts = runs.iter().map(|r| (r.name.clone(), r.rows)).collect();
-            // Recorded at once: a run that dies after this commit still names what its marts
-            // were computed from.
-            s.marts_fingerprint = crate::reuse::fingerprint(&lake, &models)?;
-            record::write(&lake_dir, s, None)?;
-        }
+        let (kept, reads) = kept;
+        // In the models' order, as computed or as kept.
+        s.marts = models
+            .iter()
+            .filter_map(|m| match kept.get(&m.name) {
+                Some(k) => Some((m.name.clone(), k.rows)),
+                None => runs
+                    .iter()
+                    .find(|r| r.name == m.name)
+                    .map(|r| (m.name.clone(), r.rows)),
+            })
+            .collect();
+        s.marts_kept = kept.into_iter().map(|(name, k)| (name, k.run_id)).collect();
+        // Recorded at once: a run that dies after the marts commit still names what they were
+        // computed from.
+        s.mart_fingerprints = crate::reuse::fingerprints(&lake, &models, &reads)?;
+        record::write(&lake_dir, s, None)?;
         lap(s, Stage::SqlModels);
         s.tests = rt.block_on(crate::models::data_tests(&ctx, &session, &models))?;
         let kolada = rt.block_on(friktion_query::kolada::export(&session, &models))?;

@@ -66,11 +66,11 @@ pub struct RunSummary {
     /// Rows of every contract table that has files, after the run.
     pub tables: Vec<(String, i64)>,
     pub marts: Vec<(String, usize)>,
-    /// What the marts in the lake were computed from ([`crate::reuse`]); None when a model
-    /// reads the clock.
-    pub marts_fingerprint: Option<String>,
-    /// The run whose marts this run kept, nothing they are computed from having changed.
-    pub marts_reused_from: Option<String>,
+    /// Each mart's fingerprint after the run ([`crate::reuse`]): what it was computed from.
+    pub mart_fingerprints: std::collections::BTreeMap<String, String>,
+    /// The marts this run kept as an earlier run left them, nothing they read having changed:
+    /// mart → that run's id.
+    pub marts_kept: std::collections::BTreeMap<String, String>,
     /// Days of it_friction_daily recomputed (or removed) by the friction model.
     pub friction_days: usize,
     pub tests: Vec<friktion_query::TestResult>,

@@ -17,7 +17,9 @@ pub use datafusion::prelude::SessionContext;
 pub use datafusion::sql::parser::Statement;
 pub use datatest::{DataTest, TestFileError, TestResult, load_tests, run_tests};
 pub use guard::Refusal;
-pub use model::{Model, ModelError, ModelRun, evaluate, load_models, run_models};
+pub use model::{
+    Model, ModelError, ModelRun, evaluate, load_models, run_models, run_models_keeping, tables_read,
+};
 pub use session::{
     LakeSession, SessionOptions, TableKind, config, local_context, register_functions, runtime,
     runtime_builder,

@@ -206,6 +206,25 @@ pub async fn evaluate(
     Ok(concat_batches(&schema, &batches).map_err(datafusion::error::DataFusionError::from)?)
 }
 
+/// The tables and marts a model's SQL reads (not its CTEs), as DataFusion resolves them before
+/// planning: what decides whether a kept mart is still what the model would compute.
+pub fn tables_read(
+    ctx: &datafusion::prelude::SessionContext,
+    m: &Model,
+) -> Result<Vec<String>, QueryError> {
+    let state = ctx.state();
+    let dialect = state.config().options().sql_parser.dialect;
+    let statement = state.sql_to_statement(&m.sql, &dialect)?;
+    let mut out: Vec<String> = state
+        .resolve_table_references(&statement)?
+        .iter()
+        .map(|r| r.table().to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// Runs the models in order, each reading the marts before it as just computed, and
 /// commits every mart in one transaction at the end: a run killed half way leaves the previous set whole,
 /// never a mix of two generations.
@@ -214,9 +233,20 @@ pub async fn run_models(
     lake: &Lake,
     models: &[Model],
 ) -> Result<Vec<ModelRun>, QueryError> {
+    run_models_keeping(session, lake, models, &BTreeSet::new()).await
+}
+
+/// [`run_models`], leaving the marts named in `keep` as they are in the lake (the caller knows
+/// nothing they read changed). Nothing is committed when every mart is kept.
+pub async fn run_models_keeping(
+    session: &mut LakeSession,
+    lake: &Lake,
+    models: &[Model],
+    keep: &BTreeSet<String>,
+) -> Result<Vec<ModelRun>, QueryError> {
     let mut runs = Vec::new();
     let mut txn = lake.begin()?;
-    for m in models {
+    for m in models.iter().filter(|m| !keep.contains(&m.name)) {
         let fail = |source: QueryError| ModelError::Run {
             name: m.name.clone(),
             path: m.path.clone(),
@@ -240,6 +270,9 @@ pub async fn run_models(
         let staged = txn.staged_mart(&m.name).map_err(|e| fail(e.into()))?;
         session.register_staged(&m.name, staged)?;
         runs.push(run.0);
+    }
+    if runs.is_empty() {
+        return Ok(runs);
     }
     txn.commit()?;
     for r in &runs {

@@ -336,8 +336,14 @@ fn mart_files(p: &Project) -> Vec<(String, std::time::SystemTime)> {
     out
 }
 
-/// One night: its run id, the run whose marts it kept, its marts, and sources replaced.
-type Night = (String, Option<String>, Vec<(String, usize)>, usize);
+/// One night: its run id, the marts it kept (mart → the run whose files it kept), its marts,
+/// and sources replaced.
+type Night = (
+    String,
+    std::collections::BTreeMap<String, String>,
+    Vec<(String, usize)>,
+    usize,
+);
 
 fn night(p: &Project, opts: &RunOptions) -> Night {
     let ran = p.run_opts(opts);
@@ -349,35 +355,62 @@ fn night(p: &Project, opts: &RunOptions) -> Night {
     );
     (
         s.run_id.clone(),
-        s.marts_reused_from.clone(),
+        s.marts_kept.clone(),
         s.marts.clone(),
         s.count(LedgerAction::Replaced),
     )
 }
 
+/// The marts a night computed (all of them less those it kept).
+fn computed(n: &Night) -> Vec<&str> {
+    n.2.iter()
+        .map(|(m, _)| m.as_str())
+        .filter(|m| !n.1.contains_key(*m))
+        .collect()
+}
+
+const SURVEY_MARTS: [&str; 6] = [
+    "factor_survey_evidence",
+    "friction_by_group",
+    "friction_by_kommun",
+    "friction_cost",
+    "friction_distribution",
+    "kommun_benchmark",
+];
+
 #[test]
-fn a_night_with_nothing_new_keeps_the_marts_and_any_change_computes_them() {
+fn a_night_computes_only_the_marts_whose_inputs_changed() {
     let p = Project::new();
     let run = |p: &Project| night(p, &RunOptions::default());
     let first = run(&p);
-    assert_eq!(first.1, None);
+    assert!(first.1.is_empty());
+    assert_eq!(first.2.len(), 18);
     let files = mart_files(&p);
 
+    // Nothing new: every mart kept, none written again.
     let second = run(&p);
-    assert_eq!(second.1.as_deref(), Some(first.0.as_str()));
+    assert_eq!(computed(&second), Vec::<&str>::new());
+    assert!(second.1.values().all(|r| *r == first.0));
     assert_eq!(second.2, first.2);
     assert_eq!(mart_files(&p), files, "no mart written again");
 
-    // A model changed: computed again, then kept.
+    // A model changed: that mart alone (no model reads friction_cost).
     let model = p.path().join("pipelines/models/friction_cost.sql");
     let sql = std::fs::read_to_string(&model).unwrap();
     std::fs::write(&model, format!("{sql}\n-- reviewed\n")).unwrap();
-    let third = run(&p);
-    assert_eq!(third.1, None);
-    assert_ne!(mart_files(&p), files);
-    assert_eq!(run(&p).1.as_deref(), Some(third.0.as_str()));
+    assert_eq!(computed(&run(&p)), ["friction_cost"]);
+    assert_eq!(computed(&run(&p)), Vec::<&str>::new());
 
-    // A source changed: computed again.
+    // More logs: the log mart alone, not the survey and project marts over their history.
+    let logs = p.path().join("sample-data/logs/webapps.ndjson");
+    let text = std::fs::read_to_string(&logs).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    std::fs::write(&logs, format!("{text}{last}\n")).unwrap();
+    let more_logs = run(&p);
+    assert_eq!(more_logs.3, 1);
+    assert_eq!(computed(&more_logs), ["log_friction_by_system"]);
+
+    // A survey export changed: the survey marts and what reads them, not the project marts.
     let vision = p.path().join("sample-data/survey/vision-2019.csv");
     let text = std::fs::read_to_string(&vision).unwrap();
     std::fs::write(
@@ -385,21 +418,39 @@ fn a_night_with_nothing_new_keeps_the_marts_and_any_change_computes_them() {
         text.replacen(";Administratör;20;", ";Administratör;25;", 1),
     )
     .unwrap();
-    let fifth = run(&p);
-    assert_eq!((fifth.1, fifth.3), (None, 1));
+    let survey = run(&p);
+    assert_eq!(survey.3, 1);
+    let c = computed(&survey);
+    assert!(SURVEY_MARTS.iter().all(|m| c.contains(m)), "{c:?}");
+    assert!(c.contains(&"survey_respondent"), "{c:?}");
+    assert!(
+        !c.contains(&"project_summary") && !c.contains(&"time_to_go_live"),
+        "{c:?}"
+    );
 
-    // A mart written by another command since (`friktion models run`): computed again.
-    let (mart, _) = &mart_files(&p)[0];
-    std::fs::write(mart, std::fs::read(mart).unwrap()).unwrap();
-    assert_eq!(run(&p).1, None);
+    // A mart written by another command since (`friktion models run`): it and what reads it.
+    let (mart, _) = mart_files(&p)
+        .into_iter()
+        .find(|(f, _)| f.contains("/friction_by_group/"))
+        .unwrap();
+    std::fs::write(&mart, std::fs::read(&mart).unwrap()).unwrap();
+    let mut c = computed(&run(&p))
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    c.sort();
+    assert_eq!(
+        c,
+        ["friction_by_group", "friction_cost", "kommun_benchmark"]
+    );
 
-    // --full computes them, and so does every night once a model reads the clock.
+    // --full computes them all, and a model that reads the clock is computed every night.
     let full = RunOptions {
         full: true,
         ..RunOptions::default()
     };
-    assert_eq!(night(&p, &full).1, None);
+    assert_eq!(computed(&night(&p, &full)).len(), 18);
     std::fs::write(&model, format!("{sql}\n-- compare with now()\n")).unwrap();
-    assert_eq!(run(&p).1, None);
-    assert_eq!(run(&p).1, None);
+    assert_eq!(computed(&run(&p)), ["friction_cost"]);
+    assert_eq!(computed(&run(&p)), ["friction_cost"]);
 }
