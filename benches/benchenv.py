@@ -111,3 +111,16 @@ def timed_run(binary, cfg, extra):
         if "stage" in fields and "seconds" in fields:
             stages[fields["stage"]] = stages.get(fields["stage"], 0.0) + float(fields["seconds"])
     return wall, usage.ru_maxrss / 1024, stages
+
+
+def parse_with_binary(ap, cache):
+    """Adds --binary and --clean to `ap` and parses the command line: returns the arguments and
+    the friktion binary (built in `--profile` unless --binary names one); with --clean, removes
+    the script's `cache` of inputs and exits."""
+    ap.add_argument("--binary", help="a friktion binary already built (skips the build)")
+    ap.add_argument("--clean", action="store_true", help="remove the cached project and exit")
+    a = ap.parse_args()
+    if a.clean:
+        shutil.rmtree(cache, ignore_errors=True)
+        sys.exit(0)
+    return a, a.binary or friktion_binary(a.profile)

@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, free_port, friktion_binary, run_measured, synth_project, wait_port  # noqa: E402
+from benchenv import ROOT, free_port, parse_with_binary, run_measured, synth_project, wait_port  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-cluster")
 
@@ -93,13 +93,7 @@ def main():
     ap.add_argument("--staff-surveys", type=int, default=290)
     ap.add_argument("--projects", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--binary", help="a friktion binary already built (skips the build)")
-    ap.add_argument("--clean", action="store_true", help="remove the cached project and exit")
-    a = ap.parse_args()
-    if a.clean:
-        shutil.rmtree(CACHE, ignore_errors=True)
-        return
-    binary = a.binary or friktion_binary(a.profile)
+    a, binary = parse_with_binary(ap, CACHE)
     proj = make_project(binary, a)
     cfg = os.path.join(proj, "pipelines/nightly.toml")
     rows = lake_rows(binary, proj)

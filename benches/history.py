@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, friktion_binary, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, parse_with_binary, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-history")
 HISTORIES = (1, 30, 365)
@@ -80,13 +80,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="dev")
     ap.add_argument("--log-users", type=int, default=2)
-    ap.add_argument("--binary", help="a friktion binary already built (skips the build)")
-    ap.add_argument("--clean", action="store_true", help="remove the cached project and exit")
-    a = ap.parse_args()
-    if a.clean:
-        shutil.rmtree(CACHE, ignore_errors=True)
-        return
-    binary = a.binary or friktion_binary(a.profile)
+    a, binary = parse_with_binary(ap, CACHE)
     total_days = max(HISTORIES) + NIGHTS * len(KINDS)
     proj = os.path.join(CACHE, f"national-d{total_days}-u{a.log_users}")
     shutil.rmtree(CACHE, ignore_errors=True)  # the lake is filled as the script goes: start anew

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, friktion_binary, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, parse_with_binary, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-incremental")
 
@@ -38,13 +38,7 @@ def main():
     ap.add_argument("--profile", default="dev")
     ap.add_argument("--log-users", type=int, default=800)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--binary", help="a friktion binary already built (skips the build)")
-    ap.add_argument("--clean", action="store_true", help="remove the cached project and exit")
-    a = ap.parse_args()
-    if a.clean:
-        shutil.rmtree(CACHE, ignore_errors=True)
-        return
-    binary = a.binary or friktion_binary(a.profile)
+    a, binary = parse_with_binary(ap, CACHE)
     proj = os.path.join(CACHE, f"national-u{a.log_users}")
     if not os.path.exists(os.path.join(proj, "done")):
         shutil.rmtree(CACHE, ignore_errors=True)  # one project at a time: the cache stays small
