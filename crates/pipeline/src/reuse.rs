@@ -142,35 +142,42 @@ pub fn to_keep(
     keep
 }
 
-/// Every (mart, fingerprint) some run record names, with that run and the mart's rows.
+/// Every (mart, fingerprint) the newest run record that has them names, with that run and the
+/// mart's rows. The newest suffices: each run records every mart's fingerprint, computed or
+/// kept, and an older record describes older mart files, which cannot match. Reading one record
+/// rather than all keeps the cost flat as the nights add up. Records that cannot be read are
+/// passed over (they only cost a recompute).
 fn recorded(lake_dir: &Path) -> BTreeMap<(String, String), Kept> {
-    let mut out = BTreeMap::new();
     let Ok(dir) = std::fs::read_dir(lake_dir.join(RUNS_DIR)) else {
-        return out;
+        return BTreeMap::new();
     };
-    for entry in dir.flatten() {
-        let Some(v) = std::fs::read_to_string(entry.path())
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        else {
-            continue;
-        };
-        let (Some(fps), Some(run)) = (v["mart_fingerprints"].as_object(), v["run_id"].as_str())
-        else {
-            continue;
-        };
-        for (mart, fp) in fps {
-            let (Some(fp), Some(rows)) = (fp.as_str(), v["marts"][mart].as_u64()) else {
-                continue;
-            };
-            out.insert(
-                (mart.clone(), fp.to_string()),
-                Kept {
-                    run_id: run.to_string(),
-                    rows: rows as usize,
-                },
-            );
-        }
-    }
-    out
+    let mut records: Vec<(std::time::SystemTime, std::path::PathBuf)> = dir
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    records.sort_by(|a, b| b.0.cmp(&a.0));
+    records
+        .into_iter()
+        .find_map(|(_, path)| {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+            let fps = v["mart_fingerprints"]
+                .as_object()
+                .filter(|f| !f.is_empty())?;
+            let run = v["run_id"].as_str()?;
+            Some(
+                fps.iter()
+                    .filter_map(|(mart, fp)| {
+                        let rows = v["marts"][mart].as_u64()?;
+                        let kept = Kept {
+                            run_id: run.to_string(),
+                            rows: rows as usize,
+                        };
+                        Some(((mart.clone(), fp.as_str()?.to_string()), kept))
+                    })
+                    .collect(),
+            )
+        })
+        .unwrap_or_default()
 }

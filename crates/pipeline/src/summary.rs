@@ -68,8 +68,8 @@ pub struct RunSummary {
     pub marts: Vec<(String, usize)>,
     /// Each mart's fingerprint after the run ([`crate::reuse`]): what it was computed from.
     pub mart_fingerprints: std::collections::BTreeMap<String, String>,
-    /// The marts this run kept as an earlier run left them, nothing they read having changed:
-    /// mart → that run's id.
+    /// The marts this run kept as they were, nothing they read having changed: mart → the run
+    /// whose record vouched for them (the newest that computed or kept them).
     pub marts_kept: std::collections::BTreeMap<String, String>,
     /// Days of it_friction_daily recomputed (or removed) by the friction model.
     pub friction_days: usize,
