@@ -156,7 +156,7 @@ fn recorded(lake_dir: &Path) -> BTreeMap<(String, String), Kept> {
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    records.sort_by(|a, b| b.0.cmp(&a.0));
+    records.sort_by_key(|r| std::cmp::Reverse(r.0));
     records
         .into_iter()
         .find_map(|(_, path)| {
