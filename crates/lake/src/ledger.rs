@@ -152,6 +152,23 @@ impl Ledger {
         .then_some(load)
     }
 
+    /// The last load of a source whose bytes hash to `content_hash` and whose settings are
+    /// those of its last sighting: unchanged, known without parsing it (a survey's config hash
+    /// depends on its header, which the same bytes and the same instrument give again).
+    pub fn unchanged_content(
+        &self,
+        source_file: &str,
+        content_hash: &str,
+        settings_hash: &str,
+    ) -> Option<&LedgerEntry> {
+        let load = self.last_load(source_file)?;
+        let seen = &self.entries[*self.last_seen.get(source_file)?];
+        (load.content_hash == content_hash
+            && !content_hash.is_empty()
+            && seen.settings_hash.as_deref() == Some(settings_hash))
+        .then_some(load)
+    }
+
     /// The last time this source was actually loaded (not skipped).
     pub fn last_load(&self, source_file: &str) -> Option<&LedgerEntry> {
         self.last_load.get(source_file).map(|&i| &self.entries[i])

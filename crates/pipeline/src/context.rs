@@ -62,6 +62,33 @@ impl RunContext<'_> {
             return None;
         }
         let last = self.ledger.unchanged_on_disk(name, stat, settings_hash)?;
+        Some(self.skip(name, kind, last, stat, settings_hash))
+    }
+
+    /// The skip of a file whose bytes are those of its last load and whose settings are those
+    /// of its last sighting, decided without parsing it (`--verify` too).
+    pub fn unchanged_content(
+        &self,
+        name: &str,
+        kind: &str,
+        content_hash: &str,
+        stat: FileStat,
+        settings_hash: &str,
+    ) -> Option<LedgerEntry> {
+        let last = self
+            .ledger
+            .unchanged_content(name, content_hash, settings_hash)?;
+        Some(self.skip(name, kind, last, stat, settings_hash))
+    }
+
+    fn skip(
+        &self,
+        name: &str,
+        kind: &str,
+        last: &LedgerEntry,
+        stat: FileStat,
+        settings_hash: &str,
+    ) -> LedgerEntry {
         let mut e = LedgerEntry::new(
             name,
             kind,
@@ -74,7 +101,7 @@ impl RunContext<'_> {
         e.stat = Some(stat);
         e.settings_hash = Some(settings_hash.to_string());
         self.skipped(e.clone());
-        Some(e)
+        e
     }
 
     fn skipped(&self, e: LedgerEntry) {

@@ -132,9 +132,25 @@ fn a_file_seen_with_the_same_size_time_and_settings_is_unchanged_unread() {
     let ledger = Ledger::load(&lake).unwrap();
     assert!(ledger.unchanged_on_disk("c.csv", racy, "s1").is_none());
 
-    // Entries from before the stat was kept, and `--full`, never skip unread.
+    // Read and hashed (touched, or --verify): the same bytes with the same settings need no
+    // parsing; other bytes or other settings do.
+    assert_eq!(
+        ledger
+            .unchanged_content("a.csv", "h1", "s1")
+            .map(|e| e.run_id.as_str()),
+        Some("r1")
+    );
+    assert!(ledger.unchanged_content("a.csv", "h2", "s1").is_none());
+    assert!(ledger.unchanged_content("a.csv", "h1", "s2").is_none());
+    assert!(
+        ledger.unchanged_content("b.csv", "h1", "s1").is_none(),
+        "never loaded"
+    );
+
+    // Entries from before the stat was kept, and `--full`, never skip unread or unparsed.
     let mut ledger = Ledger::load(&lake).unwrap();
     ledger.forget_contents();
     assert!(ledger.unchanged_on_disk("a.csv", touched, "s1").is_none());
     assert!(ledger.unchanged_on_disk("b.csv", stat, "s1").is_none());
+    assert!(ledger.unchanged_content("a.csv", "h1", "s1").is_none());
 }
