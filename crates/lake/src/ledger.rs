@@ -141,15 +141,11 @@ impl Ledger {
         stat: FileStat,
         settings_hash: &str,
     ) -> Option<&LedgerEntry> {
-        let load = self.last_load(source_file)?;
-        let seen = &self.entries[*self.last_seen.get(source_file)?];
+        let (load, seen) = self.sighted_with(source_file, settings_hash)?;
         let trusted = seen.stat.is_some_and(|s| {
             s == stat && s.modified < seen.ingested_at - chrono::Duration::seconds(RACY_SECONDS)
         });
-        (trusted
-            && !load.content_hash.is_empty()
-            && seen.settings_hash.as_deref() == Some(settings_hash))
-        .then_some(load)
+        (trusted && !load.content_hash.is_empty()).then_some(load)
     }
 
     /// The last load of a source whose bytes hash to `content_hash` and whose settings are
@@ -161,12 +157,19 @@ impl Ledger {
         content_hash: &str,
         settings_hash: &str,
     ) -> Option<&LedgerEntry> {
+        let (load, _) = self.sighted_with(source_file, settings_hash)?;
+        (load.content_hash == content_hash && !content_hash.is_empty()).then_some(load)
+    }
+
+    /// The last load of a source and its last sighting, when that sighting had these settings.
+    fn sighted_with(
+        &self,
+        source_file: &str,
+        settings_hash: &str,
+    ) -> Option<(&LedgerEntry, &LedgerEntry)> {
         let load = self.last_load(source_file)?;
         let seen = &self.entries[*self.last_seen.get(source_file)?];
-        (load.content_hash == content_hash
-            && !content_hash.is_empty()
-            && seen.settings_hash.as_deref() == Some(settings_hash))
-        .then_some(load)
+        (seen.settings_hash.as_deref() == Some(settings_hash)).then_some((load, seen))
     }
 
     /// The last time this source was actually loaded (not skipped).

@@ -104,21 +104,20 @@ impl RunContext<'_> {
         e
     }
 
-    fn skipped(&self, e: LedgerEntry) {
+    /// The run's skips so far (a loader that panicked elsewhere leaves them as they were).
+    fn skips(&self) -> std::sync::MutexGuard<'_, Vec<LedgerEntry>> {
         self.skips
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(e);
+    }
+
+    fn skipped(&self, e: LedgerEntry) {
+        self.skips().push(e);
     }
 
     /// Writes the run's skips to the ledger in one commit.
     pub fn record_skips(&self) -> Result<(), LakeError> {
-        let skips = std::mem::take(
-            &mut *self
-                .skips
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let skips = std::mem::take(&mut *self.skips());
         self.lake.record_skips(&skips, self.run_id)
     }
 
