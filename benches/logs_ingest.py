@@ -1,19 +1,25 @@
 """Log ingest throughput: friktion against DuckDB and polars doing the same normalisation.
 
-    python3 benches/logs_ingest.py [--profile release] [--gb 1.0] [--runs 3] [--formats ndjson,syslog]
+    python3 benches/logs_ingest.py [--profile release] [--gb 1.0] [--runs 3] [--formats ndjson,syslog,w3c,clf]
 
 (DuckDB and polars come from the project's .venv, made on first use from python/requirements.txt.)
 
 Makes NDJSON and syslog logs of at least --gb gigabytes each with `friktion synth` (cached in
---work between runs), then times, each in its own process and into a fresh output directory:
+--work between runs), and the same events as IIS writes them (W3C extended: `#Fields:`, UTC,
+time-taken in ms, no session or message) and as Apache writes them (vhost_combined with the
+response time appended as `rt=` seconds), then times, each in its own process and into a
+fresh output directory:
 
-- friktion: `friktion run` with one [[logs]] source: detect the format, parse, resolve system,
+- friktion: `friktion ingest logs FILE` (what the nightly run does with a [[logs]] source, and
+  nothing after): detect the format, parse, resolve system,
   kommun and verksamhet from the systems catalogue, classify the event, HMAC the user and the
   session, redact personnummer and e-mail from messages and paths, write it_event partitioned
   by Stockholm day with lineage (file and line), quarantine, ledger, and then the friction
   model (it_friction_daily);
 - DuckDB (read_json / read_csv) and polars (scan_ndjson / scan_csv -> sink_parquet): the same
-  columns by the same rules in SQL and expressions: kommun from the host, system and
+  columns by the same rules in SQL and expressions (W3C by the CSV readers with space as the
+  delimiter and `#` lines as comments; Apache by one regex per line, as neither has a reader
+  for it): kommun from the host, system and
   verksamhet by path prefix, event type by event, status and per-system slow threshold,
   SHA-256 (DuckDB) or a 64-bit hash (polars, which has no SHA-256) of key and user, the same
   redaction regexes, Stockholm day, zstd Parquet partitioned by day. They skip what they
@@ -34,7 +40,7 @@ import sys
 import tempfile
 import time
 
-from benchenv import ROOT, ensure_venv, run_measured, friktion_binary
+from benchenv import ROOT, ensure_venv, parse_with_binary, run_measured
 
 
 KEY = "bench-key-0123456789abcdef"
@@ -49,6 +55,36 @@ SYSTEMS = [
 ]
 
 
+
+
+# friktion's is_login_path: a 401 there is a failed sign-in, elsewhere a lost session.
+LOGIN_PATH = "login|logon|signin|sign-in|auth|sso|saml"
+W3C_FIELDS = "date time cs-host cs-method cs-uri-stem cs-uri-query cs-username c-ip sc-status time-taken"
+CLF_RX = r'^(\S+?)(?::\d+)? \S+ \S+ (\S+) \[([^\]]+)\] "(\S+) (\S+)[^"]*" (\d{3}) \S+ "[^"]*" "[^"]*" rt=([0-9.]+)$'
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def derive_w3c_clf(ndjson, w3c, clf):
+    """The NDJSON events as an IIS W3C log and an Apache vhost_combined log (same events, same
+    order), written once and cached."""
+    import datetime
+
+    with open(ndjson) as src, open(w3c + ".tmp", "w") as w, open(clf + ".tmp", "w") as c:
+        w.write(f"#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Fields: {W3C_FIELDS}\n")
+        for line in src:
+            e = json.loads(line)
+            t = datetime.datetime.fromisoformat(e["@timestamp"])
+            u = t.astimezone(datetime.timezone.utc)
+            path, _, query = e["path"].partition("?")
+            w.write(f"{u:%Y-%m-%d %H:%M:%S} {e['host']} GET {path} {query or '-'} {e['user'] or '-'} "
+                    f"10.0.0.1 {e['http_status']} {e['duration_ms']}\n")
+            off = t.strftime("%z")
+            c.write(f"{e['host']}:443 10.0.0.1 - {e['user'] or '-'} "
+                    f"[{t.day:02d}/{MONTHS[t.month - 1]}/{t.year}:{t:%H:%M:%S} {off}] "
+                    f"\"GET {e['path']} HTTP/1.1\" {e['http_status']} 512 \"-\" \"Mozilla/5.0\" "
+                    f"rt={e['duration_ms'] / 1000:.3f}\n")
+    os.replace(w3c + ".tmp", w3c)
+    os.replace(clf + ".tmp", clf)
 
 
 def sql_case(col_path, pick):
@@ -69,6 +105,26 @@ def duckdb_script(kind, path, out, year):
             '@timestamp': 'VARCHAR', 'host': 'VARCHAR', 'app': 'VARCHAR', 'user': 'VARCHAR',
             'session': 'VARCHAR', 'event': 'VARCHAR', 'http_status': 'INTEGER',
             'duration_ms': 'BIGINT', 'path': 'VARCHAR', 'message': 'VARCHAR', 'kommun': 'VARCHAR'}})
+        """
+    elif kind == "w3c":
+        src = f"""
+        SELECT CAST(date || ' ' || time || '+00' AS TIMESTAMPTZ) AS ts, host,
+               nullif(usr, '-') AS usr, NULL AS session, NULL AS event, status,
+               time_taken::DOUBLE AS latency_ms, stem AS path, NULL AS message
+        FROM read_csv('{path}', delim = ' ', header = false, comment = '#', quote = '', escape = '',
+                      auto_detect = false, columns = {{
+            'date': 'VARCHAR', 'time': 'VARCHAR', 'host': 'VARCHAR', 'method': 'VARCHAR',
+            'stem': 'VARCHAR', 'query': 'VARCHAR', 'usr': 'VARCHAR', 'ip': 'VARCHAR',
+            'status': 'INTEGER', 'time_taken': 'BIGINT'}})
+        """
+    elif kind == "clf":
+        src = f"""
+        SELECT strptime(m.stamp, '%d/%b/%Y:%H:%M:%S %z') AS ts, m.host,
+               nullif(m.usr, '-') AS usr, NULL AS session, NULL AS event, m.status::INTEGER AS status,
+               m.rt::DOUBLE * 1000 AS latency_ms, split_part(m.path, '?', 1) AS path, NULL AS message
+        FROM (SELECT regexp_extract(line, '{CLF_RX}', ['host', 'usr', 'stamp', 'method', 'path', 'status', 'rt']) AS m
+              FROM read_csv('{path}', columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x1f',
+                            quote = '', escape = '', auto_detect = false)) l
         """
     else:
         rx = r"^<(\d+)>(\w{3} +\d+ \d\d:\d\d:\d\d) (\S+) ([^\[: ]+)(?:\[\d+\])?: (.*)$"
@@ -99,8 +155,9 @@ COPY (
          {verks} AS verksamhet,
          sha256('{KEY}' || 'user' || lower(usr)) AS user_key,
          sha256('{KEY}' || 'session' || session) AS session_id,
-         CASE WHEN event = 'timeout' OR status IN (408, 499, 504) THEN 'timeout'
+         CASE WHEN event = 'timeout' OR status IN (408, 499, 504, 522, 524, 598) THEN 'timeout'
               WHEN event = 'error' OR status >= 500 THEN 'error'
+              WHEN status = 401 AND regexp_matches(lower(path), '{LOGIN_PATH}') THEN 'login_failed'
               WHEN event = 'session_lost' OR status = 401 THEN 'session_lost'
               WHEN event = 'login' THEN 'login_ok'
               WHEN latency_ms > {slow} THEN 'slow_response'
@@ -136,6 +193,30 @@ lf = lf.select(
     pl.col('http_status').alias('status'), pl.col('duration_ms').cast(pl.Float64).alias('latency_ms'),
     pl.col('path').str.split('?').list.first().alias('path'), 'message')
 """
+    elif kind == "w3c":
+        src = f"""
+lf = pl.scan_csv({path!r}, has_header=False, separator=' ', quote_char=None, comment_prefix='#', schema={{
+    'date': pl.String, 'time': pl.String, 'host': pl.String, 'method': pl.String, 'stem': pl.String,
+    'query': pl.String, 'usr': pl.String, 'ip': pl.String, 'status': pl.Int32, 'time_taken': pl.Int64}})
+lf = lf.select(
+    (pl.col('date') + ' ' + pl.col('time')).str.to_datetime('%Y-%m-%d %H:%M:%S', time_zone='UTC').alias('ts'),
+    'host', pl.when(pl.col('usr') != '-').then(pl.col('usr')).alias('usr'),
+    pl.lit(None, pl.String).alias('session'), pl.lit(None, pl.String).alias('event'), 'status',
+    pl.col('time_taken').cast(pl.Float64).alias('latency_ms'), pl.col('stem').alias('path'),
+    pl.lit(None, pl.String).alias('message'))
+"""
+    elif kind == "clf":
+        src = f"""
+lf = pl.scan_csv({path!r}, has_header=False, separator='\\x1f', quote_char=None, new_columns=['line'], schema={{'line': pl.String}})
+m = pl.col('line').str.extract_groups({CLF_RX!r})
+lf = lf.select(m.alias('m')).unnest('m')
+lf = lf.select(
+    pl.col('3').str.to_datetime('%d/%b/%Y:%H:%M:%S %z').dt.convert_time_zone('UTC').alias('ts'),
+    pl.col('1').alias('host'), pl.when(pl.col('2') != '-').then(pl.col('2')).alias('usr'),
+    pl.lit(None, pl.String).alias('session'), pl.lit(None, pl.String).alias('event'),
+    pl.col('6').cast(pl.Int32).alias('status'), (pl.col('7').cast(pl.Float64) * 1000).alias('latency_ms'),
+    pl.col('5').str.split('?').list.first().alias('path'), pl.lit(None, pl.String).alias('message'))
+"""
     else:
         rx = r"^<(\d+)>(\w{3} +\d+ \d\d:\d\d:\d\d) (\S+) ([^\[: ]+)(?:\[\d+\])?: (.*)$"
         src = f"""
@@ -155,8 +236,9 @@ lf = lf.select(
     l.str.extract(r'msg="([^"]*)"', 1).alias('message'))
 """
     ev = (
-        "pl.when((pl.col('event') == 'timeout') | pl.col('status').is_in([408, 499, 504])).then(pl.lit('timeout'))"
+        "pl.when((pl.col('event') == 'timeout') | pl.col('status').is_in([408, 499, 504, 522, 524, 598])).then(pl.lit('timeout'))"
         ".when((pl.col('event') == 'error') | (pl.col('status') >= 500)).then(pl.lit('error'))"
+        f".when((pl.col('status') == 401) & pl.col('path').str.to_lowercase().str.contains({LOGIN_PATH!r})).then(pl.lit('login_failed'))"
         ".when((pl.col('event') == 'session_lost') | (pl.col('status') == 401)).then(pl.lit('session_lost'))"
         ".when(pl.col('event') == 'login').then(pl.lit('login_ok'))"
         f".when(pl.col('latency_ms') > {case(lambda s, v, ms: ms)}).then(pl.lit('slow_response'))"
@@ -184,21 +266,35 @@ lf.sink_parquet(pl.PartitionBy({out!r}, key='day', include_key=False), compressi
 """
 
 
+def same_events(kind, outs):
+    """The events each tool wrote, counted by type with their users, kommuner, systems and
+    latencies: the tools must agree before their times mean anything (exits if not)."""
+    import duckdb
+
+    q = ("SELECT event_type, count(*), count(user_key), count(kommun_kod), count(system_id), "
+         "round(sum(latency_ms)) FROM read_parquet('{}/**/*.parquet', hive_partitioning = true) "
+         "GROUP BY ALL ORDER BY ALL")
+    counts = {t: duckdb.sql(q.format(d)).fetchall() for t, d in outs.items()}
+    first = next(iter(counts.values()))
+    for t, c in counts.items():
+        if c != first:
+            sys.exit(f"{kind}: {t}'s events differ:\n{c}\n{first}")
+    print(f"{kind}: {', '.join(outs)} wrote the same {sum(r[1] for r in first)} events by type", flush=True)
+
+
 def main():
     ensure_venv("duckdb", "polars")
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="release")
     ap.add_argument("--gb", type=float, default=1.0, help="minimum size of each input")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--formats", default="ndjson,syslog")
+    ap.add_argument("--formats", default="ndjson,syslog,w3c,clf")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "friktion-bench-logs"))
     ap.add_argument("--out", default=os.path.join(ROOT, "benches/logs_ingest.jsonl"))
     ap.add_argument("--only", default="friktion,duckdb,polars")
-    a = ap.parse_args()
+    a, binary = parse_with_binary(ap, os.path.join(tempfile.gettempdir(), "friktion-bench-logs"))
     formats = a.formats.split(",")
     tools = a.only.split(",")
-
-    binary = friktion_binary(a.profile)
 
     # About 7 KB of web syslog and 10 KB of NDJSON per user-day; 290 kommuner, 5 days: the
     # smaller file, syslog, reaches --gb.
@@ -213,17 +309,18 @@ def main():
              "--respondents", "1", "--waves", "2019", "--staff-surveys", "0", "--projects", "0", "--log-web-syslog"],
             check=True, stdout=subprocess.DEVNULL,
         )
-    inputs = {"ndjson": os.path.join(logs, "webapps.ndjson"), "syslog": os.path.join(logs, "webapps.syslog")}
+    inputs = {kind: os.path.join(logs, f"webapps.{kind}") for kind in ("ndjson", "syslog", "w3c", "clf")}
+    if {"w3c", "clf"} & set(formats) and not os.path.exists(inputs["clf"]):
+        derive_w3c_clf(inputs["ndjson"], inputs["w3c"], inputs["clf"])
 
-    models = os.path.join(a.work, "no-models")
-    os.makedirs(models, exist_ok=True)
+    models = os.path.join(ROOT, "pipelines/models")
     py = sys.executable
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
     for kind in formats:
         path = inputs[kind]
         size = os.path.getsize(path)
         with open(path, "rb") as f:
-            events = sum(1 for _ in f)
+            events = sum(1 for line in f if not line.startswith(b"#"))
         cfg = os.path.join(a.work, f"bench-{kind}.toml")
         with open(cfg, "w") as f:
             f.write(f"""root = "{data}"
@@ -234,9 +331,6 @@ models = "{models}"
 systems = "{os.path.join(ROOT, 'pipelines/systems.toml')}"
 [privacy]
 min_cell = 5
-[[logs]]
-files = "logs/webapps.{kind}"
-syslog_ends = "2026-10-31"
 """)
         results = {t: [] for t in tools}
         for r in range(a.runs):
@@ -246,7 +340,8 @@ syslog_ends = "2026-10-31"
                 if tool == "friktion":
                     shutil.rmtree(os.path.join(data, f"lake-{kind}"), ignore_errors=True)
                     env = dict(os.environ, FRIKTION_PSEUDO_KEY=KEY)
-                    wall, rss, stdout = run_measured([binary, "run", "--config", cfg], env=env)
+                    wall, rss, stdout = run_measured(
+                        [binary, "ingest", "logs", path, "--syslog-ends", "2026-10-31", "--config", cfg], env=env)
                     timings = next((l for l in stdout.splitlines() if "timings" in l), "")
                     results[tool].append((wall, rss, timings.strip()))
                 else:
@@ -254,6 +349,8 @@ syslog_ends = "2026-10-31"
                     wall, rss, _ = run_measured([py, "-c", script])
                     results[tool].append((wall, rss, ""))
                 print(f"{kind} run {r + 1} {tool}: {wall:.2f} s, {rss:.0f} MiB {results[tool][-1][2]}", flush=True)
+        same_events(kind, {t: (os.path.join(data, f"lake-{kind}/it_event") if t == "friktion" else
+                               os.path.join(a.work, f"out-{t}-{kind}")) for t in tools})
         base = statistics.median(w for w, _, _ in results["friktion"]) if "friktion" in results else None
         for tool, rs in results.items():
             wall = statistics.median(w for w, _, _ in rs)

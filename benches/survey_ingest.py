@@ -2,12 +2,18 @@
 
     python benches/survey_ingest.py [--profile release] [--kommuner 290] [--respondents 400] [--runs 5]
 
-Makes a synthetic survey with `friktion synth`, then times, each in its own process:
-- friktion: `friktion run` into a fresh lake (decode, map labels, resolve kommuner, pseudonymise,
-  redact, quarantine, Parquet for survey_response and survey_answer, ledger, model, report);
+Makes a synthetic survey with `friktion synth` (both Vision-style waves as CSV, and every
+kommun's own staff survey as an XLSX workbook), then times, each in its own process:
+- `friktion ingest survey` of the CSVs into a fresh lake (decode, map labels, resolve kommuner,
+  pseudonymise, redact, weight by post-stratification, quarantine, Parquet for survey_response
+  and survey_answer, ledger) — the survey stage of the night, and nothing after;
+- `friktion run`: the whole night on the same CSVs (adds the models, data tests and report);
 - DuckDB and polars: read the same CSVs (`;`) and write them to Parquet as they are. They do
-  far less: no mapping, no validation, no pseudonyms. They are a floor, not a like-for-like rival.
-Prints medians of wall time and peak memory (max RSS), and ratios to friktion.
+  far less: no mapping, no validation, no pseudonyms. They are a floor, not a like-for-like rival;
+- workbooks: `friktion ingest survey` of the staff surveys' XLSX files, against calamine
+  reading the same sheets (fastexcel, calamine's Python binding, into Arrow): the floor for
+  reading a workbook at all.
+Prints medians of wall time and peak memory (max RSS), and ratios to `friktion ingest`.
 """
 
 import argparse
@@ -20,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from benchenv import ROOT, friktion_binary
+from benchenv import ROOT, ensure_venv, parse_with_binary
 
 
 def timed(cmd, cwd=None):
@@ -40,9 +46,9 @@ def main():
     ap.add_argument("--kommuner", type=int, default=290)
     ap.add_argument("--respondents", type=int, default=400)
     ap.add_argument("--runs", type=int, default=5)
-    a = ap.parse_args()
-
-    binary = friktion_binary(a.profile)
+    ap.add_argument("--staff-surveys", type=int, default=290)
+    ensure_venv("duckdb", "polars", "fastexcel")
+    a, binary = parse_with_binary(ap, os.path.join(tempfile.gettempdir(), "friktion-bench-survey"))
 
     work = tempfile.mkdtemp(prefix="friktion-bench-")
     proj = os.path.join(work, "project")
@@ -51,7 +57,7 @@ def main():
         shutil.copytree(os.path.join(ROOT, d), os.path.join(proj, d))
     subprocess.run(
         [binary, "synth", "--out", os.path.join(proj, "sample-data"), "--reference", os.path.join(proj, "sample-data/reference"),
-         "--kommuner", str(a.kommuner), "--respondents", str(a.respondents), "--log-days", "0", "--projects", "0", "--staff-surveys", "0",
+         "--kommuner", str(a.kommuner), "--respondents", str(a.respondents), "--log-days", "0", "--projects", "0", "--staff-surveys", str(a.staff_surveys),
          # Clean input: DuckDB's strict CSV reader refuses a whole file for one short row,
          # which real exports have; the floor must read the same rows friktion does.
          "--dirty-rate", "0"],
@@ -61,6 +67,26 @@ def main():
     csvs = sorted(os.path.join(survey, f) for f in os.listdir(survey) if f.endswith(".csv"))
     size = sum(os.path.getsize(f) for f in csvs)
     rows = sum(sum(1 for _ in csv.reader(open(f, encoding="utf-8", newline=""), delimiter=";")) - 1 for f in csvs)
+    xlsx = sorted(os.path.join(survey, f) for f in os.listdir(survey) if f.endswith(".xlsx"))
+    xlsx_size = sum(os.path.getsize(f) for f in xlsx)
+    cfg = os.path.join(proj, "pipelines/nightly.toml")
+    # The night's config without the workbooks, so that `friktion run` reads the CSVs only.
+    with open(cfg) as f:
+        text = f.read()
+    with open(cfg, "w") as f:
+        f.write(text.replace('files = "sample-data/survey/medarbetarenkat-*.xlsx"', 'files = "sample-data/survey/none-*.xlsx"'))
+    ingest_csv = [binary, "ingest", "survey", "--quiet", "--config", cfg, "--instrument",
+                  os.path.join(proj, "pipelines/instruments/vision-it-strul.toml"), "--population",
+                  os.path.join(proj, "sample-data/population/anstallda-2019.csv"), *csvs]
+    ingest_xlsx = [binary, "ingest", "survey", "--quiet", "--config", cfg, "--instrument",
+                   os.path.join(proj, "pipelines/instruments/medarbetarenkat-it.toml"), *xlsx]
+    calamine = (
+        "import fastexcel, sys\n"
+        "n = 0\n"
+        "for f in sys.argv[1:]:\n"
+        "    n += fastexcel.read_excel(f).load_sheet('Svar', header_row=2, dtypes='string').to_arrow().num_rows\n"
+        "print(n)\n"
+    )
 
     duck = (
         "import duckdb, sys\n"
@@ -74,21 +100,36 @@ def main():
         "    pl.read_csv(f, separator=';', infer_schema=False).write_parquet(f'{sys.argv[1]}/p{i}.parquet', compression='zstd')\n"
     )
     py = sys.executable
-    results = {"friktion": [], "duckdb": [], "polars": []}
+    fresh = lambda: [shutil.rmtree(os.path.join(proj, d), ignore_errors=True) for d in ("lake", "notebooks-out")]  # noqa: E731
+    results = {"friktion ingest": [], "friktion run": [], "duckdb": [], "polars": []}
+    books = {"friktion ingest": [], "calamine": []} if xlsx else {}
     for _ in range(a.runs):
-        for d in ("lake", "notebooks-out", "out"):
-            shutil.rmtree(os.path.join(proj, d), ignore_errors=True)
+        shutil.rmtree(os.path.join(proj, "out"), ignore_errors=True)
         os.makedirs(os.path.join(proj, "out"))
-        results["friktion"].append(timed([binary, "run", "--quiet", "--config", os.path.join(proj, "pipelines/nightly.toml")]))
+        fresh()
+        results["friktion ingest"].append(timed(ingest_csv))
+        fresh()
+        results["friktion run"].append(timed([binary, "run", "--quiet", "--config", cfg]))
         results["duckdb"].append(timed([py, "-c", duck, os.path.join(proj, "out")] + csvs))
         results["polars"].append(timed([py, "-c", pol, os.path.join(proj, "out")] + csvs))
+        if xlsx:
+            fresh()
+            books["friktion ingest"].append(timed(ingest_xlsx))
+            books["calamine"].append(timed([py, "-c", calamine] + xlsx))
 
-    med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for k, v in results.items()}
-    fw = med["friktion"][0]
-    print(f"input: {len(csvs)} CSV files, {rows} rows, {size / 1e6:.1f} MB; profile {a.profile}; {a.runs} runs")
-    print(f"{'engine':<10}{'median s':>10}{'MB/s':>8}{'rows/s':>11}{'peak MiB':>10}{'time vs friktion':>18}")
-    for k, (w, m) in med.items():
-        print(f"{k:<10}{w:>10.3f}{size / 1e6 / w:>8.1f}{rows / w:>11.0f}{m:>10.0f}{w / fw:>17.2f}x")
+    def table(title, res, size, rows):
+        med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v)) for k, v in res.items()}
+        fw = med["friktion ingest"][0]
+        print(title)
+        print(f"{'engine':<16}{'median s':>10}{'MB/s':>8}{'rows/s':>11}{'peak MiB':>10}{'time vs ingest':>16}")
+        for k, (w, m) in med.items():
+            print(f"{k:<16}{w:>10.3f}{size / 1e6 / w:>8.1f}{rows / w:>11.0f}{m:>10.0f}{w / fw:>15.2f}x")
+
+    print(f"profile {a.profile}; medians of {a.runs} runs")
+    table(f"{len(csvs)} CSV files, {rows} rows, {size / 1e6:.1f} MB", results, size, rows)
+    if xlsx:
+        book_rows = len(xlsx) * a.respondents * 2
+        table(f"{len(xlsx)} XLSX workbooks, about {book_rows} rows, {xlsx_size / 1e6:.1f} MB", books, xlsx_size, book_rows)
     shutil.rmtree(work)
 
 

@@ -318,6 +318,10 @@ pub struct SynthArgs {
     /// Also write the web front ends' events as syslog (logs/webapps.syslog), for benchmarks.
     #[arg(long)]
     pub log_web_syslog: bool,
+    /// Write each kommun's logs to files of its own (logs/webapps-<kommun_kod>.ndjson and
+    /// logs/auth-<kommun_kod>.syslog), a kommun at a time: for national days of many GB.
+    #[arg(long)]
+    pub log_file_per_kommun: bool,
     /// Implementation projects per municipality (0: none).
     #[arg(long, default_value_t = 20)]
     pub projects: usize,

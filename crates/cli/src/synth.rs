@@ -27,6 +27,7 @@ pub fn run(a: SynthArgs) -> Result<()> {
             users_per_kommun: a.log_users,
             kommuner: a.log_kommuner,
             web_syslog: a.log_web_syslog,
+            file_per_kommun: a.log_file_per_kommun,
             ..LogSettings::default()
         },
         projects: ProjectSettings {

@@ -116,43 +116,29 @@ pub fn generate(reference: &Reference, s: &Settings, out: &Path) -> Result<Writt
         )?;
     }
     if s.logs.days > 0 {
-        let json = out.join("logs/webapps.ndjson");
-        let syslog = out.join("logs/auth.syslog");
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| SynthError::Io { path, source }
-        };
-        std::fs::create_dir_all(out.join("logs")).map_err(io(&out.join("logs")))?;
-        let mut jw = std::io::BufWriter::new(std::fs::File::create(&json).map_err(io(&json))?);
-        let mut sw = std::io::BufWriter::new(std::fs::File::create(&syslog).map_err(io(&syslog))?);
-        let web = out.join("logs/webapps.syslog");
-        let mut ww = match s.logs.web_syslog {
-            true => Some(std::io::BufWriter::new(
-                std::fs::File::create(&web).map_err(io(&web))?,
-            )),
-            false => None,
-        };
-        let (jn, sn, wn) = logs::generate_to(
-            &chosen,
-            &s.logs,
-            s.seed,
-            &mut jw,
-            &mut sw,
-            ww.as_mut().map(|w| w as &mut dyn Write),
-        )
-        .and_then(|n| {
-            jw.flush()?;
-            sw.flush()?;
-            if let Some(w) = ww.as_mut() {
-                w.flush()?;
+        if s.logs.file_per_kommun {
+            let take = match s.logs.kommuner {
+                0 => chosen.len(),
+                n => n.min(chosen.len()),
+            };
+            for k in &chosen[..take] {
+                let code: u64 = k.kommun_kod.parse().unwrap_or(0);
+                let settings = LogSettings {
+                    kommuner: 0,
+                    ..s.logs.clone()
+                };
+                let suffix = format!("-{}", k.kommun_kod);
+                write_logs(
+                    out,
+                    &[*k],
+                    &settings,
+                    s.seed ^ (code << 20),
+                    &suffix,
+                    &mut w,
+                )?;
             }
-            Ok(n)
-        })
-        .map_err(io(&json))?;
-        w.files.push((PathBuf::from("logs/webapps.ndjson"), jn));
-        w.files.push((PathBuf::from("logs/auth.syslog"), sn));
-        if s.logs.web_syslog {
-            w.files.push((PathBuf::from("logs/webapps.syslog"), wn));
+        } else {
+            write_logs(out, &chosen, &s.logs, s.seed, "", &mut w)?;
         }
     }
     if s.projects.per_kommun > 0 {
@@ -175,6 +161,58 @@ pub fn generate(reference: &Reference, s: &Settings, out: &Path) -> Result<Writt
         )?;
     }
     Ok(w)
+}
+
+/// logs/webapps{suffix}.ndjson and logs/auth{suffix}.syslog (and logs/webapps{suffix}.syslog)
+/// for `kommuner`, written day by day.
+fn write_logs(
+    out: &Path,
+    kommuner: &[&Kommun],
+    s: &LogSettings,
+    seed: u64,
+    suffix: &str,
+    w: &mut Written,
+) -> Result<(), SynthError> {
+    let json = out.join(format!("logs/webapps{suffix}.ndjson"));
+    let syslog = out.join(format!("logs/auth{suffix}.syslog"));
+    let web = out.join(format!("logs/webapps{suffix}.syslog"));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SynthError::Io { path, source }
+    };
+    std::fs::create_dir_all(out.join("logs")).map_err(io(&out.join("logs")))?;
+    let mut jw = std::io::BufWriter::new(std::fs::File::create(&json).map_err(io(&json))?);
+    let mut sw = std::io::BufWriter::new(std::fs::File::create(&syslog).map_err(io(&syslog))?);
+    let mut ww = match s.web_syslog {
+        true => Some(std::io::BufWriter::new(
+            std::fs::File::create(&web).map_err(io(&web))?,
+        )),
+        false => None,
+    };
+    let (jn, sn, wn) = logs::generate_to(
+        kommuner,
+        s,
+        seed,
+        &mut jw,
+        &mut sw,
+        ww.as_mut().map(|w| w as &mut dyn Write),
+    )
+    .and_then(|n| {
+        jw.flush()?;
+        sw.flush()?;
+        if let Some(w) = ww.as_mut() {
+            w.flush()?;
+        }
+        Ok(n)
+    })
+    .map_err(io(&json))?;
+    let rel = |p: &Path| p.strip_prefix(out).unwrap_or(p).to_path_buf();
+    w.files.push((rel(&json), jn));
+    w.files.push((rel(&syslog), sn));
+    if s.web_syslog {
+        w.files.push((rel(&web), wn));
+    }
+    Ok(())
 }
 
 fn write(out: &Path, rel: &str, bytes: &[u8], w: &mut Written) -> Result<(), SynthError> {

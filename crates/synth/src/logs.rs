@@ -22,6 +22,10 @@ pub struct LogSettings {
     /// Also write the web front ends' events as RFC 3164 syslog (for benchmarks of syslog at
     /// the same volume as NDJSON).
     pub web_syslog: bool,
+    /// Each kommun's logs in files of their own (logs/webapps-<kommun_kod>.ndjson, …), as
+    /// each kommun sends them: a national day is then generated a kommun at a time, not all
+    /// in memory at once.
+    pub file_per_kommun: bool,
 }
 
 impl Default for LogSettings {
@@ -32,6 +36,7 @@ impl Default for LogSettings {
             users_per_kommun: 12,
             kommuner: 3,
             web_syslog: false,
+            file_per_kommun: false,
         }
     }
 }

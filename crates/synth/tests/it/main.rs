@@ -151,3 +151,50 @@ fn kolada_shaped_values_are_written_marked_synthetic_unless_left_out() {
     generate(&reference, &small(false), none.path()).unwrap();
     assert!(!none.path().join("kolada").exists());
 }
+
+#[test]
+fn logs_in_a_file_per_kommun_hold_that_kommun_only() {
+    let reference = Reference::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/reference"),
+    )
+    .unwrap();
+    let settings = Settings {
+        kommuner: 3,
+        logs: LogSettings {
+            days: 1,
+            users_per_kommun: 3,
+            kommuner: 0,
+            file_per_kommun: true,
+            ..LogSettings::default()
+        },
+        projects: ProjectSettings {
+            per_kommun: 0,
+            ..ProjectSettings::default()
+        },
+        kolada: false,
+        ..Settings::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    let written = generate(&reference, &settings, out.path()).unwrap();
+    let logs: Vec<_> = written
+        .files
+        .iter()
+        .filter(|(f, _)| f.starts_with("logs"))
+        .collect();
+    assert_eq!(logs.len(), 6, "{logs:?}");
+    for (file, size) in logs {
+        let name = file.file_stem().unwrap().to_str().unwrap();
+        let code = name.rsplit('-').next().unwrap();
+        assert_eq!(code.len(), 4, "{name}");
+        let text = std::fs::read_to_string(out.path().join(file)).unwrap();
+        assert_eq!(text.len() as u64, *size);
+        assert!(
+            text.lines().count() > 3,
+            "{name}: {} lines",
+            text.lines().count()
+        );
+        for line in text.lines() {
+            assert!(line.contains(&format!(".k{code}.")), "{name}: {line}");
+        }
+    }
+}
