@@ -40,7 +40,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, ensure_venv, parse_with_binary, run_measured, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, ensure_venv, parse_with_binary, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-national")
 KEY = "bench-key-0123456789abcdef"
@@ -96,12 +96,27 @@ def run_friktion(binary, proj):
 
 
 def run_duckdb(proj):
+    """(wall, peak MiB, {stage: s}, None) or, when DuckDB failed, the stages it finished and
+    its last words: a pipeline that cannot finish the night is a result too."""
     out = os.path.join(proj, "duckdb-out")
     shutil.rmtree(out, ignore_errors=True)
-    wall, rss, stdout = run_measured([sys.executable, os.path.join(ROOT, "benches/national_duckdb.py"),
-                                      "--project", proj, "--out", out, "--key", KEY])
-    stages = json.loads(stdout.strip().splitlines()[-1])["stages"]
-    return wall, rss, stages
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "benches/national_duckdb.py"), "--project", proj,
+                          "--out", out, "--key", KEY], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read().decode()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    stages = {}
+    for line in err.splitlines():
+        if line.startswith('{"stage"'):
+            ev = json.loads(line)
+            stages[ev["stage"]] = ev["seconds"]
+    failed = None
+    if os.waitstatus_to_exitcode(status) != 0:
+        failed = err.strip().splitlines()[-1] if err.strip() else f"exit {status}"
+        # Its spill files can fill the disk; what it wrote is of no use now.
+        shutil.rmtree(out, ignore_errors=True)
+    return wall, usage.ru_maxrss / 1024, stages, failed
 
 
 def same_marts(proj):
@@ -147,12 +162,20 @@ def side_by_side(a, binary, meta):
     print(f"inputs: {size['log_bytes'] / 1e9:.1f} GB of logs, {size['survey_bytes'] / 1e6:.0f} MB of surveys", flush=True)
     f_runs, d_runs = [], []
     for r in range(a.runs):
-        f_runs.append(run_friktion(binary, proj))
-        print(f"run {r + 1} friktion: {f_runs[-1][0]:.1f} s, {f_runs[-1][1]:.0f} MiB", flush=True)
+        if "friktion" in a.tools or r == 0 and not os.path.exists(os.path.join(proj, "lake")):
+            f_runs.append(run_friktion(binary, proj))
+            print(f"run {r + 1} friktion: {f_runs[-1][0]:.1f} s, {f_runs[-1][1]:.0f} MiB", flush=True)
         d_runs.append(run_duckdb(proj))
         print(f"run {r + 1} duckdb:   {d_runs[-1][0]:.1f} s, {d_runs[-1][1]:.0f} MiB", flush=True)
+        if d_runs[-1][3]:
+            print(f"DuckDB did not finish the night: {d_runs[-1][3]}\nits finished stages: {d_runs[-1][2]}")
+            return {**meta, "bench": "national", "scale": a.scale, **size, "friktion_runs": f_runs,
+                    "duckdb_failed": d_runs}
         if r == 0:
             print(f"marts agree: {same_marts(proj)} rows compared", flush=True)
+    if not f_runs:
+        print(json.dumps({"duckdb_runs": d_runs}))
+        return {**meta, "bench": "national", "scale": a.scale, **size, "runs": a.runs, "duckdb_only": d_runs}
     med = lambda runs, s: statistics.median(x[2].get(s, 0.0) for x in runs)  # noqa: E731
     f_stages = {s: med(f_runs, s) for s in f_runs[0][2]}
     d_stages = {s: med(d_runs, s) for s in d_runs[0][2]}
@@ -207,6 +230,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="share of the issue's national scale")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--growth", type=float, help="time friktion at this scale and 2, 4, 8 times it")
+    ap.add_argument("--tools", default="friktion,duckdb",
+                    help="'duckdb' times DuckDB alone against the lake of friktion's last run here")
     a, binary = parse_with_binary(ap, CACHE)
     meta = {
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import string
+import sys
 import time
 import tomllib
 
@@ -232,7 +233,7 @@ def surveys(con, proj, cfg, key, out):
                 FROM raw LEFT JOIN band b ON b.label = {minutes_raw}, LATERAL (SELECT {parts} AS s) x(p), LATERAL (SELECT p.lo, p.hi, p.unit) mp(lo, hi, unit)
                 WHERE nullif(trim({c('respondent_id')}), '') IS NOT NULL
             )
-            SELECT sha256({q(key)} || wave_id || rid) AS respondent_key,
+            SELECT left(sha256({q(key)} || wave_id || rid), 32) AS respondent_key,
                    coalesce(r.employer_type, CASE WHEN k.kommun_kod IS NOT NULL THEN 'kommun'
                                                   WHEN r.is_region THEN 'region' END) AS employer_type,
                    CASE WHEN NOT r.is_region THEN k.kommun_kod END AS kommun_kod,
@@ -377,6 +378,8 @@ def main():
         t0 = time.perf_counter()
         r = f(*args)
         stages[name] = round(time.perf_counter() - t0, 3)
+        # Each stage as it ends, so that a run that fails later still tells how far it got.
+        print(json.dumps({"stage": name, "seconds": stages[name]}), file=sys.stderr, flush=True)
         return r
 
     stage("reference", reference, con, a.project, cfg)

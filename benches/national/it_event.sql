@@ -2,7 +2,7 @@
 -- rules friktion applies (crates/ingest-logs): system, kommun and verksamhet from the systems
 -- catalogue (host pattern, app and path prefix: CASE expressions made by national_duckdb.py), event
 -- type from event, status and the system's slow threshold, keyed SHA-256 of user and session
--- (friktion: HMAC-SHA-256), personnummer, e-mail, user names and IP addresses redacted from
+-- (friktion: HMAC-SHA-256; both keep 16 bytes as 32 hex digits), personnummer, e-mail, user names and IP addresses redacted from
 -- messages, day in Stockholm time, zstd Parquet partitioned by day.
 -- Not done (no SQL for it): line numbers, quarantine, the ledger.
 COPY (
@@ -41,8 +41,8 @@ COPY (
     FROM e
   )
   SELECT ts, nullif(kommun_kod, '') AS kommun_kod, system_id, verksamhet,
-         sha256('$key' || 'user' || lower(usr)) AS user_key,
-         sha256('$key' || 'session' || session) AS session_id,
+         left(sha256('$key' || 'user' || lower(usr)), 32) AS user_key,
+         left(sha256('$key' || 'session' || session), 32) AS session_id,
          CASE WHEN event = 'login_failed' THEN 'login_failed'
               WHEN event = 'timeout' OR status IN (408, 499, 504) THEN 'timeout'
               WHEN event = 'error' OR status >= 500 THEN 'error'

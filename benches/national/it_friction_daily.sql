@@ -4,10 +4,13 @@
 -- priced by the [friction] table of the systems catalogue; a user-day is capped.
 COPY (
   WITH e AS (
-    SELECT day, kommun_kod, system_id, user_key, event_type, latency_ms, ts,
+    -- The user as a 64-bit hash inside the window (as friktion interns users to integers):
+    -- 32-character keys in the sort spill tens of GB to disk at national scale.
+    SELECT day, kommun_kod, system_id, user_key IS NOT NULL AS identified, hash(user_key) AS u,
+           event_type, latency_ms, ts,
            LAG(ts) OVER w AS prev_ts, LAG(event_type) OVER w AS prev_type
     FROM read_parquet('$it_event/**/*.parquet', hive_partitioning = true)
-    WINDOW w AS (PARTITION BY day, kommun_kod, system_id, user_key ORDER BY ts)
+    WINDOW w AS (PARTITION BY day, kommun_kod, system_id, hash(user_key) ORDER BY ts)
   ),
   p AS (
     SELECT e.*, coalesce(s.slow_ms, $slow_ms) AS slow_ms,
@@ -16,7 +19,7 @@ COPY (
   ),
   priced AS (
     SELECT *,
-           event_type = 'login_ok' AND user_key IS NOT NULL AND within
+           event_type = 'login_ok' AND identified AND within
              AND prev_type NOT IN ('login_ok', 'login_failed', 'session_lost') AS relogin_mid,
            CASE event_type
              WHEN 'login_failed' THEN $failed_login_minutes
@@ -29,7 +32,7 @@ COPY (
     FROM p
   ),
   user_day AS (
-    SELECT day, kommun_kod, system_id, user_key,
+    SELECT day, kommun_kod, system_id, u, identified,
            1 + count(*) FILTER (WHERE prev_ts IS NOT NULL AND NOT within) AS sessions,
            count(*) AS events,
            count(*) FILTER (WHERE event_type = 'error') AS errors,
@@ -51,12 +54,12 @@ COPY (
   ),
   g AS (
     SELECT day, kommun_kod, system_id,
-           count(user_key) AS users,
-           sum(CASE WHEN user_key IS NOT NULL THEN sessions ELSE 0 END) AS sessions,
+           count(*) FILTER (WHERE identified) AS users,
+           sum(CASE WHEN identified THEN sessions ELSE 0 END) AS sessions,
            sum(events) AS events, sum(errors) AS errors, sum(failed_logins) AS failed_logins,
            sum(timeouts) AS timeouts, sum(slow_responses) AS slow_responses,
            sum(crashes) AS crashes, sum(relogins) AS relogins,
-           sum(minutes) FILTER (WHERE user_key IS NOT NULL) AS minutes_lost
+           sum(minutes) FILTER (WHERE identified) AS minutes_lost
     FROM user_day
     GROUP BY ALL
   )
