@@ -227,3 +227,56 @@ fn without_an_employer_column_a_region_as_workplace_makes_a_region_employee() {
         out.warnings
     );
 }
+
+/// Rows are read in parallel chunks of 8 192 records: the result must be that of a reading
+/// from top to bottom, across chunk boundaries too.
+#[test]
+fn a_file_of_many_chunks_reads_as_from_top_to_bottom() {
+    let header = String::from_utf8(crate::fixture_bytes("utf8_bom_comma.csv")).unwrap();
+    let header = header
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}');
+    let mut csv = format!("{header}\n");
+    let n = 20_000;
+    for i in 0..n {
+        // Row 10 000 repeats the respondent of row 8 000 (the next chunk); three rows in
+        // three chunks have minutes that cannot be read.
+        let id = if i == 10_000 { 8_000 } else { i };
+        let minutes = if matches!(i, 100 | 9_000 | 17_000) {
+            "ett par"
+        } else {
+            "30"
+        };
+        csv.push_str(&format!(
+            "A{id},Kommun,Göteborgs Stad,Äldreomsorg,Undersköterska,{minutes},Nej,Ja,Instämmer helt,Instämmer delvis,Instämmer helt,,2019-10-14 09:31\n"
+        ));
+    }
+    let out = load_bytes("many.csv", csv.as_bytes()).unwrap();
+    let r = &out.responses;
+    assert_eq!(r.num_rows(), n);
+    assert_eq!(out.duplicates, 1);
+    let dup = r.column_by_name("is_duplicate").unwrap().as_boolean();
+    let lines = r
+        .column_by_name("source_line")
+        .unwrap()
+        .as_primitive::<Int64Type>();
+    let dups: Vec<i64> = (0..n)
+        .filter(|&i| dup.value(i))
+        .map(|i| lines.value(i))
+        .collect();
+    // The header is line 1: row i is line i + 2, and the later answer is the repeat.
+    assert_eq!(dups, vec![10_002]);
+    assert!(
+        lines.values().windows(2).all(|w| w[0] < w[1]),
+        "rows in file order"
+    );
+    let nulled: Vec<i64> = out
+        .quarantine
+        .iter()
+        .filter(|q| q.action == Action::ValueNulled)
+        .filter_map(|q| q.source_line)
+        .collect();
+    assert_eq!(nulled, vec![102, 9_002, 17_002]);
+}
