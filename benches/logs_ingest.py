@@ -40,12 +40,10 @@ import sys
 import tempfile
 import time
 
-from benchenv import ROOT, ensure_venv, parse_with_binary, run_measured
+from benchenv import EMAIL, PNR, ROOT, ensure_venv, parse_with_binary, run_measured
 
 
 KEY = "bench-key-0123456789abcdef"
-PNR = r"(?:19|20)?[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+ ]?[0-9]{4}"
-EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # system id, path prefix, verksamhet, slow_ms: as in pipelines/systems.toml.
 SYSTEMS = [
     ("lifecare", "/lifecare", "aldreomsorg", 2000),

@@ -35,9 +35,10 @@ import tomllib
 
 import duckdb
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchenv import EMAIL, PNR  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-PNR = r"(?:19|20)?[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])[-+ ]?[0-9]{4}"
-EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # The survey and log marts, in an order that puts each after what it reads.
 MODELS = [
     "survey_respondent", "friction_by_kommun", "friction_by_group", "friction_distribution",
