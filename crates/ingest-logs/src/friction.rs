@@ -27,6 +27,7 @@ use arrow::array::{
 };
 use chrono::NaiveDate;
 use friktion_core::LakeTable;
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::LogError;
@@ -109,6 +110,7 @@ pub const INPUT_COLUMNS: [&str; 6] = [
 
 /// An event with its kommun, system and user as small integers (0 for none), so that a day of
 /// millions of events sorts by integer comparisons rather than string ones, in 32 bytes.
+#[derive(Clone, Copy)]
 struct Ev {
     kommun: u32,
     system: u32,
@@ -136,6 +138,14 @@ impl Interner {
         let i = self.names.len() as u32;
         self.ids.insert(v.into(), i);
         i
+    }
+
+    /// This interner's ids for `other`'s names (index: `other`'s id), taking in the names it
+    /// lacks in `other`'s first-seen order: as if `other`'s strings had come after this one's.
+    fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        std::iter::once(0)
+            .chain(other.names.iter().map(|n| self.id(Some(n))))
+            .collect()
     }
 
     /// Maps each id to its rank in string order (0 stays 0), and the names in that order.
@@ -224,6 +234,41 @@ impl DayEvents {
         Ok(())
     }
 
+    /// One day from parts read separately (in parallel), exactly as if each part's batches had
+    /// been added to one `DayEvents` in the parts' order: ids are given in the same first-seen
+    /// order and the events keep their order, so the stable sort in [`DayEvents::finish`] and
+    /// the floating-point sums after it see what a reading from start to end would.
+    pub fn merge(parts: Vec<DayEvents>) -> DayEvents {
+        let mut parts = parts.into_iter();
+        let Some(mut day) = parts.next() else {
+            return DayEvents::default();
+        };
+        let mut rest: Vec<DayEvents> = parts.collect();
+        let remaps: Vec<[Vec<u32>; 3]> = rest
+            .iter()
+            .map(|p| {
+                [
+                    day.kommuner.absorb(&p.kommuner),
+                    day.systems.absorb(&p.systems),
+                    day.users.absorb(&p.users),
+                ]
+            })
+            .collect();
+        rest.par_iter_mut().zip(&remaps).for_each(|(p, [k, s, u])| {
+            for e in &mut p.evs {
+                e.kommun = k[e.kommun as usize];
+                e.system = s[e.system as usize];
+                e.user = u[e.user as usize];
+            }
+        });
+        day.evs
+            .reserve(rest.iter().map(|p| p.evs.len()).sum::<usize>());
+        for p in rest {
+            day.evs.extend_from_slice(&p.evs);
+        }
+        day
+    }
+
     /// The day's rows of it_friction_daily.
     pub fn finish(self, day: NaiveDate, catalog: &Catalog) -> Result<RecordBatch, LogError> {
         let p = &catalog.friction;
@@ -236,11 +281,13 @@ impl DayEvents {
         // Output rows come in kommun, then system order (none first), as strings sort.
         let (k_rank, k_names) = kommuner.ranks();
         let (s_rank, s_names) = systems.ranks();
-        for e in &mut evs {
+        evs.par_iter_mut().for_each(|e| {
             e.kommun = k_rank[e.kommun as usize];
             e.system = s_rank[e.system as usize];
-        }
-        evs.sort_by_key(|e| (e.kommun, e.system, e.user, e.ts));
+        });
+        // Stable, so that a user's events at the same instant stay in input order (which of
+        // two sign-ins at one microsecond is the re-login).
+        evs.par_sort_by_key(|e| (e.kommun, e.system, e.user, e.ts));
         let gap_us = (p.session_gap_minutes * 60e6) as i64;
         let mut groups: Vec<((u32, u32), Acc)> = Vec::new();
         let slow_of: Vec<f64> = s_names
@@ -332,13 +379,18 @@ impl DayEvents {
             }
             i = j;
         }
+        // Values equal under total_cmp are the same bits, so an unstable sort gives the same
+        // order; a national day is ~100 M latencies, sorted on every core.
+        groups
+            .par_iter_mut()
+            .for_each(|(_, a)| a.latencies.sort_unstable_by(f64::total_cmp));
         let n = groups.len();
         let days = (day - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
         let mut k = Vec::with_capacity(n);
         let mut s = Vec::with_capacity(n);
         let mut ints: [Vec<i64>; 9] = Default::default();
         let (mut p50, mut p95, mut total, mut per_user) = (vec![], vec![], vec![], vec![]);
-        for ((kommun, system), mut a) in groups {
+        for ((kommun, system), a) in groups {
             k.push(k_names[kommun as usize]);
             s.push(s_names[system as usize]);
             for (v, x) in ints.iter_mut().zip([
@@ -354,7 +406,6 @@ impl DayEvents {
             ]) {
                 v.push(x);
             }
-            a.latencies.sort_by(f64::total_cmp);
             p50.push(quantile(&a.latencies, 0.5));
             p95.push(quantile(&a.latencies, 0.95));
             total.push((a.users > 0).then_some(a.minutes));

@@ -271,6 +271,29 @@ impl Lake {
         txn.commit()
     }
 
+    /// Rewrites the ledger as one file when it has grown past `max_files` (every load adds
+    /// one, so a year of nightly log files is ~100 000), in one commit: the rows are those
+    /// [`Ledger::load`] read, in its order, so what the ledger says does not change, only what
+    /// loading it costs. Returns the number of files replaced (0 when under the limit).
+    pub fn compact_ledger(&self, run_id: &str, max_files: usize) -> Result<usize> {
+        let def = LakeTable::Ledger.def();
+        let files = self.files_under(def.name)?;
+        if files.len() <= max_files {
+            return Ok(0);
+        }
+        let ledger = Ledger::load(self)?;
+        let mut txn = self.begin()?;
+        txn.replace_table(&def)?;
+        txn.write_table(
+            &def,
+            &[],
+            &format!("{run_id}-compacted"),
+            &[ledger::to_batch(ledger.entries())],
+        )?;
+        txn.commit()?;
+        Ok(files.len())
+    }
+
     /// Takes the rows of sources whose files are gone out of every table, and records each as
     /// removed in the ledger, all in one commit.
     pub fn remove_sources(

@@ -231,6 +231,15 @@ impl<'a> Txn<'a> {
         Ok(())
     }
 
+    /// Marks every file of `def` for deletion; files the transaction also writes are
+    /// overwritten by their rename instead.
+    pub fn replace_table(&mut self, def: &TableDef) -> Result<()> {
+        for f in self.lake.files_under(def.name)? {
+            self.journal.deletes.push(PathBuf::from(f.rel));
+        }
+        Ok(())
+    }
+
     /// Marks every file named `part-<stem>.parquet` in `def`, in any partition, for deletion:
     /// a source that changed gives up all the rows it gave before. Files the transaction also
     /// writes are overwritten by their rename instead, so readers never see a gap.

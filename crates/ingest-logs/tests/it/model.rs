@@ -163,3 +163,62 @@ fn a_day_without_users_has_no_minutes() {
         0
     );
 }
+
+#[test]
+fn a_day_read_in_parts_and_merged_is_the_day_read_whole() {
+    let (k, s) = (Some("0180"), Some("0181"));
+    let all = [
+        E("lifecare", k, Some("a"), "08:00", "login_ok", Some(180.0)),
+        E("idp", s, Some("b"), "08:01", "login_failed", None),
+        // User d, one instant, two lines: a request, then a sign-in in the middle of the
+        // session (a re-login) — only in this order.
+        E("lifecare", k, Some("d"), "09:00", "request", Some(40.0)),
+        E("lifecare", k, Some("a"), "08:30", "timeout", Some(30000.0)),
+        E("lifecare", k, Some("d"), "09:00", "login_ok", None),
+        E("idp", None, Some("a"), "07:59", "error", None),
+        E(
+            "lifecare",
+            s,
+            Some("b"),
+            "10:00",
+            "slow_response",
+            Some(9000.0),
+        ),
+        E("lifecare", k, Some("e"), "11:00", "crash", None),
+        E("lifecare", k, None, "11:05", "error", Some(12.0)),
+    ];
+    let day = NaiveDate::from_ymd_opt(2026, 10, 26).unwrap();
+    let whole = friction::daily(day, &[batch(&all)], &catalog()).unwrap();
+    // Cut so that d's two lines and a's lines fall in different parts, and each part meets
+    // its users, kommuner and systems in another order than the whole does.
+    let parts: Vec<friction::DayEvents> = [&all[..2], &all[2..4], &all[4..]]
+        .into_iter()
+        .map(|p| {
+            let mut d = friction::DayEvents::default();
+            d.add(&batch(p)).unwrap();
+            d
+        })
+        .collect();
+    let merged = friction::DayEvents::merge(parts)
+        .finish(day, &catalog())
+        .unwrap();
+    assert_eq!(merged, whole);
+    let relogins = whole
+        .column_by_name("relogins")
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .values()
+        .to_vec();
+    assert_eq!(
+        relogins.iter().sum::<i64>(),
+        1,
+        "d's sign-in after its request"
+    );
+    assert_eq!(
+        friction::DayEvents::merge(vec![])
+            .finish(day, &catalog())
+            .unwrap()
+            .num_rows(),
+        0
+    );
+}

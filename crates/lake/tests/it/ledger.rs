@@ -154,3 +154,64 @@ fn a_file_seen_with_the_same_size_time_and_settings_is_unchanged_unread() {
     assert!(ledger.unchanged_on_disk("b.csv", stat, "s1").is_none());
     assert!(ledger.unchanged_content("a.csv", "h1", "s1").is_none());
 }
+
+#[test]
+fn a_compacted_ledger_says_what_its_many_files_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path()).unwrap();
+    let stat = FileStat {
+        bytes: 77,
+        modified: Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap(),
+    };
+    let with_stat = |e: LedgerEntry| LedgerEntry {
+        stat: Some(stat),
+        settings_hash: Some("s".into()),
+        ..e
+    };
+    // Two entries at one instant and run, in two files: their order is the files' order.
+    write_run(&lake, "r1-a", &[entry("a.csv", "h1", "ingested", "r1", 0)]);
+    write_run(
+        &lake,
+        "r1-b",
+        &[with_stat(entry("b.csv", "h9", "ingested", "r1", 0))],
+    );
+    write_run(&lake, "r2-a", &[entry("a.csv", "h2", "replaced", "r2", 5)]);
+    write_run(
+        &lake,
+        "r2-skipped",
+        &[with_stat(entry("b.csv", "h9", "skipped", "r2", 5))],
+    );
+    write_run(
+        &lake,
+        "r3-removed",
+        &[entry("a.csv", "", "removed", "r3", 9)],
+    );
+    let before = Ledger::load(&lake).unwrap();
+    let def = LakeTable::Ledger.def();
+
+    assert_eq!(
+        lake.compact_ledger("r4", 5).unwrap(),
+        0,
+        "at the limit: left"
+    );
+    assert_eq!(lake.files_under(def.name).unwrap().len(), 5);
+    assert_eq!(lake.compact_ledger("r4", 4).unwrap(), 5);
+    let files = lake.files_under(def.name).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].stem(), "r4-compacted");
+    let after = Ledger::load(&lake).unwrap();
+    assert_eq!(after.entries(), before.entries());
+    assert_eq!(after.known_sources(), vec!["b.csv"], "a.csv stays removed");
+    assert_eq!(
+        after
+            .unchanged_on_disk("b.csv", stat, "s")
+            .map(|e| e.run_id.as_str()),
+        Some("r1")
+    );
+    // Compacting a compacted ledger again keeps the rows, once each.
+    write_run(&lake, "r5-a", &[entry("c.csv", "h5", "ingested", "r5", 30)]);
+    assert_eq!(lake.compact_ledger("r6", 1).unwrap(), 2);
+    let again = Ledger::load(&lake).unwrap();
+    assert_eq!(again.entries().len(), before.entries().len() + 1);
+    assert_eq!(&again.entries()[..5], before.entries());
+}

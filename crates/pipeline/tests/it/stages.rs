@@ -320,6 +320,46 @@ fn the_sources_skipped_in_a_run_are_one_ledger_file() {
     );
 }
 
+#[test]
+fn a_ledger_of_many_files_is_rewritten_as_one_and_still_skips_what_it_knew() {
+    use friktion_pipeline::sources::LEDGER_FILES_MAX;
+    let p = Project::new();
+    p.run().ok();
+    let dir = p.lake().join("_ledger");
+    let files = || std::fs::read_dir(&dir).unwrap().count();
+    // Years of nights, as ledger files: copies of the first night's skip-free files under
+    // other names say the same again and again, which is what a ledger of many nights does.
+    let first: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let mut n = 0;
+    while files() <= LEDGER_FILES_MAX {
+        let src = &first[n % first.len()];
+        std::fs::copy(src, dir.join(format!("part-old-{n}.parquet"))).unwrap();
+        n += 1;
+    }
+    let rows = |p: &Project| {
+        friktion_lake::Ledger::load(&friktion_lake::Lake::open_read(p.lake()).unwrap())
+            .unwrap()
+            .entries()
+            .len()
+    };
+    let before = rows(&p);
+    // The night after the padding compacts (after writing its skips); the next adds a file.
+    for (night, files_after) in [(2, 1), (3, 2)] {
+        let ran = p.run();
+        let skipped = ran.ok().count(LedgerAction::Skipped);
+        assert_eq!((night, skipped), (night, 13), "nothing new, all skipped");
+        assert_eq!((night, files()), (night, files_after));
+    }
+    assert_eq!(
+        rows(&p),
+        before + 2 * 13,
+        "every row kept, the nights' skips added"
+    );
+}
+
 /// Every mart file's path and modification time.
 fn mart_files(p: &Project) -> Vec<(String, std::time::SystemTime)> {
     let mut out = Vec::new();
