@@ -161,6 +161,15 @@ def side_by_side(a, binary, meta):
     size = inputs(proj)
     print(f"inputs: {size['log_bytes'] / 1e9:.1f} GB of logs, {size['survey_bytes'] / 1e6:.0f} MB of surveys", flush=True)
     f_runs, d_runs = [], []
+    if a.tools == "friktion":
+        for r in range(a.runs):
+            f_runs.append(run_friktion(binary, proj))
+            print(f"run {r + 1} friktion: {f_runs[-1][0]:.1f} s, {f_runs[-1][1]:.0f} MiB {f_runs[-1][2]}", flush=True)
+        stages = {s: statistics.median(x[2].get(s, 0.0) for x in f_runs) for s in f_runs[0][2]}
+        wall = statistics.median(x[0] for x in f_runs)
+        print(f"{meta['commit']}: median {wall:.2f} s; stages {json.dumps({s: round(t, 2) for s, t in stages.items()})}")
+        return {**meta, "bench": "national", "scale": a.scale, **size, "runs": a.runs,
+                "friktion": {"wall": wall, "peak_mib": max(x[1] for x in f_runs), "stages": stages, "all": f_runs}}
     for r in range(a.runs):
         if "friktion" in a.tools or r == 0 and not os.path.exists(os.path.join(proj, "lake")):
             f_runs.append(run_friktion(binary, proj))
@@ -231,11 +240,13 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--growth", type=float, help="time friktion at this scale and 2, 4, 8 times it")
     ap.add_argument("--tools", default="friktion,duckdb",
-                    help="'duckdb' times DuckDB alone against the lake of friktion's last run here")
+                    help="'duckdb' times DuckDB alone against the lake of friktion's last run here; "
+                         "'friktion' friktion alone")
+    ap.add_argument("--commit", help="the commit --binary was built from, when not this checkout's")
     a, binary = parse_with_binary(ap, CACHE)
     meta = {
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                 text=True).stdout.strip(),
+        "commit": a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                             capture_output=True, text=True).stdout.strip(),
         "profile": a.profile,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "date": time.strftime("%Y-%m-%d"),
