@@ -106,15 +106,21 @@ def timed_run(binary, cfg, extra):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"friktion run {' '.join(extra)} failed:\n{err[-3000:]}")
     stages = {}
-    for line in err.splitlines():
+    for stage, seconds, _ in stage_ends(err.splitlines()):
+        stages[stage] = stages.get(stage, 0.0) + seconds
+    return wall, usage.ru_maxrss / 1024, stages
+
+
+def stage_ends(lines):
+    """(stage, seconds, the event's timestamp string) of each stage's end in a run's JSON log."""
+    for line in lines:
         try:
             ev = json.loads(line)
         except ValueError:
             continue
         fields = ev.get("fields", ev)
         if "stage" in fields and "seconds" in fields:
-            stages[fields["stage"]] = stages.get(fields["stage"], 0.0) + float(fields["seconds"])
-    return wall, usage.ru_maxrss / 1024, stages
+            yield fields["stage"], float(fields["seconds"]), ev.get("timestamp")
 
 
 def parse_with_binary(ap, cache):

@@ -9,13 +9,15 @@ first, so the run is a first night.
 """
 
 import datetime
-import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchenv import stage_ends  # noqa: E402
 
 
 def main():
@@ -37,16 +39,8 @@ def main():
 
     t = threading.Thread(target=poll)
     t.start()
-    ends = []
-    for line in p.stderr:
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        fields = ev.get("fields", ev)
-        if "stage" in fields and "seconds" in fields:
-            ts = datetime.datetime.fromisoformat(ev["timestamp"].replace("Z", "+00:00")).timestamp()
-            ends.append((fields["stage"], ts, float(fields["seconds"])))
+    at = lambda ts: datetime.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()  # noqa: E731
+    ends = [(stage, at(ts), secs) for stage, secs, ts in stage_ends(p.stderr)]
     if p.wait() != 0:
         sys.exit("friktion run failed")
     t.join()
