@@ -3,6 +3,7 @@
 import importlib
 import json
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -121,6 +122,13 @@ def stage_ends(lines):
         fields = ev.get("fields", ev)
         if "stage" in fields and "seconds" in fields:
             yield fields["stage"], float(fields["seconds"]), ev.get("timestamp")
+
+
+def provenance():
+    """(this checkout's short commit, the machine in one line) for a bench's records."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return commit, f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def parse_with_binary(ap, cache):

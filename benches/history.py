@@ -18,16 +18,14 @@ import argparse
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, parse_with_binary, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, parse_with_binary, provenance, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-history")
 HISTORIES = (1, 30, 365)
@@ -111,9 +109,7 @@ def main():
                 nights.append(timed_run(binary, cfg, []))
             results[(kind, h)] = nights
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+    commit, machine = provenance()
     stages = list(results[(KINDS[0], HISTORIES[0])][0][2])
     med = {k: {s: statistics.median(r[2].get(s, 0.0) for r in v) for s in stages} for k, v in results.items()}
     wall = {k: statistics.median(r[0] for r in v) for k, v in results.items()}

@@ -19,16 +19,14 @@ Stage times come from the run's own JSON log (`--log-format json`). Inputs are c
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, parse_with_binary, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, parse_with_binary, provenance, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-incremental")
 
@@ -58,9 +56,7 @@ def main():
         nights["unchanged"].append(timed_run(binary, cfg, []))
         nights["unchanged --verify"].append(timed_run(binary, cfg, ["--verify"]))
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+    commit, machine = provenance()
     stages = list(first[2])
     print(f"commit {commit}; profile {a.profile}; {machine}; unchanged nights: medians of {a.runs}")
     print(f"{'stage':<14}{'first night':>12}" + "".join(f"{k:>22}" for k in nights))

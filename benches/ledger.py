@@ -15,16 +15,14 @@ files from 290 kommuner is ~100 000) and times unchanged nights, each its own pr
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, parse_with_binary, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, parse_with_binary, provenance, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-ledger")
 
@@ -42,9 +40,7 @@ def main():
         open(os.path.join(proj, "done"), "w").close()
     time.sleep(3)  # a file written within two seconds of the run that read it is read again
     cfg = os.path.join(proj, "pipelines/nightly.toml")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+    commit, machine = provenance()
     print(f"commit {commit}; binary {binary}; {machine}")
     print(f"{'extra files':>12}{'files after':>13}{'first night s':>15}{'then, median s':>16}{'peak MiB':>10}")
     for size in (int(s) for s in a.sizes.split(",")):

@@ -31,7 +31,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchenv import ROOT, ensure_venv, parse_with_binary, synth_project, timed_run  # noqa: E402
+from benchenv import ROOT, ensure_venv, parse_with_binary, provenance, synth_project, timed_run  # noqa: E402
 
 CACHE = os.path.join(tempfile.gettempdir(), "friktion-bench-national")
 KEY = "bench-key-0123456789abcdef"
@@ -161,19 +160,12 @@ def side_by_side(a, binary, meta):
     size = inputs(proj)
     print(f"inputs: {size['log_bytes'] / 1e9:.1f} GB of logs, {size['survey_bytes'] / 1e6:.0f} MB of surveys", flush=True)
     f_runs, d_runs = [], []
-    if a.tools == "friktion":
-        for r in range(a.runs):
-            f_runs.append(run_friktion(binary, proj))
-            print(f"run {r + 1} friktion: {f_runs[-1][0]:.1f} s, {f_runs[-1][1]:.0f} MiB {f_runs[-1][2]}", flush=True)
-        stages = {s: statistics.median(x[2].get(s, 0.0) for x in f_runs) for s in f_runs[0][2]}
-        wall = statistics.median(x[0] for x in f_runs)
-        print(f"{meta['commit']}: median {wall:.2f} s; stages {json.dumps({s: round(t, 2) for s, t in stages.items()})}")
-        return {**meta, "bench": "national", "scale": a.scale, **size, "runs": a.runs,
-                "friktion": {"wall": wall, "peak_mib": max(x[1] for x in f_runs), "stages": stages, "all": f_runs}}
     for r in range(a.runs):
         if "friktion" in a.tools or r == 0 and not os.path.exists(os.path.join(proj, "lake")):
             f_runs.append(run_friktion(binary, proj))
-            print(f"run {r + 1} friktion: {f_runs[-1][0]:.1f} s, {f_runs[-1][1]:.0f} MiB", flush=True)
+            print(f"run {r + 1} friktion: {f_runs[-1][0]:.1f} s, {f_runs[-1][1]:.0f} MiB {f_runs[-1][2]}", flush=True)
+        if "duckdb" not in a.tools:
+            continue
         d_runs.append(run_duckdb(proj))
         print(f"run {r + 1} duckdb:   {d_runs[-1][0]:.1f} s, {d_runs[-1][1]:.0f} MiB", flush=True)
         if d_runs[-1][3]:
@@ -187,8 +179,13 @@ def side_by_side(a, binary, meta):
         return {**meta, "bench": "national", "scale": a.scale, **size, "runs": a.runs, "duckdb_only": d_runs}
     med = lambda runs, s: statistics.median(x[2].get(s, 0.0) for x in runs)  # noqa: E731
     f_stages = {s: med(f_runs, s) for s in f_runs[0][2]}
-    d_stages = {s: med(d_runs, s) for s in d_runs[0][2]}
     f_wall = statistics.median(x[0] for x in f_runs)
+    if not d_runs:
+        print(f"{meta['commit']}: median {f_wall:.2f} s; stages {json.dumps({s: round(t, 2) for s, t in f_stages.items()})}")
+        return {**meta, "bench": "national", "scale": a.scale, **size, "runs": a.runs,
+                "friktion": {"wall": f_wall, "peak_mib": max(x[1] for x in f_runs), "stages": f_stages,
+                             "all": f_runs}}
+    d_stages = {s: med(d_runs, s) for s in d_runs[0][2]}
     d_wall = statistics.median(x[0] for x in d_runs)
     print(f"\n{meta['commit']}; {meta['profile']}; {meta['machine']}; medians of {a.runs}")
     print(f"{'friktion stage':<16}{'s':>8}   {'DuckDB stage':<22}{'s':>8}{'ratio':>8}")
@@ -244,11 +241,11 @@ def main():
                          "'friktion' friktion alone")
     ap.add_argument("--commit", help="the commit --binary was built from, when not this checkout's")
     a, binary = parse_with_binary(ap, CACHE)
+    commit, machine = provenance()
     meta = {
-        "commit": a.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                             capture_output=True, text=True).stdout.strip(),
+        "commit": a.commit or commit,
         "profile": a.profile,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "machine": machine,
         "date": time.strftime("%Y-%m-%d"),
     }
     rec = growth(a, binary, meta) if a.growth else side_by_side(a, binary, meta)

@@ -209,13 +209,19 @@ impl<'a> Txn<'a> {
         batches: &[RecordBatch],
     ) -> Result<u64> {
         let target = Path::new(dir).join("part-0.parquet");
+        self.delete_under(dir, Some(&target))?;
+        self.stage(target, schema, batches)
+    }
+
+    /// Marks every file under `dir` (relative to the lake root) for deletion, but `keep`.
+    fn delete_under(&mut self, dir: &str, keep: Option<&Path>) -> Result<()> {
         for f in self.lake.files_under(dir)? {
-            let rel = PathBuf::from(&f.rel);
-            if rel != target {
+            let rel = PathBuf::from(f.rel);
+            if Some(rel.as_path()) != keep {
                 self.journal.deletes.push(rel);
             }
         }
-        self.stage(target, schema, batches)
+        Ok(())
     }
 
     /// Marks the files of every directory under `parent` (relative to the lake root) whose
@@ -223,9 +229,7 @@ impl<'a> Txn<'a> {
     pub fn remove_dirs_except(&mut self, parent: &str, keep: &[&str]) -> Result<()> {
         for name in self.lake.dirs_under(parent)? {
             if !keep.contains(&name.as_str()) {
-                for f in self.lake.files_under(&format!("{parent}/{name}"))? {
-                    self.journal.deletes.push(PathBuf::from(f.rel));
-                }
+                self.delete_under(&format!("{parent}/{name}"), None)?;
             }
         }
         Ok(())
@@ -234,10 +238,7 @@ impl<'a> Txn<'a> {
     /// Marks every file of `def` for deletion; files the transaction also writes are
     /// overwritten by their rename instead.
     pub fn replace_table(&mut self, def: &TableDef) -> Result<()> {
-        for f in self.lake.files_under(def.name)? {
-            self.journal.deletes.push(PathBuf::from(f.rel));
-        }
-        Ok(())
+        self.delete_under(def.name, None)
     }
 
     /// Marks every file named `part-<stem>.parquet` in `def`, in any partition, for deletion:
