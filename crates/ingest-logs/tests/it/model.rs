@@ -222,3 +222,43 @@ fn a_day_read_in_parts_and_merged_is_the_day_read_whole() {
         0
     );
 }
+
+/// The re-login rule reads a user's events in input order where their times are equal: the
+/// day's sort must be stable. Thousands of lines at one instant, so that a sort that is not
+/// would reorder them (small inputs are sorted by insertion, which keeps order anyway).
+#[test]
+fn events_at_one_instant_keep_their_input_order() {
+    let k = Some("0180");
+    let lines: Vec<E> = (0..4000)
+        .map(|i| {
+            let kind = if i % 2 == 0 { "request" } else { "login_ok" };
+            let user = if i % 3 == 0 { "x" } else { "y" };
+            E("lifecare", k, Some(user), "09:00", kind, Some(10.0))
+        })
+        .collect();
+    let out = friction::daily(
+        NaiveDate::from_ymd_opt(2026, 10, 26).unwrap(),
+        &[batch(&lines)],
+        &catalog(),
+    )
+    .unwrap();
+    // Per user, a sign-in straight after one of that user's requests is a re-login.
+    let mut want = 0;
+    for u in ["x", "y"] {
+        let kinds: Vec<&str> = lines
+            .iter()
+            .filter(|e| e.2 == Some(u))
+            .map(|e| e.4)
+            .collect();
+        want += kinds
+            .windows(2)
+            .filter(|w| w == &["request", "login_ok"])
+            .count() as i64;
+    }
+    let relogins = out
+        .column_by_name("relogins")
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .value(0);
+    assert_eq!(relogins, want);
+}
