@@ -190,7 +190,7 @@ pub fn check(
                 out.rows_written,
                 out.rows_rejected,
                 reasons,
-                out.warnings,
+                out.read.warnings,
             )
         }
         Err(SurveyError::MissingColumns { missing, .. }) => (

@@ -84,8 +84,10 @@ impl Columns {
     }
 }
 
-/// The responses as a survey_response batch, each column given by its name in the contract.
-pub(crate) fn responses_batch(c: Columns, weights: Vec<f64>, file: &str) -> RecordBatch {
+/// The responses as a survey_response batch, each column given by its name in the contract;
+/// the weights are 0 until [`with_weights`] (they need every row of the file).
+pub(crate) fn responses_batch(c: Columns, file: &str) -> RecordBatch {
+    let unweighted = Float64Array::from(vec![0.0; c.line.len()]);
     let m = |f: fn(&Minutes) -> Option<f64>| -> ArrayRef {
         Arc::new(Float64Array::from_iter(
             c.minutes.iter().map(|m| m.as_ref().and_then(f)),
@@ -115,7 +117,7 @@ pub(crate) fn responses_batch(c: Columns, weights: Vec<f64>, file: &str) -> Reco
                 "needs_training",
                 Arc::new(BooleanArray::from(c.needs_training)),
             ),
-            ("weight", Arc::new(Float64Array::from(weights))),
+            ("weight", Arc::new(unweighted)),
             ("is_duplicate", Arc::new(BooleanArray::from(c.is_duplicate))),
             (
                 "submitted_at",
@@ -125,6 +127,17 @@ pub(crate) fn responses_batch(c: Columns, weights: Vec<f64>, file: &str) -> Reco
             ("source_line", source_line),
         ])
         .expect("responses match the survey_response contract")
+}
+
+/// A survey_response batch with its weights put in.
+pub(crate) fn with_weights(b: RecordBatch, weights: &[f64]) -> RecordBatch {
+    let schema = b.schema();
+    let i = schema
+        .index_of("weight")
+        .expect("survey_response has weights");
+    let mut columns = b.columns().to_vec();
+    columns[i] = Arc::new(Float64Array::from(weights.to_vec()));
+    RecordBatch::try_new(schema, columns).expect("the same rows, the same contract")
 }
 
 /// The answers as a survey_answer batch.

@@ -6,14 +6,16 @@ use arrow::array::RecordBatch;
 use chrono_tz::Tz;
 use friktion_core::quarantine::{Action, QuarantineRow, Rejection};
 use friktion_core::redact::redact;
-use friktion_core::{Pseudonymiser, Reference};
+use friktion_core::{LakeTable, Pseudonymiser, Reference};
 use rayon::prelude::*;
 
-use crate::columns::{AnswerColumns, Columns, answers_batch, push_row, responses_batch};
+use crate::columns::{
+    AnswerColumns, Columns, answers_batch, push_row, responses_batch, with_weights,
+};
 use crate::instrument::{FieldMap, Instrument, ValueKind};
-use crate::read::{self, ReadError, Record};
+use crate::read::{ReadError, Record, Table};
 use crate::values::{self, Minutes};
-use crate::weights::{Population, WeightError, weigh};
+use crate::weights::{Population, Strata, WeightError, weigh_rows};
 
 /// Pseudonym domain of survey respondents: the same person answering two waves of the same
 /// instrument family gets the same key, never the same key as a log user.
@@ -51,13 +53,15 @@ pub enum SurveyError {
         filled: usize,
         examples: String,
     },
+    #[error("{file}: the rows could not be written")]
+    Sink { file: String, source: SinkError },
 }
 
-/// Reads a survey export as its instrument declares (format, encoding, header row). The
+/// Opens a survey export as its instrument declares (format, encoding, header row). The
 /// caller can look at the header (to decide whether the file needs loading at all) and then
-/// hand the table to [`ingest_loaded`] without reading it twice.
-pub fn load(src: &SurveySource<'_>, ins: &Instrument) -> Result<read::Loaded, SurveyError> {
-    read::load(src.bytes, &ins.source).map_err(|source| SurveyError::Read {
+/// hand the table to [`ingest_table`], which reads its records a chunk at a time.
+pub fn open<'a>(src: &SurveySource<'a>, ins: &Instrument) -> Result<Table<'a>, SurveyError> {
+    Table::open(src.bytes, &ins.source).map_err(|source| SurveyError::Read {
         file: src.source_file.to_string(),
         source,
     })
@@ -65,10 +69,11 @@ pub fn load(src: &SurveySource<'_>, ins: &Instrument) -> Result<read::Loaded, Su
 
 /// A column most of whose filled cells could not be read as the instrument declares (numbers
 /// become text, labels become codes): the export changed shape. Loading the rest would quietly
-/// turn a whole column into nulls, so the file stops instead.
+/// turn a whole column into nulls, so the file stops instead. `filled[i]` is how many records
+/// have column i filled.
 fn changed_column(
     header: &[String],
-    records: &[read::Record],
+    filled: &[usize],
     q: &[QuarantineRow],
 ) -> Option<(String, usize, usize, String)> {
     let mut by_column: std::collections::BTreeMap<&str, Vec<&QuarantineRow>> =
@@ -82,10 +87,7 @@ fn changed_column(
         let Some(i) = header.iter().position(|h| h == column) else {
             continue;
         };
-        let filled = records
-            .iter()
-            .filter(|r| r.fields.get(i).is_some_and(|v| !v.trim().is_empty()))
-            .count();
+        let filled = filled[i];
         let bad = rows.len();
         if bad >= 5 && bad * 2 > filled {
             let examples = rows
@@ -116,10 +118,34 @@ pub struct Context<'a> {
     pub population: Option<&'a Population>,
 }
 
+/// Where an export's rows go as they are read: the answers a chunk at a time, the responses at
+/// the end, once every respondent's stratum is known and so their weights.
+pub trait SurveySink {
+    fn answers(&mut self, batch: RecordBatch) -> Result<(), SinkError>;
+    fn responses(&mut self, batch: RecordBatch) -> Result<(), SinkError>;
+}
+
+/// Why a sink could not take a batch; the sink's owner keeps the details.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The batches of a whole export, gathered: for tests and dry runs of small files.
 #[derive(Debug)]
 pub struct SurveyOutput {
     pub responses: RecordBatch,
     pub answers: RecordBatch,
+    pub read: Ingested,
+}
+
+impl std::ops::Deref for SurveyOutput {
+    type Target = Ingested;
+    fn deref(&self) -> &Ingested {
+        &self.read
+    }
+}
+
+/// What ingest found in an export, beside its rows.
+#[derive(Debug)]
+pub struct Ingested {
     pub quarantine: Vec<QuarantineRow>,
     /// Data records in the file (header and blank lines excluded).
     pub rows_read: i64,
@@ -257,27 +283,71 @@ impl Layout {
     }
 }
 
+/// A whole export read into gathered batches.
 pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput, SurveyError> {
-    ingest_loaded(src, &load(src, ctx.instrument)?, ctx)
+    #[derive(Default)]
+    struct Gather(Vec<RecordBatch>, Vec<RecordBatch>);
+    impl SurveySink for Gather {
+        fn answers(&mut self, b: RecordBatch) -> Result<(), SinkError> {
+            self.0.push(b);
+            Ok(())
+        }
+        fn responses(&mut self, b: RecordBatch) -> Result<(), SinkError> {
+            self.1.push(b);
+            Ok(())
+        }
+    }
+    let mut g = Gather::default();
+    let read = ingest_table(src, open(src, ctx.instrument)?, ctx, &mut g)?;
+    let concat = |t: LakeTable, parts: &[RecordBatch]| {
+        let schema = t.def().file_schema();
+        arrow::compute::concat_batches(&schema, parts).expect("parts of one contract")
+    };
+    Ok(SurveyOutput {
+        responses: concat(LakeTable::SurveyResponse, &g.1),
+        answers: concat(LakeTable::SurveyAnswer, &g.0),
+        read,
+    })
 }
 
-/// [`ingest`] of a table already read with [`load`].
-pub fn ingest_loaded(
+/// One chunk of records as the parallel tasks read it.
+struct ChunkRead {
+    rows: Vec<Option<Row>>,
+    quarantine: Vec<QuarantineRow>,
+    /// Per column: records with it filled (to tell a changed export from a few bad values).
+    filled: Vec<usize>,
+}
+
+/// Reads an opened export a few chunks at a time, each chunk on its own core, and hands the
+/// answers to `sink` as they are read and the responses at the end with their weights. What is
+/// held at once is a few chunks of records, the responses' columns (compact Arrow arrays), and
+/// per respondent a stratum id and a 16-byte key for finding repeats.
+pub fn ingest_table(
     src: &SurveySource<'_>,
-    loaded: &read::Loaded,
+    mut table: Table<'_>,
     ctx: &Context<'_>,
-) -> Result<SurveyOutput, SurveyError> {
+    sink: &mut dyn SurveySink,
+) -> Result<Ingested, SurveyError> {
     let ins = ctx.instrument;
-    let (header, records) = (&loaded.header, &loaded.records);
+    let file = src.source_file;
+    let header = std::mem::take(&mut table.header);
     let mut warnings = Vec::new();
-    let layout = Layout::new(header, ins, src.source_file, &mut warnings)?;
+    let layout = Layout::new(&header, ins, file, &mut warnings)?;
     let tz: Tz = ins
         .source
         .timezone
         .parse()
         .expect("validated when the instrument was loaded");
+    let read_err = |source: ReadError| SurveyError::Read {
+        file: file.to_string(),
+        source,
+    };
+    let sink_err = |source: SinkError| SurveyError::Sink {
+        file: file.to_string(),
+        source,
+    };
 
-    let mut q: Vec<QuarantineRow> = loaded
+    let mut q: Vec<QuarantineRow> = table
         .cell_problems
         .iter()
         .map(|(line, col, why)| {
@@ -285,53 +355,105 @@ pub fn ingest_loaded(
             QuarantineRow::new(Some(*line), field, None, why.clone(), Action::ValueNulled)
         })
         .collect();
-    let mut cols = Columns::default();
-    let mut ans = AnswerColumns::default();
-    let mut seen = HashSet::new();
-    let mut rejected = 0;
-    let mut duplicates = 0;
-    // Rows are read in parallel, chunk by chunk (each with its own cache of workplaces), and
-    // gathered in file order: which repeat of a respondent is the duplicate, and the order of
-    // the quarantine records, are those of a reading from top to bottom.
-    let read: Vec<(Vec<Option<Row>>, Vec<QuarantineRow>)> = records
-        .par_chunks(ROWS_PER_TASK)
-        .map(|recs| {
-            let (mut q, mut places) = (Vec::new(), Places::new());
-            let rows = recs
-                .iter()
-                .map(|rec| row(rec, header, &layout, ins, ctx, tz, &mut q, &mut places))
-                .collect();
-            (rows, q)
-        })
-        .collect();
-    for (recs, (rows, part)) in records.chunks(ROWS_PER_TASK).zip(read) {
-        q.extend(part);
-        for (rec, r) in recs.iter().zip(rows) {
-            match r {
-                Some(r) => {
-                    let dup = !seen.insert(r.key.clone());
-                    duplicates += i64::from(dup);
-                    push_row(&mut cols, &mut ans, r, dup, rec.line);
+    let stratifiers = ctx.population.map(Population::stratifiers);
+    let mut strata = Strata::default();
+    let (mut row_stratum, mut eligible, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    let mut responses: Vec<RecordBatch> = Vec::new();
+    let mut filled = vec![0usize; header.len()];
+    let mut seen: HashSet<u128> = HashSet::new();
+    let (mut rows_read, mut rejected, mut duplicates) = (0i64, 0i64, 0i64);
+    // Enough chunks to keep every core busy; few enough that memory does not follow the file.
+    let group = rayon::current_num_threads() * 2;
+    loop {
+        let mut chunks = Vec::with_capacity(group);
+        while chunks.len() < group {
+            match table.next_chunk(ROWS_PER_TASK).map_err(read_err)? {
+                Some(c) => chunks.push(c),
+                None => break,
+            }
+        }
+        if chunks.is_empty() {
+            break;
+        }
+        // Each chunk with its own cache of workplaces; gathered in file order, so which repeat
+        // of a respondent is the duplicate, and the order of the quarantine records, are those
+        // of a reading from top to bottom.
+        let read: Vec<ChunkRead> = chunks
+            .par_iter()
+            .map(|recs| {
+                let (mut q, mut places) = (Vec::new(), Places::new());
+                let mut filled = vec![0usize; header.len()];
+                for r in recs {
+                    for (n, v) in filled.iter_mut().zip(&r.fields) {
+                        *n += usize::from(!v.trim().is_empty());
+                    }
                 }
-                None => rejected += 1,
+                let rows = recs
+                    .iter()
+                    .map(|rec| row(rec, &header, &layout, ins, ctx, tz, &mut q, &mut places))
+                    .collect();
+                ChunkRead {
+                    rows,
+                    quarantine: q,
+                    filled,
+                }
+            })
+            .collect();
+        for (recs, part) in chunks.iter().zip(read) {
+            rows_read += recs.len() as i64;
+            q.extend(part.quarantine);
+            for (n, m) in filled.iter_mut().zip(&part.filled) {
+                *n += m;
+            }
+            let (mut cols, mut ans) = (Columns::default(), AnswerColumns::default());
+            for (rec, r) in recs.iter().zip(part.rows) {
+                let Some(r) = r else {
+                    rejected += 1;
+                    continue;
+                };
+                let key = u128::from_str_radix(&r.key, 16).expect("a pseudonym is 32 hex digits");
+                let dup = !seen.insert(key);
+                duplicates += i64::from(dup);
+                push_row(&mut cols, &mut ans, r, dup, rec.line);
+            }
+            for i in 0..cols.line.len() {
+                if let Some(names) = &stratifiers {
+                    let s: Vec<Option<String>> = names.iter().map(|n| cols.stratum(n, i)).collect();
+                    row_stratum.push(strata.id(&s));
+                }
+                eligible.push(!cols.is_duplicate[i]);
+                lines.push(cols.line[i]);
+            }
+            if !ans.line.is_empty() {
+                sink.answers(answers_batch(ans, file)).map_err(sink_err)?;
+            }
+            if !cols.line.is_empty() {
+                responses.push(responses_batch(cols, file));
             }
         }
     }
+    if let Some((column, bad, filled, examples)) = changed_column(&header, &filled, &q) {
+        return Err(SurveyError::ColumnChanged {
+            file: file.to_string(),
+            instrument: ins.id.clone(),
+            column,
+            bad,
+            filled,
+            examples,
+        });
+    }
     let weights = match ctx.population {
-        None => vec![1.0; cols.line.len()],
+        None => vec![1.0; lines.len()],
         Some(pop) => {
-            let names = pop.stratifiers();
-            let strata: Vec<Vec<Option<String>>> = (0..cols.line.len())
-                .map(|i| names.iter().map(|n| cols.stratum(n, i)).collect())
-                .collect();
-            let eligible: Vec<bool> = cols.is_duplicate.iter().map(|d| !d).collect();
-            let w = weigh(pop, &strata, &eligible).map_err(|source| SurveyError::Weight {
-                file: src.source_file.to_string(),
-                source,
+            let w = weigh_rows(pop, &strata, &row_stratum, &eligible).map_err(|source| {
+                SurveyError::Weight {
+                    file: file.to_string(),
+                    source,
+                }
             })?;
             for (i, why) in w.unweighted {
                 q.push(QuarantineRow::new(
-                    Some(cols.line[i]),
+                    Some(lines[i]),
                     Some("weight"),
                     None,
                     why,
@@ -342,28 +464,23 @@ pub fn ingest_loaded(
             w.weights
         }
     };
-    if let Some((column, bad, filled, examples)) = changed_column(header, records, &q) {
-        return Err(SurveyError::ColumnChanged {
-            file: src.source_file.to_string(),
-            instrument: ins.id.clone(),
-            column,
-            bad,
-            filled,
-            examples,
-        });
+    let rows_written = lines.len() as i64;
+    let mut at = 0;
+    for b in responses {
+        let n = b.num_rows();
+        sink.responses(with_weights(b, &weights[at..at + n]))
+            .map_err(sink_err)?;
+        at += n;
     }
-    let file = src.source_file;
-    Ok(SurveyOutput {
-        rows_read: records.len() as i64,
-        rows_written: cols.line.len() as i64,
+    Ok(Ingested {
+        rows_read,
+        rows_written,
         rows_rejected: rejected,
         duplicates,
-        responses: responses_batch(cols, weights, file),
-        answers: answers_batch(ans, file),
         quarantine: q,
-        encoding: loaded.encoding,
-        delimiter: loaded.delimiter,
-        format: loaded.format,
+        encoding: table.encoding,
+        delimiter: table.delimiter,
+        format: table.format,
         warnings,
     })
 }

@@ -2,7 +2,7 @@
 //! lake's survey_response and survey_answer tables, guided by instrument files.
 //!
 //! No DataFusion here: this crate turns bytes into Arrow record batches and quarantine records,
-//! and the caller hands them to friktion-lake.
+//! handed to the caller's sink as they are read, and the caller writes them to friktion-lake.
 
 pub mod check;
 mod columns;
@@ -14,5 +14,8 @@ pub mod weights;
 // Table reading lives in friktion-tabular; these paths are kept for callers of this crate.
 pub use friktion_tabular::{read, sheet};
 
-pub use ingest::{Context, SurveyError, SurveyOutput, SurveySource, ingest, ingest_loaded, load};
+pub use ingest::{
+    Context, Ingested, SinkError, SurveyError, SurveyOutput, SurveySink, SurveySource, ingest,
+    ingest_table, open,
+};
 pub use instrument::{Instrument, InstrumentError};

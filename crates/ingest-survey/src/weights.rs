@@ -199,50 +199,91 @@ pub fn weigh(
     strata: &[Vec<Option<String>>],
     eligible: &[bool],
 ) -> Result<Weighting, WeightError> {
+    let mut cells = Strata::default();
+    let rows: Vec<u32> = strata.iter().map(|s| cells.id(s)).collect();
+    weigh_rows(pop, &cells, &rows, eligible)
+}
+
+/// The distinct strata of a file's respondents, each stored once: a national export has
+/// millions of rows but a few thousand strata.
+#[derive(Debug, Default)]
+pub struct Strata {
+    ids: std::collections::HashMap<Vec<Option<String>>, u32>,
+    cells: Vec<Vec<Option<String>>>,
+}
+
+impl Strata {
+    /// The id of a stratum (the stratifiers' values, in the population's order).
+    pub fn id(&mut self, s: &[Option<String>]) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.cells.len()).expect("fewer than 2^32 strata");
+        self.cells.push(s.to_vec());
+        self.ids.insert(s.to_vec(), i);
+        i
+    }
+}
+
+/// [`weigh`] of respondents given by their stratum's id in `strata`: the same arithmetic, in
+/// the same order, so the weights are the same to the last bit.
+pub fn weigh_rows(
+    pop: &Population,
+    strata: &Strata,
+    rows: &[u32],
+    eligible: &[bool],
+) -> Result<Weighting, WeightError> {
     let names = pop.stratifiers();
-    let mut w = vec![0.0; strata.len()];
+    let mut w = vec![0.0; rows.len()];
     let mut unweighted = Vec::new();
     let mut warnings = Vec::new();
-    let mut usable = Vec::new();
-    for (i, s) in strata.iter().enumerate() {
+    // Per stratum: its key when the population knows it, else why its respondents get none.
+    let judged: Vec<Result<Vec<String>, String>> = strata
+        .cells
+        .iter()
+        .map(|s| {
+            if let Some(k) = s.iter().position(Option::is_none) {
+                return Err(format!(
+                    "{} is missing, so the respondent cannot be weighted",
+                    names[k]
+                ));
+            }
+            let key: Vec<String> = s.iter().map(|v| v.clone().unwrap_or_default()).collect();
+            let known = match pop {
+                Population::Cells { totals, .. } => totals.contains_key(&key),
+                Population::Margins { margins, .. } => names
+                    .iter()
+                    .zip(&key)
+                    .all(|(d, c)| margins[d].contains_key(c)),
+            };
+            if known {
+                Ok(key)
+            } else {
+                Err(format!(
+                    "stratum {} is not in the population file",
+                    key.join(" × ")
+                ))
+            }
+        })
+        .collect();
+    let mut usable: Vec<(usize, &Vec<String>)> = Vec::new();
+    for (i, &cell) in rows.iter().enumerate() {
         if !eligible[i] {
             continue;
         }
-        if let Some(k) = s.iter().position(Option::is_none) {
-            unweighted.push((
-                i,
-                format!(
-                    "{} is missing, so the respondent cannot be weighted",
-                    names[k]
-                ),
-            ));
-            continue;
-        }
-        let key: Vec<String> = s.iter().map(|v| v.clone().unwrap_or_default()).collect();
-        let known = match pop {
-            Population::Cells { totals, .. } => totals.contains_key(&key),
-            Population::Margins { margins, .. } => names
-                .iter()
-                .zip(&key)
-                .all(|(d, c)| margins[d].contains_key(c)),
-        };
-        if known {
-            usable.push((i, key));
-        } else {
-            unweighted.push((
-                i,
-                format!("stratum {} is not in the population file", key.join(" × ")),
-            ));
+        match &judged[cell as usize] {
+            Ok(key) => usable.push((i, key)),
+            Err(why) => unweighted.push((i, why.clone())),
         }
     }
     match pop {
         Population::Cells { totals, .. } => {
             let mut n: BTreeMap<&Vec<String>, f64> = BTreeMap::new();
             for (_, key) in &usable {
-                *n.entry(key).or_default() += 1.0;
+                *n.entry(*key).or_default() += 1.0;
             }
             for (i, key) in &usable {
-                w[*i] = totals[key] / n[key];
+                w[*i] = totals[*key] / n[*key];
             }
             for key in totals.keys() {
                 if !n.contains_key(key) {

@@ -8,7 +8,7 @@ pub mod read;
 pub mod sheet;
 
 pub use number::number;
-pub use read::{Loaded, ReadError, Record, load};
+pub use read::{Loaded, ReadError, Record, Table, load};
 
 use serde::Deserialize;
 

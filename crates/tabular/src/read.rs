@@ -1,5 +1,7 @@
 //! From bytes to header and records: encoding, delimiter, and the header row.
 
+use std::borrow::Cow;
+
 use crate::SourceFormat;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,9 +39,10 @@ pub enum ReadError {
 }
 
 /// The decoded text and what was decided about it, for `instrument check` and the ledger.
+/// UTF-8 input is borrowed, not copied: a large export is held once.
 #[derive(Debug, Clone)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: &'static str,
     pub delimiter: u8,
 }
@@ -51,11 +54,11 @@ pub struct Record {
     pub fields: Vec<String>,
 }
 
-pub fn decode(bytes: &[u8], fmt: &SourceFormat) -> Result<Decoded, ReadError> {
+pub fn decode<'a>(bytes: &'a [u8], fmt: &SourceFormat) -> Result<Decoded<'a>, ReadError> {
     // Excel's "Unicode text" export is UTF-16 with a byte-order mark, whatever was declared.
     if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
         if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-            let text = enc.decode_with_bom_removal(bytes).0.into_owned();
+            let text = Cow::Owned(enc.decode_with_bom_removal(bytes).0.into_owned());
             return finish(
                 text,
                 if enc == encoding_rs::UTF_16LE {
@@ -79,31 +82,42 @@ pub fn decode(bytes: &[u8], fmt: &SourceFormat) -> Result<Decoded, ReadError> {
     }
     let (text, encoding) = match declared.as_str() {
         "utf-8" | "utf8" => match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_string(), "utf-8"),
+            Ok(s) => (Cow::Borrowed(s), "utf-8"),
             Err(e) => return Err(ReadError::NotUtf8(e.valid_up_to())),
         },
         "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
-            (windows_1252(bytes), "windows-1252")
+            (Cow::Owned(windows_1252(bytes)), "windows-1252")
         }
         // Valid UTF-8 of any length is almost never Windows-1252 text with å/ä/ö in it.
         "auto" => match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_string(), "utf-8"),
-            Err(_) => (windows_1252(bytes), "windows-1252"),
+            Ok(s) => (Cow::Borrowed(s), "utf-8"),
+            Err(_) => (Cow::Owned(windows_1252(bytes)), "windows-1252"),
         },
         other => return Err(ReadError::Encoding(other.to_string())),
     };
     finish(text, encoding, fmt)
 }
 
-fn finish(text: String, encoding: &'static str, fmt: &SourceFormat) -> Result<Decoded, ReadError> {
-    for (i, l) in text.lines().enumerate() {
+fn finish<'a>(
+    text: Cow<'a, str>,
+    encoding: &'static str,
+    fmt: &SourceFormat,
+) -> Result<Decoded<'a>, ReadError> {
+    // Both are rare: find the first of either before splitting into lines.
+    let damaged = text
+        .find('\u{FFFD}')
+        .into_iter()
+        .chain(text.find('\0'))
+        .min();
+    if let Some(at) = damaged {
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line = text[..at].matches('\n').count() + 1;
+        let l = text[line_start..].lines().next().unwrap_or("");
         let count = l.matches('\u{FFFD}').count();
         if count > 0 {
-            return Err(ReadError::Replacement { line: i + 1, count });
+            return Err(ReadError::Replacement { line, count });
         }
-        if l.contains('\0') {
-            return Err(ReadError::Nul { line: i + 1 });
-        }
+        return Err(ReadError::Nul { line });
     }
     let delimiter = match fmt.delimiter.as_str() {
         "auto" => detect_delimiter(&text, fmt.header_row),
@@ -160,107 +174,206 @@ pub struct Loaded {
     pub cell_problems: Vec<(i64, usize, String)>,
 }
 
-/// Reads CSV text or a workbook (XLSX, XLS, ODS), told apart by their first bytes.
+/// Reads CSV text or a workbook (XLSX, XLS, ODS), told apart by their first bytes, whole.
 pub fn load(bytes: &[u8], fmt: &SourceFormat) -> Result<Loaded, ReadError> {
-    match crate::sheet::sniff(bytes) {
-        crate::sheet::Format::Csv => {
-            let d = decode(bytes, fmt)?;
-            let (header, records) = records(&d, fmt.header_row)?;
-            Ok(Loaded {
-                header,
-                records,
-                encoding: d.encoding,
-                delimiter: Some(d.delimiter),
-                format: "csv",
-                cell_problems: vec![],
-            })
+    let mut t = Table::open(bytes, fmt)?;
+    let mut records = Vec::new();
+    while let Some(chunk) = t.next_chunk(8192)? {
+        records.extend(chunk);
+    }
+    Ok(Loaded {
+        header: t.header,
+        records,
+        encoding: t.encoding,
+        delimiter: t.delimiter,
+        format: t.format,
+        cell_problems: t.cell_problems,
+    })
+}
+
+/// A source file whose header is read and whose records are read a chunk at a time, so that
+/// a large export is never held as records all at once.
+pub struct Table<'a> {
+    pub header: Vec<String>,
+    pub encoding: &'static str,
+    /// The CSV delimiter; None for a workbook.
+    pub delimiter: Option<u8>,
+    /// "csv", "workbook".
+    pub format: &'static str,
+    /// (line, column index, problem) for workbook cells that cannot be read as text.
+    pub cell_problems: Vec<(i64, usize, String)>,
+    rows: TableRows<'a>,
+}
+
+enum TableRows<'a> {
+    Csv(CsvRows<'a>),
+    /// A workbook is read whole by calamine; its records are handed out in chunks all the same.
+    Sheet(std::vec::IntoIter<Record>),
+}
+
+impl<'a> Table<'a> {
+    pub fn open(bytes: &'a [u8], fmt: &SourceFormat) -> Result<Self, ReadError> {
+        match crate::sheet::sniff(bytes) {
+            crate::sheet::Format::Csv => {
+                let d = decode(bytes, fmt)?;
+                let (encoding, delimiter) = (d.encoding, d.delimiter);
+                let (header, rows) = CsvRows::open(d, fmt.header_row)?;
+                Ok(Table {
+                    header,
+                    encoding,
+                    delimiter: Some(delimiter),
+                    format: "csv",
+                    cell_problems: vec![],
+                    rows: TableRows::Csv(rows),
+                })
+            }
+            _ => {
+                let (header, records, cell_problems) =
+                    crate::sheet::records(bytes, fmt.sheet.as_deref(), fmt.header_row)?;
+                Ok(Table {
+                    header,
+                    encoding: "workbook",
+                    delimiter: None,
+                    format: "workbook",
+                    cell_problems,
+                    rows: TableRows::Sheet(records.into_iter()),
+                })
+            }
         }
-        _ => {
-            let (header, records, cell_problems) =
-                crate::sheet::records(bytes, fmt.sheet.as_deref(), fmt.header_row)?;
-            Ok(Loaded {
-                header,
-                records,
-                encoding: "workbook",
-                delimiter: None,
-                format: "workbook",
-                cell_problems,
-            })
-        }
+    }
+
+    /// The next records (at most `max`; blank rows are not records), or None at the end.
+    pub fn next_chunk(&mut self, max: usize) -> Result<Option<Vec<Record>>, ReadError> {
+        let chunk = match &mut self.rows {
+            TableRows::Csv(c) => c.next_chunk(max)?,
+            TableRows::Sheet(it) => it.by_ref().take(max).collect(),
+        };
+        Ok((!chunk.is_empty()).then_some(chunk))
     }
 }
 
-/// Gathers the header and the data records after it, whatever the format: the first row pushed
-/// is the header (trimmed); blank rows after it are no answers, not bad rows.
+/// CSV records from decoded text, read from where the last chunk ended.
+struct CsvRows<'a> {
+    text: Cow<'a, str>,
+    delimiter: u8,
+    /// Byte offset of the next record.
+    pos: usize,
+    lines: LineCounter,
+}
+
+impl<'a> CsvRows<'a> {
+    /// The header row (trimmed) and the rows after it; rows above the header are skipped.
+    fn open(d: Decoded<'a>, header_row: usize) -> Result<(Vec<String>, Self), ReadError> {
+        let mut rows = CsvRows {
+            text: d.text,
+            delimiter: d.delimiter,
+            pos: 0,
+            lines: LineCounter::default(),
+        };
+        let mut header = None;
+        rows.read(usize::MAX, |i, _, fields| {
+            if i + 1 < header_row {
+                return Ok(true);
+            }
+            header = Some(
+                fields
+                    .iter()
+                    .map(|f| f.trim().to_string())
+                    .collect::<Vec<_>>(),
+            );
+            Ok(false)
+        })?;
+        let header: Vec<String> = header.ok_or(ReadError::NoHeader(header_row))?;
+        if header.len() == 1 {
+            return Err(ReadError::OneColumn(header[0].clone()));
+        }
+        Ok((header, rows))
+    }
+
+    fn next_chunk(&mut self, max: usize) -> Result<Vec<Record>, ReadError> {
+        let mut out = Vec::with_capacity(max.min(8192));
+        // Blank rows do not count towards `max`: `take` says when the chunk is full.
+        self.read(usize::MAX, |_, line, fields| {
+            // Blank rows after the header are no answers, not bad rows.
+            if fields.iter().any(|f| !f.trim().is_empty()) {
+                out.push(Record {
+                    line,
+                    fields: fields.iter().map(str::to_string).collect(),
+                });
+            }
+            Ok(out.len() < max)
+        })?;
+        Ok(out)
+    }
+
+    /// Hands each record from `pos` on to `take` (its index in this call, line, fields) until
+    /// `take` says stop or the text ends; `pos` is left after the last record taken.
+    fn read(
+        &mut self,
+        limit: usize,
+        mut take: impl FnMut(usize, i64, &csv::StringRecord) -> Result<bool, ReadError>,
+    ) -> Result<(), ReadError> {
+        let text = &self.text.as_bytes()[self.pos..];
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut r = csv::StringRecord::new();
+        let all = self.text.as_bytes();
+        // The csv crate counts lines off by one after CRLF endings (what Excel and most
+        // Swedish survey tools write), so lines are counted here from each record's offset.
+        for i in 0..limit {
+            let more = rdr.read_record(&mut r).map_err(|e| ReadError::Csv {
+                line: e.position().map_or(0, |p| {
+                    self.lines.at(all, self.pos + p.byte() as usize) as u64
+                }),
+                message: e.to_string(),
+            })?;
+            if !more {
+                self.pos = all.len();
+                return Ok(());
+            }
+            let start = self.pos + r.position().map_or(0, |p| p.byte() as usize);
+            let line = self.lines.at(all, start);
+            if !take(i, line, &r)? {
+                break;
+            }
+        }
+        self.pos += rdr.position().byte() as usize;
+        Ok(())
+    }
+}
+
+/// The line of a byte offset, counted on from the last one asked about (offsets come in
+/// order), so that no table of every line's offset is kept.
 #[derive(Default)]
-pub(crate) struct Rows {
-    header: Option<Vec<String>>,
-    records: Vec<Record>,
+struct LineCounter {
+    scanned: usize,
+    newlines: i64,
 }
 
-impl Rows {
-    pub(crate) fn push(&mut self, line: i64, fields: Vec<String>) {
-        if self.header.is_none() {
-            self.header = Some(fields.iter().map(|f| f.trim().to_string()).collect());
-        } else if fields.iter().any(|f| !f.trim().is_empty()) {
-            self.records.push(Record { line, fields });
+impl LineCounter {
+    fn at(&mut self, text: &[u8], byte: usize) -> i64 {
+        let mut b = byte.min(text.len());
+        // A record "starts" at its first character, after any line ends left before it.
+        while b < text.len() && matches!(text[b], b'\r' | b'\n') {
+            b += 1;
         }
-    }
-
-    pub(crate) fn has_header(&self) -> bool {
-        self.header.is_some()
-    }
-
-    pub(crate) fn finish(self, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
-        Ok((
-            self.header.ok_or(ReadError::NoHeader(header_row))?,
-            self.records,
-        ))
+        if b < self.scanned {
+            return memchr::memchr_iter(b'\n', &text[..b]).count() as i64 + 1;
+        }
+        self.newlines += memchr::memchr_iter(b'\n', &text[self.scanned..b]).count() as i64;
+        self.scanned = b;
+        self.newlines + 1
     }
 }
 
 /// Header (trimmed) and data records after it. Rows above the header are skipped.
 pub fn records(d: &Decoded, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(d.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(d.text.as_bytes());
-    // The csv crate counts lines off by one after CRLF endings (what Excel and most Swedish
-    // survey tools write), so lines are counted here from each record's byte offset.
-    let text = d.text.as_bytes();
-    let newlines: Vec<usize> = newline_offsets(text);
-    let line_at = |byte: u64| -> i64 {
-        let mut b = byte as usize;
-        while b < text.len() && matches!(text[b], b'\r' | b'\n') {
-            b += 1;
-        }
-        newlines.partition_point(|&nl| nl < b) as i64 + 1
-    };
-    let mut rows = Rows::default();
-    for (i, r) in rdr.records().enumerate() {
-        let r = r.map_err(|e| ReadError::Csv {
-            line: e.position().map_or(0, |p| line_at(p.byte()) as u64),
-            message: e.to_string(),
-        })?;
-        let line = r.position().map_or(0, |p| line_at(p.byte()));
-        if i + 1 < header_row {
-            continue;
-        }
-        rows.push(line, r.iter().map(str::to_string).collect());
-    }
-    let (header, out) = rows.finish(header_row)?;
-    if header.len() == 1 {
-        return Err(ReadError::OneColumn(header[0].clone()));
-    }
-    Ok((header, out))
-}
-
-fn newline_offsets(text: &[u8]) -> Vec<usize> {
-    text.iter()
-        .enumerate()
-        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
-        .collect()
+    let (header, mut rows) = CsvRows::open(d.clone(), header_row)?;
+    let records = rows.next_chunk(usize::MAX)?;
+    Ok((header, records))
 }
 
 #[cfg(test)]
@@ -324,6 +437,39 @@ mod tests {
                 vec![2, 3, 5, 7],
                 "{eol:?}"
             );
+        }
+    }
+
+    #[test]
+    fn chunks_of_any_size_give_the_records_and_lines_of_one_reading() {
+        let f = fmt("auto", "auto");
+        for eol in ["\r\n", "\n"] {
+            let text = format!(
+                "above{eol}a;b{eol}1;2{eol}{eol}3;\"x{eol}y{eol}z\"{eol}5;6{eol};{eol}7;\"8\"\"{eol}\"{eol}9;10"
+            );
+            let whole: Vec<(i64, Vec<String>)> = {
+                let mut fmt2 = f.clone();
+                fmt2.header_row = 2;
+                let l = load(text.as_bytes(), &fmt2).unwrap();
+                assert_eq!(l.header, ["a", "b"]);
+                l.records.into_iter().map(|r| (r.line, r.fields)).collect()
+            };
+            assert_eq!(
+                whole.iter().map(|r| r.0).collect::<Vec<_>>(),
+                vec![3, 5, 8, 10, 12],
+                "{eol:?}"
+            );
+            for size in 1..=5 {
+                let mut fmt2 = f.clone();
+                fmt2.header_row = 2;
+                let mut t = Table::open(text.as_bytes(), &fmt2).unwrap();
+                let mut got = Vec::new();
+                while let Some(c) = t.next_chunk(size).unwrap() {
+                    assert!(c.len() <= size);
+                    got.extend(c.into_iter().map(|r| (r.line, r.fields)));
+                }
+                assert_eq!(got, whole, "chunks of {size}, {eol:?}");
+            }
         }
     }
 }

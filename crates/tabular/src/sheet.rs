@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 
-use crate::read::{ReadError, Record, Rows};
+use crate::read::{ReadError, Record};
 
 /// What the bytes are, from their first bytes rather than the file name, which lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,4 +118,33 @@ pub fn records(
         }
     }
     Ok((header, out, bad_cells))
+}
+
+/// Gathers the header and the data records after it: the first row pushed is the header
+/// (trimmed); blank rows after it are no answers, not bad rows.
+#[derive(Default)]
+struct Rows {
+    header: Option<Vec<String>>,
+    records: Vec<Record>,
+}
+
+impl Rows {
+    fn push(&mut self, line: i64, fields: Vec<String>) {
+        if self.header.is_none() {
+            self.header = Some(fields.iter().map(|f| f.trim().to_string()).collect());
+        } else if fields.iter().any(|f| !f.trim().is_empty()) {
+            self.records.push(Record { line, fields });
+        }
+    }
+
+    fn has_header(&self) -> bool {
+        self.header.is_some()
+    }
+
+    fn finish(self, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
+        Ok((
+            self.header.ok_or(ReadError::NoHeader(header_row))?,
+            self.records,
+        ))
+    }
 }

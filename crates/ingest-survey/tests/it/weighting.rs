@@ -106,3 +106,91 @@ fn a_bad_population_file_names_its_line() {
             .contains("'avdelning' is not a stratifier")
     );
 }
+
+/// An export larger than several groups of parallel chunks: repeats of a respondent in later
+/// chunks, and a bad row at a chunk's edge, come out as a reading from top to bottom would
+/// give them, and the weights are those of the whole file.
+#[test]
+fn an_export_read_in_chunks_is_weighted_and_deduplicated_as_one_reading() {
+    use arrow::array::{Array, BooleanArray, Int64Array};
+    const N: usize = 40_000;
+    let header = std::str::from_utf8(&fixture_bytes("utf8_bom_comma.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .replace(',', ";");
+    let mut csv = header + "\n";
+    // Row r (0-based) is on line r + 2. Respondent 5 answers again on rows 8 197 (the next
+    // chunk) and 39 000 (a later group of chunks); row 8 191 ends the first chunk and names
+    // no known workplace.
+    let id = |r: usize| match r {
+        8_197 | 39_000 => 5,
+        r => r,
+    };
+    for r in 0..N {
+        let (verksamhet, place) = match r % 3 {
+            0 => ("Skola", "Malmö stad"),
+            _ => ("Äldreomsorg", "Göteborgs Stad"),
+        };
+        let place = if r == 8_191 { "Atlantis" } else { place };
+        csv.push_str(&format!(
+            "R{};Kommun;{place};{verksamhet};Lärare;{};Nej;Ja;Instämmer helt;Vet ej;Instämmer delvis;;2019-10-14 09:31\n",
+            id(r),
+            r % 60
+        ));
+    }
+    let pop = population("verksamhet;population\nskola;70000\naldreomsorg;140000\n");
+    let out = load_with("big.csv", csv.as_bytes(), &VISION, Some(&pop)).unwrap();
+    assert_eq!(out.rows_read, N as i64);
+    assert_eq!(out.rows_rejected, 1);
+    assert_eq!(out.rows_written, N as i64 - 1);
+    assert_eq!(out.duplicates, 2);
+    let rejected: Vec<i64> = out
+        .quarantine
+        .iter()
+        .filter(|q| q.action == Action::RowRejected)
+        .map(|q| q.source_line.unwrap())
+        .collect();
+    assert_eq!(rejected, vec![8_193]);
+
+    let col = |b: &arrow::array::RecordBatch, c: &str| b.column_by_name(c).unwrap().clone();
+    let lines = col(&out.responses, "source_line");
+    let lines = lines.as_any().downcast_ref::<Int64Array>().unwrap();
+    let expected: Vec<i64> = (0..N as i64)
+        .filter(|r| *r != 8_191)
+        .map(|r| r + 2)
+        .collect();
+    assert_eq!(lines.values().to_vec(), expected);
+    let dup = col(&out.responses, "is_duplicate");
+    let dup = dup.as_any().downcast_ref::<BooleanArray>().unwrap();
+    let dup_lines: Vec<i64> = (0..dup.len())
+        .filter(|&i| dup.value(i))
+        .map(|i| lines.value(i))
+        .collect();
+    assert_eq!(dup_lines, vec![8_199, 39_002]);
+
+    // Every cell's weights add up to its population, and every counted respondent in a cell
+    // weighs the same: N_h / n_h over the whole file, not over a chunk.
+    let w = weights(&out);
+    let (mut skola, mut aldre) = (0.0, 0.0);
+    for (i, wi) in w.iter().enumerate() {
+        let r = (lines.value(i) - 2) as usize;
+        if dup.value(i) {
+            assert_eq!(*wi, 0.0, "line {}", lines.value(i));
+        } else if r % 3 == 0 {
+            skola += wi;
+        } else {
+            aldre += wi;
+        }
+    }
+    assert!((skola - 70_000.0).abs() < 1e-6, "{skola}");
+    assert!((aldre - 140_000.0).abs() < 1e-6, "{aldre}");
+
+    // Answers follow their respondents, in file order.
+    let answer_lines = col(&out.answers, "source_line");
+    let answer_lines = answer_lines.as_any().downcast_ref::<Int64Array>().unwrap();
+    assert!(answer_lines.values().windows(2).all(|p| p[0] <= p[1]));
+    assert_eq!(answer_lines.value(answer_lines.len() - 1), N as i64 + 1);
+}

@@ -1,12 +1,14 @@
-//! Survey exports into survey_response and survey_answer, one commit per file.
+//! Survey exports into survey_response and survey_answer, one commit per file, the answers
+//! streamed into the lake as they are read.
 
 use std::path::Path;
 
+use arrow::array::RecordBatch;
 use friktion_core::LakeTable;
 use friktion_core::quarantine::Action;
 use friktion_ingest_survey::weights::Population;
-use friktion_ingest_survey::{Instrument, SurveySource};
-use friktion_lake::{LoadError, Loaded, Source, content_hash};
+use friktion_ingest_survey::{Instrument, SinkError, SurveySink, SurveySource};
+use friktion_lake::{LakeError, LoadError, Loaded, PartitionedWriter, Source, Txn, content_hash};
 
 use crate::PipelineError;
 use crate::context::{RunContext, Sources};
@@ -86,6 +88,46 @@ pub fn wave_instruments(
     Ok(out)
 }
 
+/// What unfinished Parquet row groups of one export may hold in memory, per table.
+const WRITE_BUDGET: usize = 32 << 20;
+
+/// The lake as survey ingest's sink: both tables into the wave's partition. A lake failure is
+/// kept here and handed back as the lake's, not the source's.
+struct LakeSink<'t, 'l, 'w> {
+    txn: &'t Txn<'l>,
+    wave: &'w str,
+    answers: PartitionedWriter,
+    responses: PartitionedWriter,
+    failed: Option<LakeError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the lake could not take the batch")]
+struct LakeRefused;
+
+impl LakeSink<'_, '_, '_> {
+    fn put(&mut self, answers: bool, batch: RecordBatch) -> Result<(), SinkError> {
+        let w = if answers {
+            &mut self.answers
+        } else {
+            &mut self.responses
+        };
+        w.write(self.txn, &[self.wave], &batch).map_err(|e| {
+            self.failed = Some(e);
+            Box::new(LakeRefused) as SinkError
+        })
+    }
+}
+
+impl SurveySink for LakeSink<'_, '_, '_> {
+    fn answers(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
+        self.put(true, batch)
+    }
+    fn responses(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
+        self.put(false, batch)
+    }
+}
+
 struct SurveyFile<'a> {
     path: &'a Path,
     name: &'a str,
@@ -131,12 +173,12 @@ fn load_file(
         bytes: &bytes,
         wave_id: f.wave,
     };
-    // Read once: the header decides whether the file needs loading, the table is loaded.
-    let loaded = friktion_ingest_survey::load(&src, f.instrument);
+    // Opened once: the header decides whether the file needs loading, the rows are read on.
+    let table = friktion_ingest_survey::open(&src, f.instrument);
     // The instrument as it applies to this file's columns: an item added for a column only
     // newer exports have leaves the older files' loads standing. An unreadable file has no
     // header; it is never skipped (it was never loaded) and fails below with its reason.
-    let applied = loaded
+    let applied = table
         .as_ref()
         .map_or_else(|_| String::new(), |l| f.instrument.hash_for(&l.header));
     let config_hash = content_hash(
@@ -166,14 +208,32 @@ fn load_file(
     };
     let mut nulled = 0;
     let outcome = ctx.load_source(&source, |w| {
-        let out = loaded
-            .and_then(|l| friktion_ingest_survey::ingest_loaded(&src, &l, &ingest))
-            .map_err(LoadError::Source)?;
+        let stem = w.stem().to_string();
+        let mut sink = LakeSink {
+            txn: w.txn(),
+            wave: f.wave,
+            answers: PartitionedWriter::new(LakeTable::SurveyAnswer.def(), &stem, WRITE_BUDGET),
+            responses: PartitionedWriter::new(LakeTable::SurveyResponse.def(), &stem, WRITE_BUDGET),
+            failed: None,
+        };
+        let read =
+            table.and_then(|t| friktion_ingest_survey::ingest_table(&src, t, &ingest, &mut sink));
+        let LakeSink {
+            answers,
+            responses,
+            failed,
+            ..
+        } = sink;
+        let out = match (read, failed) {
+            (_, Some(lake)) => return Err(LoadError::Lake(lake)),
+            (Err(e), None) => return Err(LoadError::Source(e)),
+            (Ok(out), None) => out,
+        };
+        answers.finish(w.txn())?;
+        responses.finish(w.txn())?;
         for warning in &out.warnings {
             ctx.warn(Some(f.name), format!("{}: {warning}", f.name));
         }
-        w.write(LakeTable::SurveyResponse, &[f.wave], &[out.responses])?;
-        w.write(LakeTable::SurveyAnswer, &[f.wave], &[out.answers])?;
         w.quarantine(&out.quarantine)?;
         nulled = out
             .quarantine
