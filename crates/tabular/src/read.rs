@@ -371,7 +371,12 @@ impl LineCounter {
 
 /// Header (trimmed) and data records after it. Rows above the header are skipped.
 pub fn records(d: &Decoded, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
-    let (header, mut rows) = CsvRows::open(d.clone(), header_row)?;
+    // The text is borrowed, not copied, whatever the decoded text owns.
+    let borrowed = Decoded {
+        text: Cow::Borrowed(&d.text),
+        ..*d
+    };
+    let (header, mut rows) = CsvRows::open(borrowed, header_row)?;
     let records = rows.next_chunk(usize::MAX)?;
     Ok((header, records))
 }

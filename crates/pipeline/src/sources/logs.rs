@@ -67,17 +67,16 @@ struct LakeSink<'t, 'l> {
     failed: Option<LakeError>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("the lake could not take the batch")]
-struct LakeRefused;
-
 impl EventSink for LakeSink<'_, '_> {
     fn write(&mut self, day: NaiveDate, batch: arrow::array::RecordBatch) -> Result<(), SinkError> {
         let day = day.format("%Y-%m-%d").to_string();
-        self.writer.write(self.txn, &[&day], &batch).map_err(|e| {
-            self.failed = Some(e);
-            Box::new(LakeRefused) as SinkError
-        })
+        super::write_streamed(
+            &mut self.writer,
+            self.txn,
+            &[&day],
+            &batch,
+            &mut self.failed,
+        )
     }
 }
 

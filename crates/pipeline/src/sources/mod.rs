@@ -17,6 +17,25 @@ use crate::event::{Event, Stage};
 use crate::summary::{OverLimit, SourceResult};
 
 /// A source file's bytes, or why it cannot be read (the file then fails alone).
+#[derive(Debug, thiserror::Error)]
+#[error("the lake could not take the batch")]
+struct LakeRefused;
+
+/// A streaming ingest's batch into its partition. A lake failure is kept in `failed`, to be
+/// handed back as the lake's, not the source's; the ingest is only told to stop.
+fn write_streamed(
+    writer: &mut friktion_lake::PartitionedWriter,
+    txn: &friktion_lake::Txn<'_>,
+    partition: &[&str],
+    batch: &arrow::array::RecordBatch,
+    failed: &mut Option<friktion_lake::LakeError>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    writer.write(txn, partition, batch).map_err(|e| {
+        *failed = Some(e);
+        Box::new(LakeRefused) as _
+    })
+}
+
 fn read_file(file: &std::path::Path) -> Result<Vec<u8>, String> {
     std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
 }

@@ -101,30 +101,26 @@ struct LakeSink<'t, 'l, 'w> {
     failed: Option<LakeError>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("the lake could not take the batch")]
-struct LakeRefused;
-
-impl LakeSink<'_, '_, '_> {
-    fn put(&mut self, answers: bool, batch: RecordBatch) -> Result<(), SinkError> {
-        let w = if answers {
-            &mut self.answers
-        } else {
-            &mut self.responses
-        };
-        w.write(self.txn, &[self.wave], &batch).map_err(|e| {
-            self.failed = Some(e);
-            Box::new(LakeRefused) as SinkError
-        })
-    }
-}
-
 impl SurveySink for LakeSink<'_, '_, '_> {
     fn answers(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
-        self.put(true, batch)
+        let partition = [self.wave];
+        super::write_streamed(
+            &mut self.answers,
+            self.txn,
+            &partition,
+            &batch,
+            &mut self.failed,
+        )
     }
     fn responses(&mut self, batch: RecordBatch) -> Result<(), SinkError> {
-        self.put(false, batch)
+        let partition = [self.wave];
+        super::write_streamed(
+            &mut self.responses,
+            self.txn,
+            &partition,
+            &batch,
+            &mut self.failed,
+        )
     }
 }
 
