@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use arrow::array::RecordBatch;
+use arrow::array::{Int64Array, RecordBatch};
 use chrono_tz::Tz;
 use friktion_core::quarantine::{Action, QuarantineRow, Rejection};
 use friktion_core::redact::redact;
@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::columns::{
     AnswerColumns, Columns, answers_batch, push_row, responses_batch, with_weights,
 };
+use crate::held::{Held, SpillError};
 use crate::instrument::{FieldMap, Instrument, ValueKind};
 use crate::read::{ReadError, Record, Table};
 use crate::values::{self, Minutes};
@@ -24,6 +25,10 @@ pub const RESPONDENT_DOMAIN: &str = "survey-respondent";
 /// Records one parallel task reads: enough to outweigh the task's start and its own cache of
 /// workplaces, few enough that a national wave (300 000 rows) keeps both cores busy.
 const ROWS_PER_TASK: usize = 8192;
+
+/// Responses held in memory while their weights wait for the export's last row; the rest wait
+/// in a temporary file. A national wave (300 000 rows, ~45 MiB) stays in memory.
+const RESPONSES_HELD: usize = 64 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
@@ -55,6 +60,8 @@ pub enum SurveyError {
     },
     #[error("{file}: the rows could not be written")]
     Sink { file: String, source: SinkError },
+    #[error("{file}: the responses waiting for their weights could not be held")]
+    Spill { file: String, source: SpillError },
 }
 
 /// Opens a survey export as its instrument declares (format, encoding, header row). The
@@ -63,6 +70,19 @@ pub enum SurveyError {
 pub fn open<'a>(src: &SurveySource<'a>, ins: &Instrument) -> Result<Table<'a>, SurveyError> {
     Table::open(src.bytes, &ins.source).map_err(|source| SurveyError::Read {
         file: src.source_file.to_string(),
+        source,
+    })
+}
+
+/// Opens a survey export that [`Scan::file`](crate::scan::Scan::file) has read once, to read
+/// its records a block at a time (see [`open`]).
+pub fn open_scanned(
+    source_file: &str,
+    scan: crate::scan::Scan,
+    ins: &Instrument,
+) -> Result<Table<'static>, SurveyError> {
+    Table::from_scan(scan, &ins.source).map_err(|source| SurveyError::Read {
+        file: source_file.to_string(),
         source,
     })
 }
@@ -298,7 +318,7 @@ pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput,
         }
     }
     let mut g = Gather::default();
-    let read = ingest_table(src, open(src, ctx.instrument)?, ctx, &mut g)?;
+    let read = ingest_table(src.source_file, open(src, ctx.instrument)?, ctx, &mut g)?;
     let concat = |t: LakeTable, parts: &[RecordBatch]| {
         let schema = t.def().file_schema();
         arrow::compute::concat_batches(&schema, parts).expect("parts of one contract")
@@ -320,16 +340,16 @@ struct ChunkRead {
 
 /// Reads an opened export a few chunks at a time, each chunk on its own core, and hands the
 /// answers to `sink` as they are read and the responses at the end with their weights. What is
-/// held at once is a few chunks of records, the responses' columns (compact Arrow arrays), and
-/// per respondent a stratum id and a 16-byte key for finding repeats.
+/// held at once is a few chunks of records, the responses (Arrow arrays, spilled to a temporary
+/// file past [`RESPONSES_HELD`]), and per respondent a stratum id, whether it counts towards
+/// the weights, and a 16-byte key for finding repeats.
 pub fn ingest_table(
-    src: &SurveySource<'_>,
+    file: &str,
     mut table: Table<'_>,
     ctx: &Context<'_>,
     sink: &mut dyn SurveySink,
 ) -> Result<Ingested, SurveyError> {
     let ins = ctx.instrument;
-    let file = src.source_file;
     let header = std::mem::take(&mut table.header);
     let mut warnings = Vec::new();
     let layout = Layout::new(&header, ins, file, &mut warnings)?;
@@ -346,6 +366,10 @@ pub fn ingest_table(
         file: file.to_string(),
         source,
     };
+    let spill_err = |source: SpillError| SurveyError::Spill {
+        file: file.to_string(),
+        source,
+    };
 
     let mut q: Vec<QuarantineRow> = table
         .cell_problems
@@ -357,8 +381,8 @@ pub fn ingest_table(
         .collect();
     let stratifiers = ctx.population.map(Population::stratifiers);
     let mut strata = Strata::default();
-    let (mut row_stratum, mut eligible, mut lines) = (Vec::new(), Vec::new(), Vec::new());
-    let mut responses: Vec<RecordBatch> = Vec::new();
+    let (mut row_stratum, mut eligible) = (Vec::new(), Vec::new());
+    let mut responses = Held::new(RESPONSES_HELD);
     let mut filled = vec![0usize; header.len()];
     let mut seen: HashSet<u128> = HashSet::new();
     let (mut rows_read, mut rejected, mut duplicates) = (0i64, 0i64, 0i64);
@@ -422,13 +446,14 @@ pub fn ingest_table(
                     row_stratum.push(strata.id(&s));
                 }
                 eligible.push(!cols.is_duplicate[i]);
-                lines.push(cols.line[i]);
             }
             if !ans.line.is_empty() {
                 sink.answers(answers_batch(ans, file)).map_err(sink_err)?;
             }
             if !cols.line.is_empty() {
-                responses.push(responses_batch(cols, file));
+                responses
+                    .push(responses_batch(cols, file))
+                    .map_err(spill_err)?;
             }
         }
     }
@@ -442,8 +467,9 @@ pub fn ingest_table(
             examples,
         });
     }
-    let weights = match ctx.population {
-        None => vec![1.0; lines.len()],
+    let rows_written = eligible.len() as i64;
+    let (weights, mut unweighted) = match ctx.population {
+        None => (vec![1.0; eligible.len()], Vec::new()),
         Some(pop) => {
             let w = weigh_rows(pop, &strata, &row_stratum, &eligible).map_err(|source| {
                 SurveyError::Weight {
@@ -451,23 +477,30 @@ pub fn ingest_table(
                     source,
                 }
             })?;
-            for (i, why) in w.unweighted {
-                q.push(QuarantineRow::new(
-                    Some(lines[i]),
-                    Some("weight"),
-                    None,
-                    why,
-                    Action::ValueNulled,
-                ));
-            }
             warnings.extend(w.warnings);
-            w.weights
+            (w.weights, w.unweighted)
         }
     };
-    let rows_written = lines.len() as i64;
+    // Rows left unweighted are said by line, which their batch holds.
+    unweighted.sort_by_key(|(i, _)| *i);
+    let mut unweighted = unweighted.into_iter().peekable();
     let mut at = 0;
-    for b in responses {
+    for b in responses.batches().map_err(spill_err)? {
+        let b = b.map_err(spill_err)?;
         let n = b.num_rows();
+        let lines = b
+            .column_by_name("source_line")
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+            .expect("survey_response has source_line");
+        while let Some((i, why)) = unweighted.next_if(|(i, _)| *i < at + n) {
+            q.push(QuarantineRow::new(
+                Some(lines.value(i - at)),
+                Some("weight"),
+                None,
+                why,
+                Action::ValueNulled,
+            ));
+        }
         sink.responses(with_weights(b, &weights[at..at + n]))
             .map_err(sink_err)?;
         at += n;

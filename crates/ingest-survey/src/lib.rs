@@ -6,16 +6,18 @@
 
 pub mod check;
 mod columns;
+mod held;
 pub mod ingest;
 pub mod instrument;
 pub mod values;
 pub mod weights;
 
 // Table reading lives in friktion-tabular; these paths are kept for callers of this crate.
-pub use friktion_tabular::{read, sheet};
+pub use friktion_tabular::{read, scan, sheet};
 
+pub use held::SpillError;
 pub use ingest::{
     Context, Ingested, SinkError, SurveyError, SurveyOutput, SurveySink, SurveySource, ingest,
-    ingest_table, open,
+    ingest_table, open, open_scanned,
 };
 pub use instrument::{Instrument, InstrumentError};

@@ -420,8 +420,24 @@ pub fn source_key(source_file: &str) -> String {
 
 /// SHA-256 of a file's bytes, hex.
 pub fn content_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
+    let mut h = ContentHasher::default();
+    h.update(bytes);
+    h.finish()
+}
+
+/// [`content_hash`] of a file handed over a block at a time, so that it is hashed in the same
+/// pass that reads it, never held whole.
+#[derive(Default)]
+pub struct ContentHasher(sha2::Sha256);
+
+impl ContentHasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    pub fn finish(self) -> String {
+        hex::encode(sha2::Digest::finalize(self.0))
+    }
 }
 
 thread_local! {

@@ -1,14 +1,17 @@
 //! Spreadsheet-shaped input as Swedish municipalities export it, for every ingest crate that
 //! reads tables (surveys, project portfolios): CSV in UTF-8, UTF-16 or Windows-1252 with `;`,
 //! `,` or tab, and workbooks (XLSX, XLS, ODS). Each record keeps the line an analyst sees in
-//! an editor or in Excel, so quarantine records point at the right place.
+//! an editor or in Excel, so quarantine records point at the right place. A large CSV file is
+//! read a block at a time, never held whole.
 
 pub mod number;
 pub mod read;
+pub mod scan;
 pub mod sheet;
 
 pub use number::number;
 pub use read::{Loaded, ReadError, Record, Table, load};
+pub use scan::Scan;
 
 use serde::Deserialize;
 

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use crate::SourceFormat;
+use crate::scan::Feed;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -32,6 +33,12 @@ pub enum ReadError {
         "line {line}: the text holds NUL characters: the encoding is wrong (a UTF-16 file without its byte-order mark?)"
     )]
     Nul { line: usize },
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    #[error(
+        "{path} changed while it was read (its bytes are no longer those checked first); run again"
+    )]
+    Changed { path: String },
     #[error("cannot read the workbook: {0}")]
     Workbook(String),
     #[error("the workbook has no sheet '{wanted}'; its sheets are: {}", .found.join(", "))]
@@ -71,29 +78,12 @@ pub fn decode<'a>(bytes: &'a [u8], fmt: &SourceFormat) -> Result<Decoded<'a>, Re
         }
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let declared = fmt.encoding.to_lowercase();
-    if matches!(
-        declared.as_str(),
-        "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1"
-    ) && !bytes.is_ascii()
-        && std::str::from_utf8(bytes).is_ok()
-    {
-        return Err(ReadError::LooksUtf8 { declared });
-    }
-    let (text, encoding) = match declared.as_str() {
-        "utf-8" | "utf8" => match std::str::from_utf8(bytes) {
-            Ok(s) => (Cow::Borrowed(s), "utf-8"),
-            Err(e) => return Err(ReadError::NotUtf8(e.valid_up_to())),
-        },
-        "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
-            (Cow::Owned(windows_1252(bytes)), "windows-1252")
-        }
-        // Valid UTF-8 of any length is almost never Windows-1252 text with å/ä/ö in it.
-        "auto" => match std::str::from_utf8(bytes) {
-            Ok(s) => (Cow::Borrowed(s), "utf-8"),
-            Err(_) => (Cow::Owned(windows_1252(bytes)), "windows-1252"),
-        },
-        other => return Err(ReadError::Encoding(other.to_string())),
+    let utf8 = std::str::from_utf8(bytes);
+    let valid = utf8.as_ref().map(|_| ()).map_err(|e| e.valid_up_to());
+    let encoding = encoding_of(&fmt.encoding, valid, || bytes.is_ascii())?;
+    let text = match utf8 {
+        Ok(s) if encoding == "utf-8" => Cow::Borrowed(s),
+        _ => Cow::Owned(windows_1252(bytes)),
     };
     finish(text, encoding, fmt)
 }
@@ -119,13 +109,7 @@ fn finish<'a>(
         }
         return Err(ReadError::Nul { line });
     }
-    let delimiter = match fmt.delimiter.as_str() {
-        "auto" => detect_delimiter(&text, fmt.header_row),
-        ";" => b';',
-        "," => b',',
-        "tab" | "\t" => b'\t',
-        other => return Err(ReadError::Delimiter(other.to_string())),
-    };
+    let delimiter = delimiter_of(&text, fmt)?;
     Ok(Decoded {
         text,
         encoding,
@@ -133,7 +117,46 @@ fn finish<'a>(
     })
 }
 
-fn windows_1252(bytes: &[u8]) -> String {
+/// The declared delimiter, or the one the header row (in `text`, which begins the file) uses.
+pub(crate) fn delimiter_of(text: &str, fmt: &SourceFormat) -> Result<u8, ReadError> {
+    Ok(match fmt.delimiter.as_str() {
+        "auto" => detect_delimiter(text, fmt.header_row),
+        ";" => b';',
+        "," => b',',
+        "tab" | "\t" => b'\t',
+        other => return Err(ReadError::Delimiter(other.to_string())),
+    })
+}
+
+/// The encoding to read with, from the declared one and what the bytes are: `utf8` is Err with
+/// the offset of the first byte that is not UTF-8.
+pub(crate) fn encoding_of(
+    declared: &str,
+    utf8: Result<(), usize>,
+    ascii: impl FnOnce() -> bool,
+) -> Result<&'static str, ReadError> {
+    let declared = declared.to_lowercase();
+    let latin = matches!(
+        declared.as_str(),
+        "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1"
+    );
+    if latin && utf8.is_ok() && !ascii() {
+        return Err(ReadError::LooksUtf8 { declared });
+    }
+    match declared.as_str() {
+        "utf-8" | "utf8" => utf8.map(|()| "utf-8").map_err(ReadError::NotUtf8),
+        _ if latin => Ok("windows-1252"),
+        // Valid UTF-8 of any length is almost never Windows-1252 text with å/ä/ö in it.
+        "auto" => Ok(if utf8.is_ok() {
+            "utf-8"
+        } else {
+            "windows-1252"
+        }),
+        other => Err(ReadError::Encoding(other.to_string())),
+    }
+}
+
+pub(crate) fn windows_1252(bytes: &[u8]) -> String {
     encoding_rs::WINDOWS_1252
         .decode_without_bom_handling(bytes)
         .0
@@ -212,34 +235,38 @@ enum TableRows<'a> {
 }
 
 impl<'a> Table<'a> {
+    /// Opens a file held in memory.
     pub fn open(bytes: &'a [u8], fmt: &SourceFormat) -> Result<Self, ReadError> {
         match crate::sheet::sniff(bytes) {
-            crate::sheet::Format::Csv => {
-                let d = decode(bytes, fmt)?;
-                let (encoding, delimiter) = (d.encoding, d.delimiter);
-                let (header, rows) = CsvRows::open(d, fmt.header_row)?;
-                Ok(Table {
-                    header,
-                    encoding,
-                    delimiter: Some(delimiter),
-                    format: "csv",
-                    cell_problems: vec![],
-                    rows: TableRows::Csv(rows),
-                })
-            }
-            _ => {
-                let (header, records, cell_problems) =
-                    crate::sheet::records(bytes, fmt.sheet.as_deref(), fmt.header_row)?;
-                Ok(Table {
-                    header,
-                    encoding: "workbook",
-                    delimiter: None,
-                    format: "workbook",
-                    cell_problems,
-                    rows: TableRows::Sheet(records.into_iter()),
-                })
-            }
+            crate::sheet::Format::Csv => Table::csv(decode(bytes, fmt)?, None, fmt),
+            _ => Table::workbook(bytes, fmt),
         }
+    }
+
+    fn csv(d: Decoded<'a>, feed: Option<Feed>, fmt: &SourceFormat) -> Result<Self, ReadError> {
+        let (encoding, delimiter) = (d.encoding, d.delimiter);
+        let (header, rows) = CsvRows::new(d.text, delimiter, feed).open(fmt.header_row)?;
+        Ok(Table {
+            header,
+            encoding,
+            delimiter: Some(delimiter),
+            format: "csv",
+            cell_problems: vec![],
+            rows: TableRows::Csv(rows),
+        })
+    }
+
+    fn workbook(bytes: &[u8], fmt: &SourceFormat) -> Result<Self, ReadError> {
+        let (header, records, cell_problems) =
+            crate::sheet::records(bytes, fmt.sheet.as_deref(), fmt.header_row)?;
+        Ok(Table {
+            header,
+            encoding: "workbook",
+            delimiter: None,
+            format: "workbook",
+            cell_problems,
+            rows: TableRows::Sheet(records.into_iter()),
+        })
     }
 
     /// The next records (at most `max`; blank rows are not records), or None at the end.
@@ -252,96 +279,182 @@ impl<'a> Table<'a> {
     }
 }
 
-/// CSV records from decoded text, read from where the last chunk ended.
-struct CsvRows<'a> {
+impl Table<'static> {
+    /// Opens a file that [`Scan::file`](crate::scan::Scan::file) has read once, to read its
+    /// records a block at a time: what is held is a window of the text, not the file.
+    /// Workbooks and UTF-16 text are read whole (calamine needs the whole file; Excel's UTF-16
+    /// exports are small), and so is a damaged file, to say on which line (it fails).
+    pub fn from_scan(scan: crate::scan::Scan, fmt: &SourceFormat) -> Result<Self, ReadError> {
+        use crate::scan::Opened;
+        let owned = |bytes: Vec<u8>| -> Result<Self, ReadError> {
+            match crate::sheet::sniff(&bytes) {
+                crate::sheet::Format::Csv => {
+                    let d = decode(&bytes, fmt)?;
+                    let d = Decoded {
+                        text: Cow::Owned(d.text.into_owned()),
+                        ..d
+                    };
+                    Table::csv(d, None, fmt)
+                }
+                _ => Table::workbook(&bytes, fmt),
+            }
+        };
+        let (text, encoding, feed) = match scan.open(&fmt.encoding, fmt.header_row)? {
+            Opened::Bytes(bytes) => return owned(bytes),
+            Opened::Window(text, encoding, feed) => (text, encoding, feed),
+        };
+        let delimiter = delimiter_of(&text, fmt)?;
+        let d = Decoded {
+            text: Cow::Owned(text),
+            encoding,
+            delimiter,
+        };
+        Table::csv(d, feed, fmt)
+    }
+}
+
+/// CSV records from decoded text, read from where the last chunk ended. The text is what is
+/// left of the file, or a window of it that moves on through the file a block at a time.
+pub(crate) struct CsvRows<'a> {
     text: Cow<'a, str>,
     delimiter: u8,
-    /// Byte offset of the next record.
+    /// Byte offset of the next record in `text`.
     pos: usize,
     lines: LineCounter,
+    /// Lines of the file before `text` begins.
+    lines_before: i64,
+    /// The rest of the file when `text` is a window; None when `text` holds all that is left.
+    feed: Option<Feed>,
+}
+
+/// Why [`CsvRows::read`] stopped.
+enum Stopped {
+    /// `take` said it had enough.
+    Taken,
+    /// The text is used up: the end of the file, or time to move the window on.
+    End,
 }
 
 impl<'a> CsvRows<'a> {
-    /// The header row (trimmed) and the rows after it; rows above the header are skipped.
-    fn open(d: Decoded<'a>, header_row: usize) -> Result<(Vec<String>, Self), ReadError> {
-        let mut rows = CsvRows {
-            text: d.text,
-            delimiter: d.delimiter,
+    pub(crate) fn new(text: Cow<'a, str>, delimiter: u8, feed: Option<Feed>) -> Self {
+        CsvRows {
+            text,
+            delimiter,
             pos: 0,
             lines: LineCounter::default(),
-        };
-        let mut header = None;
-        rows.read(usize::MAX, |i, _, fields| {
-            if i + 1 < header_row {
-                return Ok(true);
+            lines_before: 0,
+            feed,
+        }
+    }
+
+    /// The header row (trimmed) and the rows after it; rows above the header are skipped.
+    pub(crate) fn open(mut self, header_row: usize) -> Result<(Vec<String>, Self), ReadError> {
+        let (mut row, mut header) = (0, None);
+        loop {
+            let stopped = self.read(|_, fields| {
+                row += 1;
+                if row < header_row {
+                    return Ok(true);
+                }
+                header = Some(
+                    fields
+                        .iter()
+                        .map(|f| f.trim().to_string())
+                        .collect::<Vec<_>>(),
+                );
+                Ok(false)
+            })?;
+            if matches!(stopped, Stopped::Taken) || !self.advance()? {
+                break;
             }
-            header = Some(
-                fields
-                    .iter()
-                    .map(|f| f.trim().to_string())
-                    .collect::<Vec<_>>(),
-            );
-            Ok(false)
-        })?;
+        }
         let header: Vec<String> = header.ok_or(ReadError::NoHeader(header_row))?;
         if header.len() == 1 {
             return Err(ReadError::OneColumn(header[0].clone()));
         }
-        Ok((header, rows))
+        Ok((header, self))
     }
 
     fn next_chunk(&mut self, max: usize) -> Result<Vec<Record>, ReadError> {
         let mut out = Vec::with_capacity(max.min(8192));
-        // Blank rows do not count towards `max`: `take` says when the chunk is full.
-        self.read(usize::MAX, |_, line, fields| {
-            // Blank rows after the header are no answers, not bad rows.
-            if fields.iter().any(|f| !f.trim().is_empty()) {
-                out.push(Record {
-                    line,
-                    fields: fields.iter().map(str::to_string).collect(),
-                });
+        loop {
+            // Blank rows do not count towards `max`: `take` says when the chunk is full.
+            let stopped = self.read(|line, fields| {
+                // Blank rows after the header are no answers, not bad rows.
+                if fields.iter().any(|f| !f.trim().is_empty()) {
+                    out.push(Record {
+                        line,
+                        fields: fields.iter().map(str::to_string).collect(),
+                    });
+                }
+                Ok(out.len() < max)
+            })?;
+            if matches!(stopped, Stopped::Taken) || !self.advance()? {
+                return Ok(out);
             }
-            Ok(out.len() < max)
-        })?;
-        Ok(out)
+        }
     }
 
-    /// Hands each record from `pos` on to `take` (its index in this call, line, fields) until
-    /// `take` says stop or the text ends; `pos` is left after the last record taken.
+    /// Hands each record from `pos` on to `take` (its line and fields) until `take` says stop
+    /// or the text is used up; `pos` is left after the last record taken.
     fn read(
         &mut self,
-        limit: usize,
-        mut take: impl FnMut(usize, i64, &csv::StringRecord) -> Result<bool, ReadError>,
-    ) -> Result<(), ReadError> {
-        let text = &self.text.as_bytes()[self.pos..];
+        mut take: impl FnMut(i64, &csv::StringRecord) -> Result<bool, ReadError>,
+    ) -> Result<Stopped, ReadError> {
+        let all = self.text.as_bytes();
+        let text = &all[self.pos..];
+        let whole = self.feed.is_none();
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(false)
             .flexible(true)
             .from_reader(text);
         let mut r = csv::StringRecord::new();
-        let all = self.text.as_bytes();
         // The csv crate counts lines off by one after CRLF endings (what Excel and most
         // Swedish survey tools write), so lines are counted here from each record's offset.
-        for i in 0..limit {
+        loop {
             let more = rdr.read_record(&mut r).map_err(|e| ReadError::Csv {
                 line: e.position().map_or(0, |p| {
-                    self.lines.at(all, self.pos + p.byte() as usize) as u64
+                    (self.lines_before + self.lines.at(all, self.pos + p.byte() as usize)) as u64
                 }),
                 message: e.to_string(),
             })?;
             if !more {
                 self.pos = all.len();
-                return Ok(());
+                return Ok(Stopped::End);
             }
             let start = self.pos + r.position().map_or(0, |p| p.byte() as usize);
-            let line = self.lines.at(all, start);
-            if !take(i, line, &r)? {
-                break;
+            // A record that runs to the window's end may go on past it (a quoted field, a
+            // line cut in two): it is read again once the window has moved on.
+            if !whole && rdr.position().byte() as usize == text.len() {
+                self.pos = start;
+                return Ok(Stopped::End);
+            }
+            let line = self.lines_before + self.lines.at(all, start);
+            if !take(line, &r)? {
+                self.pos += rdr.position().byte() as usize;
+                return Ok(Stopped::Taken);
             }
         }
-        self.pos += rdr.position().byte() as usize;
-        Ok(())
+    }
+
+    /// Moves the window on to what is left of it and the file's next block; false when there
+    /// is nothing more to read.
+    fn advance(&mut self) -> Result<bool, ReadError> {
+        let Some(feed) = &mut self.feed else {
+            return Ok(false);
+        };
+        let (done, left) = self.text.split_at(self.pos);
+        self.lines_before += memchr::memchr_iter(b'\n', done.as_bytes()).count() as i64;
+        let mut next = String::with_capacity(left.len() + feed.block + 4);
+        next.push_str(left);
+        if !feed.fill(&mut next)? {
+            self.feed = None;
+        }
+        self.text = Cow::Owned(next);
+        self.pos = 0;
+        self.lines = LineCounter::default();
+        Ok(true)
     }
 }
 
@@ -372,11 +485,8 @@ impl LineCounter {
 /// Header (trimmed) and data records after it. Rows above the header are skipped.
 pub fn records(d: &Decoded, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
     // The text is borrowed, not copied, whatever the decoded text owns.
-    let borrowed = Decoded {
-        text: Cow::Borrowed(&d.text),
-        ..*d
-    };
-    let (header, mut rows) = CsvRows::open(borrowed, header_row)?;
+    let (header, mut rows) =
+        CsvRows::new(Cow::Borrowed(&d.text), d.delimiter, None).open(header_row)?;
     let records = rows.next_chunk(usize::MAX)?;
     Ok((header, records))
 }

@@ -6,9 +6,12 @@ use std::path::Path;
 use arrow::array::RecordBatch;
 use friktion_core::LakeTable;
 use friktion_core::quarantine::Action;
+use friktion_ingest_survey::scan::Scan;
 use friktion_ingest_survey::weights::Population;
-use friktion_ingest_survey::{Instrument, SinkError, SurveySink, SurveySource};
-use friktion_lake::{LakeError, LoadError, Loaded, PartitionedWriter, Source, Txn, content_hash};
+use friktion_ingest_survey::{Instrument, SinkError, SurveySink};
+use friktion_lake::{
+    ContentHasher, LakeError, LoadError, Loaded, PartitionedWriter, Source, Txn, content_hash,
+};
 
 use crate::PipelineError;
 use crate::context::{RunContext, Sources};
@@ -155,22 +158,19 @@ fn load_file(
     if let Some(e) = ctx.unchanged_on_disk(f.name, "survey", stat, &settings_hash) {
         return Ok(Ok(SourceResult::from_entry(&e, Stage::Surveys, 0)));
     }
-    let bytes = match super::read_file(f.path) {
-        Ok(b) => b,
-        Err(e) => return Ok(Err(e)),
+    // Read once to hash it, a block at a time; the same pass decides how its text is read.
+    let mut hasher = ContentHasher::default();
+    let scan = match Scan::file(f.path, |b| hasher.update(b)) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(format!("cannot read {}: {e}", f.path.display()))),
     };
+    let hash = hasher.finish();
     // Touched but the same bytes (or --verify): no need to parse it to know.
-    let hash = content_hash(&bytes);
     if let Some(e) = ctx.unchanged_content(f.name, "survey", &hash, stat, &settings_hash) {
         return Ok(Ok(SourceResult::from_entry(&e, Stage::Surveys, 0)));
     }
-    let src = SurveySource {
-        source_file: f.name,
-        bytes: &bytes,
-        wave_id: f.wave,
-    };
     // Opened once: the header decides whether the file needs loading, the rows are read on.
-    let table = friktion_ingest_survey::open(&src, f.instrument);
+    let table = friktion_ingest_survey::open_scanned(f.name, scan, f.instrument);
     // The instrument as it applies to this file's columns: an item added for a column only
     // newer exports have leaves the older files' loads standing. An unreadable file has no
     // header; it is never skipped (it was never loaded) and fails below with its reason.
@@ -213,7 +213,7 @@ fn load_file(
             failed: None,
         };
         let read =
-            table.and_then(|t| friktion_ingest_survey::ingest_table(&src, t, &ingest, &mut sink));
+            table.and_then(|t| friktion_ingest_survey::ingest_table(f.name, t, &ingest, &mut sink));
         let LakeSink {
             answers,
             responses,
