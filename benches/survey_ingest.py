@@ -1,6 +1,7 @@
 """Survey ingest throughput: friktion against DuckDB and polars on the same input.
 
     python benches/survey_ingest.py [--profile release] [--kommuner 290] [--respondents 400] [--runs 5]
+                                    [--one-export] [--without-run]
 
 Makes a synthetic survey with `friktion synth` (both Vision-style waves as CSV, and every
 kommun's own staff survey as an XLSX workbook), then times, each in its own process:
@@ -47,6 +48,9 @@ def main():
     ap.add_argument("--respondents", type=int, default=400)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--staff-surveys", type=int, default=290)
+    ap.add_argument("--one-export", action="store_true",
+                    help="time the first wave's CSV alone (one large export, as for 'a 1 GB export')")
+    ap.add_argument("--without-run", action="store_true", help="skip the whole night (`friktion run`)")
     ensure_venv("duckdb", "polars", "fastexcel")
     a, binary = parse_with_binary(ap, os.path.join(tempfile.gettempdir(), "friktion-bench-survey"))
 
@@ -65,6 +69,10 @@ def main():
     )
     survey = os.path.join(proj, "sample-data/survey")
     csvs = sorted(os.path.join(survey, f) for f in os.listdir(survey) if f.endswith(".csv"))
+    if a.one_export:
+        for f in csvs[1:]:
+            os.remove(f)
+        csvs = csvs[:1]
     size = sum(os.path.getsize(f) for f in csvs)
     rows = sum(sum(1 for _ in csv.reader(open(f, encoding="utf-8", newline=""), delimiter=";")) - 1 for f in csvs)
     xlsx = sorted(os.path.join(survey, f) for f in os.listdir(survey) if f.endswith(".xlsx"))
@@ -102,14 +110,17 @@ def main():
     py = sys.executable
     fresh = lambda: [shutil.rmtree(os.path.join(proj, d), ignore_errors=True) for d in ("lake", "notebooks-out")]  # noqa: E731
     results = {"friktion ingest": [], "friktion run": [], "duckdb": [], "polars": []}
+    if a.without_run:
+        del results["friktion run"]
     books = {"friktion ingest": [], "calamine": []} if xlsx else {}
     for _ in range(a.runs):
         shutil.rmtree(os.path.join(proj, "out"), ignore_errors=True)
         os.makedirs(os.path.join(proj, "out"))
         fresh()
         results["friktion ingest"].append(timed(ingest_csv))
-        fresh()
-        results["friktion run"].append(timed([binary, "run", "--quiet", "--config", cfg]))
+        if not a.without_run:
+            fresh()
+            results["friktion run"].append(timed([binary, "run", "--quiet", "--config", cfg]))
         results["duckdb"].append(timed([py, "-c", duck, os.path.join(proj, "out")] + csvs))
         results["polars"].append(timed([py, "-c", pol, os.path.join(proj, "out")] + csvs))
         if xlsx:

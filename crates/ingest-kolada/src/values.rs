@@ -313,7 +313,7 @@ fn csv_raws<'a>(file: &str, t: &'a friktion_tabular::Loaded) -> Result<Vec<Raw<'
         .iter()
         .map(|r| Raw {
             line: r.line,
-            kpi: r.fields.get(kpi).map(String::as_str),
+            kpi: r.fields.get(kpi),
             municipality: get(r, Some(m)),
             period: get(r, Some(p)),
             gender: get(r, g),

@@ -190,7 +190,7 @@ fn read(bytes: &[u8], m: &Mapping) -> Result<(Vec<RawRecord>, &'static str), Pro
             let mut rec = RawRecord {
                 line: r.line,
                 names: names.clone(),
-                values: r.fields,
+                values: r.fields.iter().map(String::from).collect(),
                 stages: vec![],
             };
             rec.stages = c

@@ -130,13 +130,22 @@ pub(crate) fn responses_batch(c: Columns, file: &str) -> RecordBatch {
 }
 
 /// A survey_response batch with its weights put in.
-pub(crate) fn with_weights(b: RecordBatch, weights: &[f64]) -> RecordBatch {
+pub(crate) fn with_weights(b: RecordBatch, weights: Vec<f64>) -> RecordBatch {
+    replaced(b, "weight", Arc::new(Float64Array::from(weights)))
+}
+
+/// A survey_response batch with its repeats marked.
+pub(crate) fn with_duplicates(b: RecordBatch, dup: Vec<bool>) -> RecordBatch {
+    replaced(b, "is_duplicate", Arc::new(BooleanArray::from(dup)))
+}
+
+fn replaced(b: RecordBatch, column: &str, values: ArrayRef) -> RecordBatch {
     let schema = b.schema();
     let i = schema
-        .index_of("weight")
-        .expect("survey_response has weights");
+        .index_of(column)
+        .expect("survey_response's own column");
     let mut columns = b.columns().to_vec();
-    columns[i] = Arc::new(Float64Array::from(weights.to_vec()));
+    columns[i] = values;
     RecordBatch::try_new(schema, columns).expect("the same rows, the same contract")
 }
 

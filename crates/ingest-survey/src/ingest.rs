@@ -10,13 +10,13 @@ use friktion_core::{LakeTable, Pseudonymiser, Reference};
 use rayon::prelude::*;
 
 use crate::columns::{
-    AnswerColumns, Columns, answers_batch, push_row, responses_batch, with_weights,
+    AnswerColumns, Columns, answers_batch, push_row, responses_batch, with_duplicates, with_weights,
 };
 use crate::held::{Held, SpillError};
 use crate::instrument::{FieldMap, Instrument, ValueKind};
 use crate::read::{ReadError, Record, Table};
 use crate::values::{self, Minutes};
-use crate::weights::{Population, Strata, WeightError, weigh_rows};
+use crate::weights::{Population, Strata, WeightError, weigh_strata};
 
 /// Pseudonym domain of survey respondents: the same person answering two waves of the same
 /// instrument family gets the same key, never the same key as a log user.
@@ -331,11 +331,21 @@ pub fn ingest(src: &SurveySource<'_>, ctx: &Context<'_>) -> Result<SurveyOutput,
 }
 
 /// One chunk of records as the parallel tasks read it.
+/// Everything that does not need the rows before it is done here, on the chunk's own core:
+/// what is left for file order is finding repeats and numbering strata.
 struct ChunkRead {
-    rows: Vec<Option<Row>>,
     quarantine: Vec<QuarantineRow>,
     /// Per column: records with it filled (to tell a changed export from a few bad values).
     filled: Vec<usize>,
+    rejected: i64,
+    /// Per response: its respondent key, to find repeats.
+    keys: Vec<u128>,
+    /// Per response: its stratum among this chunk's (when weighting).
+    strata: Strata,
+    row_stratum: Vec<u32>,
+    answers: Option<RecordBatch>,
+    /// None marked as a duplicate yet, and unweighted.
+    responses: Option<RecordBatch>,
 }
 
 /// Reads an opened export a few chunks at a time, each chunk on its own core, and hands the
@@ -388,7 +398,7 @@ pub fn ingest_table(
     let (mut rows_read, mut rejected, mut duplicates) = (0i64, 0i64, 0i64);
     // Enough chunks to keep every core busy; few enough that memory does not follow the file.
     let group = rayon::current_num_threads() * 2;
-    loop {
+    let next_group = |table: &mut Table<'_>| -> Result<Vec<Vec<Record>>, SurveyError> {
         let mut chunks = Vec::with_capacity(group);
         while chunks.len() < group {
             match table.next_chunk(ROWS_PER_TASK).map_err(read_err)? {
@@ -396,66 +406,86 @@ pub fn ingest_table(
                 None => break,
             }
         }
-        if chunks.is_empty() {
-            break;
-        }
+        Ok(chunks)
+    };
+    let mut following = next_group(&mut table)?;
+    while !following.is_empty() {
+        let chunks = std::mem::take(&mut following);
         // Each chunk with its own cache of workplaces; gathered in file order, so which repeat
         // of a respondent is the duplicate, and the order of the quarantine records, are those
-        // of a reading from top to bottom.
-        let read: Vec<ChunkRead> = chunks
-            .par_iter()
-            .map(|recs| {
-                let (mut q, mut places) = (Vec::new(), Places::new());
-                let mut filled = vec![0usize; header.len()];
-                for r in recs {
-                    for (n, v) in filled.iter_mut().zip(&r.fields) {
-                        *n += usize::from(!v.trim().is_empty());
-                    }
-                }
-                let rows = recs
-                    .iter()
-                    .map(|rec| row(rec, &header, &layout, ins, ctx, tz, &mut q, &mut places))
-                    .collect();
-                ChunkRead {
-                    rows,
-                    quarantine: q,
-                    filled,
-                }
-            })
-            .collect();
+        // of a reading from top to bottom. The next group is read from the file meanwhile.
+        let (read, next) = rayon::join(
+            || {
+                chunks
+                    .par_iter()
+                    .map(|recs| {
+                        let (mut q, mut places) = (Vec::new(), Places::new());
+                        let mut filled = vec![0usize; header.len()];
+                        for r in recs {
+                            for (n, v) in filled.iter_mut().zip(&r.fields) {
+                                *n += usize::from(!v.trim().is_empty());
+                            }
+                        }
+                        let (mut cols, mut ans) = (Columns::default(), AnswerColumns::default());
+                        let (mut keys, mut rejected) = (Vec::new(), 0);
+                        for rec in recs {
+                            let Some(r) =
+                                row(rec, &header, &layout, ins, ctx, tz, &mut q, &mut places)
+                            else {
+                                rejected += 1;
+                                continue;
+                            };
+                            keys.push(
+                                u128::from_str_radix(&r.key, 16)
+                                    .expect("a pseudonym is 32 hex digits"),
+                            );
+                            push_row(&mut cols, &mut ans, r, false, rec.line);
+                        }
+                        let (mut strata, mut row_stratum) = (Strata::default(), Vec::new());
+                        if let Some(names) = &stratifiers {
+                            for i in 0..cols.line.len() {
+                                let s: Vec<Option<String>> =
+                                    names.iter().map(|n| cols.stratum(n, i)).collect();
+                                row_stratum.push(strata.id(&s));
+                            }
+                        }
+                        ChunkRead {
+                            quarantine: q,
+                            filled,
+                            rejected,
+                            keys,
+                            strata,
+                            row_stratum,
+                            answers: (!ans.line.is_empty()).then(|| answers_batch(ans, file)),
+                            responses: (!cols.line.is_empty()).then(|| responses_batch(cols, file)),
+                        }
+                    })
+                    .collect::<Vec<ChunkRead>>()
+            },
+            || next_group(&mut table),
+        );
         for (recs, part) in chunks.iter().zip(read) {
             rows_read += recs.len() as i64;
+            rejected += part.rejected;
             q.extend(part.quarantine);
             for (n, m) in filled.iter_mut().zip(&part.filled) {
                 *n += m;
             }
-            let (mut cols, mut ans) = (Columns::default(), AnswerColumns::default());
-            for (rec, r) in recs.iter().zip(part.rows) {
-                let Some(r) = r else {
-                    rejected += 1;
-                    continue;
-                };
-                let key = u128::from_str_radix(&r.key, 16).expect("a pseudonym is 32 hex digits");
-                let dup = !seen.insert(key);
-                duplicates += i64::from(dup);
-                push_row(&mut cols, &mut ans, r, dup, rec.line);
+            let dup: Vec<bool> = part.keys.iter().map(|k| !seen.insert(*k)).collect();
+            duplicates += dup.iter().filter(|d| **d).count() as i64;
+            eligible.extend(dup.iter().map(|d| !d));
+            // The chunk's strata numbered in the file's: in order of first appearance.
+            let ids: Vec<u32> = part.strata.cells().iter().map(|s| strata.id(s)).collect();
+            row_stratum.extend(part.row_stratum.iter().map(|&j| ids[j as usize]));
+            if let Some(a) = part.answers {
+                sink.answers(a).map_err(sink_err)?;
             }
-            for i in 0..cols.line.len() {
-                if let Some(names) = &stratifiers {
-                    let s: Vec<Option<String>> = names.iter().map(|n| cols.stratum(n, i)).collect();
-                    row_stratum.push(strata.id(&s));
-                }
-                eligible.push(!cols.is_duplicate[i]);
-            }
-            if !ans.line.is_empty() {
-                sink.answers(answers_batch(ans, file)).map_err(sink_err)?;
-            }
-            if !cols.line.is_empty() {
-                responses
-                    .push(responses_batch(cols, file))
-                    .map_err(spill_err)?;
+            if let Some(r) = part.responses {
+                responses.push(with_duplicates(r, dup)).map_err(spill_err)?;
             }
         }
+        // A failure further down the file is said after what came before it was handed on.
+        following = next?;
     }
     if let Some((column, bad, filled, examples)) = changed_column(&header, &filled, &q) {
         return Err(SurveyError::ColumnChanged {
@@ -467,18 +497,20 @@ pub fn ingest_table(
             examples,
         });
     }
+    drop(seen);
     let rows_written = eligible.len() as i64;
     let (weights, mut unweighted) = match ctx.population {
-        None => (vec![1.0; eligible.len()], Vec::new()),
+        None => (None, Vec::new()),
         Some(pop) => {
-            let w = weigh_rows(pop, &strata, &row_stratum, &eligible).map_err(|source| {
+            let mut w = weigh_strata(pop, &strata, &row_stratum, &eligible).map_err(|source| {
                 SurveyError::Weight {
                     file: file.to_string(),
                     source,
                 }
             })?;
-            warnings.extend(w.warnings);
-            (w.weights, w.unweighted)
+            warnings.extend(std::mem::take(&mut w.warnings));
+            let unweighted = std::mem::take(&mut w.unweighted);
+            (Some(w), unweighted)
         }
     };
     // Rows left unweighted are said by line, which their batch holds.
@@ -501,8 +533,14 @@ pub fn ingest_table(
                 Action::ValueNulled,
             ));
         }
-        sink.responses(with_weights(b, &weights[at..at + n]))
-            .map_err(sink_err)?;
+        let weights: Vec<f64> = match &weights {
+            // Without population totals every response weighs 1.
+            None => vec![1.0; n],
+            Some(w) => (at..at + n)
+                .map(|i| w.of(row_stratum[i], eligible[i]))
+                .collect(),
+        };
+        sink.responses(with_weights(b, weights)).map_err(sink_err)?;
         at += n;
     }
     Ok(Ingested {
@@ -561,11 +599,12 @@ fn kept<T>(
     })
 }
 
-/// Workplaces already resolved in this file: (employer type as given, raw text) →
+/// Workplaces already resolved in this file: employer type as given → raw text →
 /// (employer type, kommun_kod, lan_kod).
-type Places =
-    std::collections::HashMap<Resolution, Result<(String, Option<String>, Option<String>), String>>;
-type Resolution = (Option<String>, String);
+type Places = std::collections::HashMap<
+    Option<String>,
+    std::collections::HashMap<String, Result<(String, Option<String>, Option<String>), String>>,
+>;
 
 /// Reads one record, or returns None after quarantining why it cannot be loaded.
 fn row(
@@ -598,7 +637,7 @@ fn row(
         reject(
             q,
             None,
-            Some(&rec.fields.join(" | ")),
+            Some(&rec.fields.iter().collect::<Vec<_>>().join(" | ")),
             format!(
                 "expected {} fields, found {}",
                 header.len(),
@@ -636,9 +675,12 @@ fn row(
 
     let wp = cell(l.workplace);
     // The same few workplaces repeat on thousands of rows: resolve each once per file.
-    let resolved = places
-        .entry((employer_type.clone(), wp.to_string()))
-        .or_insert_with(|| {
+    // Looked up by reference first: a key is made only for a workplace not seen before.
+    if !places
+        .get(&employer_type)
+        .is_some_and(|m| m.contains_key(wp))
+    {
+        let resolution = {
             let region = || {
                 ctx.reference
                     .lookup_lan(wp)
@@ -661,7 +703,13 @@ fn row(
                 // A kommun first: "Region Gotland" is a kommun too.
                 None => kommun().or_else(|e| region().map_err(|_| e.to_string())),
             }
-        });
+        };
+        places
+            .entry(employer_type.clone())
+            .or_default()
+            .insert(wp.to_string(), resolution);
+    }
+    let resolved = &places[&employer_type][wp];
     let (employer_type, kommun_kod, lan_kod) = match resolved {
         Ok(codes) => codes.clone(),
         Err(why) => {

@@ -3,7 +3,10 @@
 use friktion_core::quarantine::Rejection;
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use std::sync::LazyLock;
+
+use chrono::format::{Item, StrftimeItems};
+use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::instrument::Band;
@@ -176,15 +179,59 @@ pub fn category(raw: &str, values: &BTreeMap<String, String>) -> Parsed<String> 
     if is_missing(raw) {
         return Ok(None);
     }
-    values
-        .get(&raw.trim().to_lowercase())
-        .map(|v| Some(v.clone()))
-        .ok_or_else(|| {
-            Rejection(format!(
-                "'{}' is not among the instrument's labels",
-                raw.trim()
-            ))
+    let t = raw.trim();
+    // Lower-cased into a buffer kept per thread: a national export has millions of labels.
+    // (Final sigma is the one letter whose lower case depends on its place in a word.)
+    let found = if t.contains('Σ') {
+        values.get(&t.to_lowercase()).cloned()
+    } else {
+        LOWER.with_borrow_mut(|b| {
+            b.clear();
+            b.extend(t.chars().flat_map(char::to_lowercase));
+            values.get(b.as_str()).cloned()
         })
+    };
+    found.map(Some).ok_or_else(|| {
+        Rejection(format!(
+            "'{}' is not among the instrument's labels",
+            raw.trim()
+        ))
+    })
+}
+
+thread_local! {
+    static LOWER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The formats `datetime` reads, parsed once (chrono's `parse_from_str` parses its format
+/// string on every call).
+static FORMATS: LazyLock<Vec<Vec<Item<'static>>>> = LazyLock::new(|| {
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%d/%m/%Y %H:%M",
+        "%d.%m.%Y %H:%M",
+    ]
+    .iter()
+    .map(|f| {
+        StrftimeItems::new(f)
+            .parse_to_owned()
+            .expect("a valid format")
+    })
+    .collect()
+});
+static DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| {
+    StrftimeItems::new("%Y-%m-%d")
+        .parse_to_owned()
+        .expect("a valid format")
+});
+
+fn parsed(t: &str, items: &[Item<'static>]) -> Option<chrono::format::Parsed> {
+    let mut p = chrono::format::Parsed::new();
+    chrono::format::parse(&mut p, t, items.iter()).ok()?;
+    Some(p)
 }
 
 /// Local "2019-10-14 09:31[:05]", "2019-10-14T09:31", "14/10/2019 09:31" or a date alone,
@@ -194,19 +241,12 @@ pub fn datetime(raw: &str, tz: Tz) -> Parsed<i64> {
     if t.is_empty() {
         return Ok(None);
     }
-    const FORMATS: &[&str] = &[
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%d/%m/%Y %H:%M",
-        "%d.%m.%Y %H:%M",
-    ];
     let naive = FORMATS
         .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        .find_map(|f| parsed(t, f)?.to_naive_datetime_with_offset(0).ok())
         .or_else(|| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            parsed(t, &DATE)?
+                .to_naive_date()
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         })

@@ -201,7 +201,39 @@ pub fn weigh(
 ) -> Result<Weighting, WeightError> {
     let mut cells = Strata::default();
     let rows: Vec<u32> = strata.iter().map(|s| cells.id(s)).collect();
-    weigh_rows(pop, &cells, &rows, eligible)
+    let w = weigh_strata(pop, &cells, &rows, eligible)?;
+    Ok(Weighting {
+        weights: rows
+            .iter()
+            .zip(eligible)
+            .map(|(&r, &e)| w.of(r, e))
+            .collect(),
+        unweighted: w.unweighted,
+        warnings: w.warnings,
+    })
+}
+
+/// Weights of respondents given by their stratum's id: every respondent of a stratum who
+/// counts weighs the same, so a weight per stratum is all that is kept, not one per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StratumWeights {
+    /// By stratum id; 0 for strata the population does not know.
+    pub per_stratum: Vec<f64>,
+    /// (row index, reason) for rows left with weight 0.
+    pub unweighted: Vec<(usize, String)>,
+    /// Population cells or categories no respondent falls in: their totals cannot be met.
+    pub warnings: Vec<String>,
+}
+
+impl StratumWeights {
+    /// The weight of a respondent in `stratum`; 0 for one who does not count (a duplicate).
+    pub fn of(&self, stratum: u32, eligible: bool) -> f64 {
+        if eligible {
+            self.per_stratum[stratum as usize]
+        } else {
+            0.0
+        }
+    }
 }
 
 /// The distinct strata of a file's respondents, each stored once: a national export has
@@ -213,6 +245,11 @@ pub struct Strata {
 }
 
 impl Strata {
+    /// The strata in the order of their ids.
+    pub fn cells(&self) -> &[Vec<Option<String>>] {
+        &self.cells
+    }
+
     /// The id of a stratum (the stratifiers' values, in the population's order).
     pub fn id(&mut self, s: &[Option<String>]) -> u32 {
         if let Some(&i) = self.ids.get(s) {
@@ -225,16 +262,16 @@ impl Strata {
     }
 }
 
-/// [`weigh`] of respondents given by their stratum's id in `strata`: the same arithmetic, in
-/// the same order, so the weights are the same to the last bit.
-pub fn weigh_rows(
+/// The weights of respondents given by their stratum's id in `strata`. The sums run over the
+/// respondents in file order, as a weighing of each row would, so the weights are the same to
+/// the last bit as those of a row-by-row weighing.
+pub fn weigh_strata(
     pop: &Population,
     strata: &Strata,
     rows: &[u32],
     eligible: &[bool],
-) -> Result<Weighting, WeightError> {
+) -> Result<StratumWeights, WeightError> {
     let names = pop.stratifiers();
-    let mut w = vec![0.0; rows.len()];
     let mut unweighted = Vec::new();
     let mut warnings = Vec::new();
     // Per stratum: its key when the population knows it, else why its respondents get none.
@@ -266,24 +303,34 @@ pub fn weigh_rows(
             }
         })
         .collect();
-    let mut usable: Vec<(usize, &Vec<String>)> = Vec::new();
+    // Strata with a respondent who counts, and those respondents' keys in file order.
+    let mut used = vec![false; judged.len()];
     for (i, &cell) in rows.iter().enumerate() {
         if !eligible[i] {
             continue;
         }
         match &judged[cell as usize] {
-            Ok(key) => usable.push((i, key)),
+            Ok(_) => used[cell as usize] = true,
             Err(why) => unweighted.push((i, why.clone())),
         }
     }
+    let usable = || {
+        rows.iter()
+            .zip(eligible)
+            .filter(|(c, e)| **e && used[**c as usize])
+            .map(|(&c, _)| (c as usize, judged[c as usize].as_ref().expect("used")))
+    };
+    let cells = || (0..judged.len()).filter(|&c| used[c]);
+    let key = |c: usize| judged[c].as_ref().expect("used");
+    let mut w = vec![0.0; judged.len()];
     match pop {
         Population::Cells { totals, .. } => {
             let mut n: BTreeMap<&Vec<String>, f64> = BTreeMap::new();
-            for (_, key) in &usable {
-                *n.entry(*key).or_default() += 1.0;
+            for (_, key) in usable() {
+                *n.entry(key).or_default() += 1.0;
             }
-            for (i, key) in &usable {
-                w[*i] = totals[*key] / n[*key];
+            for c in cells() {
+                w[c] = totals[key(c)] / n[key(c)];
             }
             for key in totals.keys() {
                 if !n.contains_key(key) {
@@ -295,11 +342,11 @@ pub fn weigh_rows(
             }
         }
         Population::Margins { margins, .. } => {
-            for (i, _) in &usable {
-                w[*i] = 1.0;
+            for c in cells() {
+                w[c] = 1.0;
             }
             let present: Vec<BTreeSet<&String>> = (0..names.len())
-                .map(|k| usable.iter().map(|(_, key)| &key[k]).collect())
+                .map(|k| cells().map(|c| &key(c)[k]).collect())
                 .collect();
             for (k, d) in names.iter().enumerate() {
                 for c in margins[d].keys() {
@@ -312,15 +359,17 @@ pub fn weigh_rows(
             for _ in 0..MAX_ITERATIONS {
                 worst = 0.0;
                 for (k, d) in names.iter().enumerate() {
+                    // Summed row by row, in file order: the same additions as a row-wise
+                    // weighing, so the same bits.
                     let mut sum: BTreeMap<&String, f64> = BTreeMap::new();
-                    for (i, key) in &usable {
-                        *sum.entry(&key[k]).or_default() += w[*i];
+                    for (c, key) in usable() {
+                        *sum.entry(&key[k]).or_default() += w[c];
                     }
-                    for (i, key) in &usable {
-                        let target = margins[d][&key[k]];
-                        let factor = target / sum[&key[k]];
+                    for c in cells() {
+                        let category = &key(c)[k];
+                        let factor = margins[d][category] / sum[category];
                         worst = f64::max(worst, (factor - 1.0).abs());
-                        w[*i] *= factor;
+                        w[c] *= factor;
                     }
                 }
                 if worst < TOLERANCE {
@@ -332,8 +381,8 @@ pub fn weigh_rows(
             }
         }
     }
-    Ok(Weighting {
-        weights: w,
+    Ok(StratumWeights {
+        per_stratum: w,
         unweighted,
         warnings,
     })
@@ -387,6 +436,83 @@ mod tests {
             r.warnings,
             vec!["population cell teknik has no respondents"]
         );
+    }
+
+    /// Raking as it was done before weights were kept per stratum: a weight per row.
+    fn raked_row_by_row(
+        margins: &BTreeMap<String, BTreeMap<String, f64>>,
+        strata: &[Vec<Option<String>>],
+        eligible: &[bool],
+    ) -> Vec<f64> {
+        let usable: Vec<usize> = (0..strata.len()).filter(|&i| eligible[i]).collect();
+        let mut w: Vec<f64> = (0..strata.len())
+            .map(|i| if eligible[i] { 1.0 } else { 0.0 })
+            .collect();
+        for _ in 0..MAX_ITERATIONS {
+            let mut worst: f64 = 0.0;
+            for (k, d) in margins.keys().enumerate() {
+                let mut sum: BTreeMap<&str, f64> = BTreeMap::new();
+                for &i in &usable {
+                    *sum.entry(strata[i][k].as_deref().unwrap()).or_default() += w[i];
+                }
+                for &i in &usable {
+                    let c = strata[i][k].as_deref().unwrap();
+                    let factor = margins[d][c] / sum[c];
+                    worst = worst.max((factor - 1.0).abs());
+                    w[i] *= factor;
+                }
+            }
+            if worst < TOLERANCE {
+                break;
+            }
+        }
+        w
+    }
+
+    #[test]
+    fn weights_kept_per_stratum_are_those_of_a_row_by_row_raking_to_the_last_bit() {
+        let dims = [("employer_type", 2), ("kommun_kod", 7), ("verksamhet", 5)];
+        let margins: BTreeMap<String, BTreeMap<String, f64>> = dims
+            .iter()
+            .map(|(d, n)| {
+                let cats = (0..*n).map(|c| (format!("{d}{c}"), 1000.0 / *n as f64 + c as f64));
+                (d.to_string(), cats.collect())
+            })
+            .collect();
+        // Totals of each dimension must agree for raking to converge.
+        let margins: BTreeMap<String, BTreeMap<String, f64>> = margins
+            .into_iter()
+            .map(|(d, cats)| {
+                let total: f64 = cats.values().sum();
+                (
+                    d,
+                    cats.into_iter()
+                        .map(|(c, v)| (c, v * 1000.0 / total))
+                        .collect(),
+                )
+            })
+            .collect();
+        let pop = Population::Margins {
+            margins: margins.clone(),
+            content_hash: String::new(),
+        };
+        // Uneven cells in a scrambled order, with duplicates among them.
+        let strata: Vec<Vec<Option<String>>> = (0..5000u64)
+            .map(|i| {
+                let x = i.wrapping_mul(2_654_435_761) % 1_000_003;
+                margins
+                    .keys()
+                    .zip([2, 7, 5])
+                    .map(|(d, n)| Some(format!("{d}{}", (x / (n * n + 1)) % n)))
+                    .collect()
+            })
+            .collect();
+        let eligible: Vec<bool> = (0..5000).map(|i| i % 11 != 3).collect();
+        let r = weigh(&pop, &strata, &eligible).unwrap();
+        let want = raked_row_by_row(&margins, &strata, &eligible);
+        let bits = |w: &[f64]| w.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&r.weights), bits(&want));
+        assert!(r.weights.iter().any(|w| *w != 1.0 && *w != 0.0));
     }
 
     #[test]

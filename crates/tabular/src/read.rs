@@ -55,10 +55,12 @@ pub struct Decoded<'a> {
 }
 
 /// One data record with the physical line where it starts (1-based, as an editor shows it).
+/// Its fields are held in one buffer, not a string each: a national export has tens of
+/// millions of cells.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub line: i64,
-    pub fields: Vec<String>,
+    pub fields: csv::StringRecord,
 }
 
 pub fn decode<'a>(bytes: &'a [u8], fmt: &SourceFormat) -> Result<Decoded<'a>, ReadError> {
@@ -384,7 +386,7 @@ impl<'a> CsvRows<'a> {
                 if fields.iter().any(|f| !f.trim().is_empty()) {
                     out.push(Record {
                         line,
-                        fields: fields.iter().map(str::to_string).collect(),
+                        fields: fields.clone(),
                     });
                 }
                 Ok(out.len() < max)
@@ -492,6 +494,11 @@ pub fn records(d: &Decoded, header_row: usize) -> Result<(Vec<String>, Vec<Recor
 }
 
 #[cfg(test)]
+pub(crate) fn strings(r: &Record) -> Vec<String> {
+    r.fields.iter().map(String::from).collect()
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -529,7 +536,7 @@ mod tests {
             assert_eq!(dec.delimiter, b);
             let (h, r) = records(&dec, 1).unwrap();
             assert_eq!(h, vec!["a", &format!("b{d}c"), "d"]);
-            assert_eq!(r[0].fields[1], "two\nlines");
+            assert_eq!(&r[0].fields[1], "two\nlines");
             assert_eq!((r[0].line, r[1].line), (2, 4));
         }
     }
@@ -567,7 +574,10 @@ mod tests {
                 fmt2.header_row = 2;
                 let l = load(text.as_bytes(), &fmt2).unwrap();
                 assert_eq!(l.header, ["a", "b"]);
-                l.records.into_iter().map(|r| (r.line, r.fields)).collect()
+                l.records
+                    .into_iter()
+                    .map(|r| (r.line, strings(&r)))
+                    .collect()
             };
             assert_eq!(
                 whole.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -581,7 +591,7 @@ mod tests {
                 let mut got = Vec::new();
                 while let Some(c) = t.next_chunk(size).unwrap() {
                     assert!(c.len() <= size);
-                    got.extend(c.into_iter().map(|r| (r.line, r.fields)));
+                    got.extend(c.into_iter().map(|r| (r.line, strings(&r))));
                 }
                 assert_eq!(got, whole, "chunks of {size}, {eol:?}");
             }

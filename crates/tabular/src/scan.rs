@@ -244,7 +244,7 @@ mod tests {
     fn all(mut t: Table<'_>, chunk: usize) -> Result<Read, ReadError> {
         let mut rows = Vec::new();
         while let Some(c) = t.next_chunk(chunk)? {
-            rows.extend(c.into_iter().map(|r| (r.line, r.fields)));
+            rows.extend(c.into_iter().map(|r| (r.line, crate::read::strings(&r))));
         }
         Ok((t.header, rows, t.encoding, t.delimiter))
     }

@@ -102,21 +102,28 @@ pub fn records(
             rows.push(line, fields);
         }
     }
-    let (header, mut out) = rows.finish(header_row)?;
+    let (header, rows) = rows.finish(header_row)?;
     // Spreadsheets pad rows to the widest one; trailing empty header cells are not columns.
     let width = header
         .iter()
         .rposition(|h| !h.is_empty())
         .map_or(0, |i| i + 1);
     let header: Vec<String> = header.into_iter().take(width).collect();
-    for r in &mut out {
-        while r.fields.len() > width && r.fields.last().is_some_and(|f| f.trim().is_empty()) {
-            r.fields.pop();
-        }
-        if r.fields.len() < width {
-            r.fields.resize(width, String::new());
-        }
-    }
+    let out = rows
+        .into_iter()
+        .map(|(line, mut fields)| {
+            while fields.len() > width && fields.last().is_some_and(|f| f.trim().is_empty()) {
+                fields.pop();
+            }
+            if fields.len() < width {
+                fields.resize(width, String::new());
+            }
+            Record {
+                line,
+                fields: fields.into(),
+            }
+        })
+        .collect();
     Ok((header, out, bad_cells))
 }
 
@@ -125,7 +132,7 @@ pub fn records(
 #[derive(Default)]
 struct Rows {
     header: Option<Vec<String>>,
-    records: Vec<Record>,
+    records: Vec<(i64, Vec<String>)>,
 }
 
 impl Rows {
@@ -133,7 +140,7 @@ impl Rows {
         if self.header.is_none() {
             self.header = Some(fields.iter().map(|f| f.trim().to_string()).collect());
         } else if fields.iter().any(|f| !f.trim().is_empty()) {
-            self.records.push(Record { line, fields });
+            self.records.push((line, fields));
         }
     }
 
@@ -141,7 +148,10 @@ impl Rows {
         self.header.is_some()
     }
 
-    fn finish(self, header_row: usize) -> Result<(Vec<String>, Vec<Record>), ReadError> {
+    fn finish(
+        self,
+        header_row: usize,
+    ) -> Result<(Vec<String>, Vec<(i64, Vec<String>)>), ReadError> {
         Ok((
             self.header.ok_or(ReadError::NoHeader(header_row))?,
             self.records,
