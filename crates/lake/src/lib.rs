@@ -452,7 +452,8 @@ pub fn set_failpoint(name: Option<&str>) {
 
 /// For tests of crash safety: the failpoint set in this thread, or `FRIKTION_FAILPOINT=<name>`,
 /// makes the named point fail with an error, and `<name>:abort` makes the process abort there
-/// as if killed. Points: lake.before_journal, lake.after_journal, lake.after_first_rename.
+/// as if killed. Points: lake.before_journal, lake.after_journal, lake.after_first_rename,
+/// lake.stream_write (a batch streamed into a source's files, before the commit).
 pub(crate) fn failpoint(name: &str) -> Result<()> {
     if FAILPOINT.with(|f| f.borrow().as_deref() == Some(name)) {
         return Err(LakeError::Injected(name.to_string()));

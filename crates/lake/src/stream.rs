@@ -29,6 +29,7 @@ impl PartitionedWriter {
     }
 
     pub fn write(&mut self, txn: &Txn<'_>, partition: &[&str], batch: &RecordBatch) -> Result<()> {
+        crate::failpoint("lake.stream_write")?;
         let key: Vec<String> = partition.iter().map(|s| s.to_string()).collect();
         if !self.files.contains_key(&key) {
             let f = txn.create_file(&self.def, partition, &self.stem)?;

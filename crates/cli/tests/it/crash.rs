@@ -158,3 +158,36 @@ fn a_run_killed_at_40_moments_is_finished_by_the_next_run_with_the_uninterrupted
         );
     }
 }
+
+/// A lake that fails while an export's rows stream into it (before the source's commit) is
+/// the lake's failure, not the export's: the run stops and says so, the export is neither
+/// quarantined nor remembered as loaded, and the next run gives the uninterrupted result.
+#[test]
+fn a_lake_failure_while_rows_stream_in_stops_the_run_and_the_next_run_loads_the_file() {
+    let reference = Project::new();
+    assert_ok(&reference.run());
+
+    let p = Project::new();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_friktion"))
+        .args(["run", "--config", p.config().to_str().unwrap()])
+        .current_dir(p.path())
+        .env_remove("FRIKTION_PSEUDO_KEY")
+        .env_remove("FRIKTION_PSEUDO_KEY_FILE")
+        .env("FRIKTION_FAILPOINT", "lake.stream_write")
+        .output()
+        .unwrap();
+    let said = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(!o.status.success(), "{said}");
+    assert!(
+        said.contains("failure injected at lake.stream_write"),
+        "{said}"
+    );
+    assert!(
+        !p.lake().join("survey_quarantine").exists(),
+        "the export was blamed for the lake's failure: {said}"
+    );
+
+    let again = p.run();
+    assert_ok(&again);
+    assert_eq!(marts(&p), marts(&reference));
+}
