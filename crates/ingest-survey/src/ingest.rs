@@ -348,6 +348,64 @@ struct ChunkRead {
     responses: Option<RecordBatch>,
 }
 
+/// What every chunk of an export is mapped with.
+struct Mapping<'m, 'c> {
+    header: &'m [String],
+    layout: &'m Layout,
+    ins: &'m Instrument,
+    ctx: &'m Context<'c>,
+    tz: Tz,
+    stratifiers: Option<&'m [String]>,
+    file: &'m str,
+}
+
+/// One chunk's records into its batches, on its own core, with its own cache of workplaces.
+fn map_chunk(recs: &[Record], m: &Mapping<'_, '_>) -> ChunkRead {
+    let (mut q, mut places) = (Vec::new(), Places::new());
+    let mut filled = vec![0usize; m.header.len()];
+    for r in recs {
+        for (n, v) in filled.iter_mut().zip(&r.fields) {
+            *n += usize::from(!v.trim().is_empty());
+        }
+    }
+    let (mut cols, mut ans) = (Columns::default(), AnswerColumns::default());
+    let (mut keys, mut rejected) = (Vec::new(), 0);
+    for rec in recs {
+        let Some(r) = row(
+            rec,
+            m.header,
+            m.layout,
+            m.ins,
+            m.ctx,
+            m.tz,
+            &mut q,
+            &mut places,
+        ) else {
+            rejected += 1;
+            continue;
+        };
+        keys.push(u128::from_str_radix(&r.key, 16).expect("a pseudonym is 32 hex digits"));
+        push_row(&mut cols, &mut ans, r, false, rec.line);
+    }
+    let (mut strata, mut row_stratum) = (Strata::default(), Vec::new());
+    if let Some(names) = m.stratifiers {
+        for i in 0..cols.line.len() {
+            let s: Vec<Option<String>> = names.iter().map(|n| cols.stratum(n, i)).collect();
+            row_stratum.push(strata.id(&s));
+        }
+    }
+    ChunkRead {
+        quarantine: q,
+        filled,
+        rejected,
+        keys,
+        strata,
+        row_stratum,
+        answers: (!ans.line.is_empty()).then(|| answers_batch(ans, m.file)),
+        responses: (!cols.line.is_empty()).then(|| responses_batch(cols, m.file)),
+    }
+}
+
 /// Reads an opened export a few chunks at a time, each chunk on its own core, and hands the
 /// answers to `sink` as they are read and the responses at the end with their weights. What is
 /// held at once is a few chunks of records, the responses (Arrow arrays, spilled to a temporary
@@ -408,6 +466,15 @@ pub fn ingest_table(
         }
         Ok(chunks)
     };
+    let mapping = Mapping {
+        header: &header,
+        layout: &layout,
+        ins,
+        ctx,
+        tz,
+        stratifiers: stratifiers.as_deref(),
+        file,
+    };
     let mut following = next_group(&mut table)?;
     while !following.is_empty() {
         let chunks = std::mem::take(&mut following);
@@ -418,49 +485,8 @@ pub fn ingest_table(
             || {
                 chunks
                     .par_iter()
-                    .map(|recs| {
-                        let (mut q, mut places) = (Vec::new(), Places::new());
-                        let mut filled = vec![0usize; header.len()];
-                        for r in recs {
-                            for (n, v) in filled.iter_mut().zip(&r.fields) {
-                                *n += usize::from(!v.trim().is_empty());
-                            }
-                        }
-                        let (mut cols, mut ans) = (Columns::default(), AnswerColumns::default());
-                        let (mut keys, mut rejected) = (Vec::new(), 0);
-                        for rec in recs {
-                            let Some(r) =
-                                row(rec, &header, &layout, ins, ctx, tz, &mut q, &mut places)
-                            else {
-                                rejected += 1;
-                                continue;
-                            };
-                            keys.push(
-                                u128::from_str_radix(&r.key, 16)
-                                    .expect("a pseudonym is 32 hex digits"),
-                            );
-                            push_row(&mut cols, &mut ans, r, false, rec.line);
-                        }
-                        let (mut strata, mut row_stratum) = (Strata::default(), Vec::new());
-                        if let Some(names) = &stratifiers {
-                            for i in 0..cols.line.len() {
-                                let s: Vec<Option<String>> =
-                                    names.iter().map(|n| cols.stratum(n, i)).collect();
-                                row_stratum.push(strata.id(&s));
-                            }
-                        }
-                        ChunkRead {
-                            quarantine: q,
-                            filled,
-                            rejected,
-                            keys,
-                            strata,
-                            row_stratum,
-                            answers: (!ans.line.is_empty()).then(|| answers_batch(ans, file)),
-                            responses: (!cols.line.is_empty()).then(|| responses_batch(cols, file)),
-                        }
-                    })
-                    .collect::<Vec<ChunkRead>>()
+                    .map(|recs| map_chunk(recs, &mapping))
+                    .collect::<Vec<_>>()
             },
             || next_group(&mut table),
         );
