@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::read::{ReadError, encoding_of, windows_1252};
+use crate::read::{ReadError, encoding_of};
 use crate::sheet::{Format, sniff};
 
 /// Bytes read at a time: large enough that a window holds many chunks of records, small
@@ -183,7 +183,12 @@ impl Feed {
         self.left -= n as u64;
         let bytes = &self.buf[..t + n];
         if !self.utf8 {
-            out.push_str(&windows_1252(bytes));
+            // Borrowed, not copied, for a block of ASCII: decoded straight into the window.
+            out.push_str(
+                &encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0,
+            );
             return Ok(!end);
         }
         let cut = if end { bytes.len() } else { whole_chars(bytes) };
