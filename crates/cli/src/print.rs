@@ -36,9 +36,13 @@ pub fn summary(s: &RunSummary) {
     if !s.tests.is_empty() {
         let passed = s.tests.iter().filter(|t| t.status == "pass").count();
         let failed = s.data_tests_failed();
+        let u = s.test_units;
         println!(
-            "  data tests  {passed} passed, {} warned, {failed} failed (details in lake/_tests)",
-            s.tests.len() - passed - failed
+            "  data tests  {passed} passed, {} warned, {failed} failed (details in lake/_tests); \
+             {} table parts queried, {} kept from the last run",
+            s.tests.len() - passed - failed,
+            u.queried,
+            u.kept
         );
         for t in s.tests.iter().filter(|t| t.status != "pass") {
             let word = if t.is_error() { "FAIL" } else { "warn" };

@@ -1,6 +1,7 @@
 //! The model stages: SQL models into marts, then the data tests beside them and on the sources.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -9,7 +10,9 @@ use arrow::array::{
 use arrow::datatypes::{Float64Type, TimestampMicrosecondType};
 use friktion_core::LakeTable;
 use friktion_lake::Lake;
-use friktion_query::{LakeSession, Model, TestResult, load_tests, run_tests};
+use friktion_query::{
+    LakeSession, Model, TestMemory, TestResult, UnitCounts, load_tests, run_tests,
+};
 
 use crate::PipelineError;
 use crate::context::RunContext;
@@ -52,20 +55,50 @@ fn previous_counts(lake: &Lake) -> Result<BTreeMap<String, f64>, PipelineError> 
     Ok(latest.into_iter().map(|(k, (_, v))| (k, v)).collect())
 }
 
-/// Runs every data test, keeps the results in lake/_tests (one file per run) and returns them.
+/// Where a run leaves what its data tests measured partition by partition, for the next run:
+/// beside the lake's tables, not in `_runs`, which holds run records and nothing else.
+const TEST_MEMORY: &str = "_data_tests.state";
+
+/// What earlier runs measured; none after `--full`, or when the file is missing or unreadable
+/// (which only costs the queries it would have saved).
+fn test_memory(lake_dir: &Path, full: bool) -> TestMemory {
+    let path = lake_dir.join(TEST_MEMORY);
+    match full {
+        true => TestMemory::default(),
+        false => std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default(),
+    }
+}
+
+/// Runs every data test, keeps the results in lake/_tests (one file per run) and returns them,
+/// with how many partitions were queried and how many kept from the last run's figures.
 pub async fn data_tests(
     ctx: &RunContext<'_>,
     session: &LakeSession,
     models: &[Model],
-) -> Result<Vec<TestResult>, PipelineError> {
+    full: bool,
+) -> Result<(Vec<TestResult>, UnitCounts), PipelineError> {
     let names: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
     let tests = load_tests(&ctx.cfg.models, &names, ctx.cfg.sources.as_deref())
         .map_err(friktion_query::QueryError::from)?;
     if tests.is_empty() {
-        return Ok(vec![]);
+        return Ok((vec![], UnitCounts::default()));
     }
     let previous = previous_counts(ctx.lake)?;
-    let results = run_tests(session, &tests, &previous, ctx.now).await;
+    let lake_dir = ctx.lake.root();
+    let earlier = test_memory(lake_dir, full);
+    let run = run_tests(
+        session,
+        &tests,
+        &previous,
+        ctx.now,
+        &crate::reuse::program(),
+        &earlier,
+    )
+    .await;
+    let results = run.results;
     let n = results.len();
     let s = |f: &dyn Fn(&TestResult) -> Option<&str>| -> ArrayRef {
         Arc::new(StringArray::from(results.iter().map(f).collect::<Vec<_>>()))
@@ -103,5 +136,12 @@ pub async fn data_tests(
     let mut txn = ctx.lake.begin()?;
     txn.write_table(&LakeTable::TestResult.def(), &[], ctx.run_id, &[batch])?;
     txn.commit()?;
-    Ok(results)
+    // After the results: a run killed in between measures again, it never loses a result.
+    let memory = serde_json::to_vec(&run.memory).expect("figures serialise");
+    crate::record::write_whole(
+        &lake_dir.join(TEST_MEMORY),
+        &memory,
+        "writing the data tests' figures",
+    )?;
+    Ok((results, run.units))
 }

@@ -73,6 +73,8 @@ pub fn record(s: &RunSummary, error: Option<&PipelineError>) -> Value {
         "marts_kept": s.marts_kept,
         "log_model_days": s.friction_days,
         "data_tests": {
+            "units_queried": s.test_units.queried,
+            "units_kept": s.test_units.kept,
             "passed": passed,
             "warned": tests.len() - passed - failed,
             "failed": failed,
@@ -88,23 +90,31 @@ pub fn record(s: &RunSummary, error: Option<&PipelineError>) -> Value {
     })
 }
 
-/// Writes the record beside the lake's tables, whole or not at all (temp file, fsync, rename).
+/// Writes the record beside the lake's tables, whole or not at all.
 pub fn write(
     lake: &Path,
     s: &RunSummary,
     error: Option<&PipelineError>,
 ) -> Result<(), PipelineError> {
-    let dir = lake.join(RUNS_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| PipelineError::io("creating", &dir, e))?;
-    let path = dir.join(format!("{}.json", s.run_id));
-    let tmp = dir.join(format!(".{}.json.tmp", s.run_id));
     let text = serde_json::to_string_pretty(&record(s, error)).expect("a record serialises");
-    let io = |e| PipelineError::io("writing the run record", &tmp, e);
+    write_whole(
+        &lake.join(RUNS_DIR).join(format!("{}.json", s.run_id)),
+        format!("{text}\n").as_bytes(),
+        "writing the run record",
+    )
+}
+
+/// Writes a file of the lake's own (a run record, the data tests' figures) whole or not at
+/// all: a temp file beside it, fsync, rename.
+pub fn write_whole(path: &Path, bytes: &[u8], doing: &'static str) -> Result<(), PipelineError> {
+    let dir = path.parent().expect("a file in the lake");
+    std::fs::create_dir_all(dir).map_err(|e| PipelineError::io("creating", dir, e))?;
+    let name = path.file_name().expect("a file name").to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let io = |e| PipelineError::io(doing, &tmp, e);
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(text.as_bytes()).map_err(io)?;
-    f.write_all(b"\n").map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
     f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, &path)
-        .map_err(|e| PipelineError::io("writing the run record", &path, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(doing, path, e))?;
     Ok(())
 }

@@ -94,8 +94,9 @@ fn nanos(t: Option<std::time::SystemTime>) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// The program: its functions and its Parquet writer shape the marts too.
-fn program() -> String {
+/// The program: its functions and its Parquet writer shape the marts too (and its queries the
+/// data tests' figures).
+pub(crate) fn program() -> String {
     let exe = std::env::current_exe()
         .ok()
         .and_then(|p| std::fs::metadata(p).ok())

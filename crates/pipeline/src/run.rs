@@ -303,7 +303,8 @@ impl<'o> Pipeline<'o> {
         s.mart_fingerprints = crate::reuse::fingerprints(&lake, &models, &reads)?;
         record::write(&lake_dir, s, None)?;
         lap(s, Stage::SqlModels);
-        s.tests = rt.block_on(crate::models::data_tests(&ctx, &session, &models))?;
+        (s.tests, s.test_units) =
+            rt.block_on(crate::models::data_tests(&ctx, &session, &models, full))?;
         let kolada = rt.block_on(friktion_query::kolada::export(&session, &models))?;
         if !s.tests.is_empty() {
             lap(s, Stage::DataTests);

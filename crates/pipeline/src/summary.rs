@@ -74,6 +74,8 @@ pub struct RunSummary {
     /// Days of it_friction_daily recomputed (or removed) by the friction model.
     pub friction_days: usize,
     pub tests: Vec<friktion_query::TestResult>,
+    /// Partitions the data tests queried, and those whose figures they kept from the last run.
+    pub test_units: friktion_query::UnitCounts,
     /// Wall time of each stage, in order.
     pub timings: Vec<(Stage, Duration)>,
     pub report: Option<PathBuf>,

@@ -20,16 +20,19 @@
 //! ```
 //!
 //! Each test is a query counting the rows that break it; every result is kept in `lake/_tests`.
+//! A test is measured partition by partition and a partition's figure remembered, so a night
+//! queries only the partitions whose files changed (`units`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{DataType, Float64Type};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::{LakeSession, QueryError};
+use crate::LakeSession;
+
+mod units;
+pub use units::{TestMemory, UnitCounts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TestFileError {
@@ -272,80 +275,35 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The SQL counting a test's failing rows (not for row counts and freshness).
+/// The SQL counting a test's failing rows over the whole table (not for row counts and
+/// freshness), for the reader to run.
 fn failing_sql(t: &DataTest) -> Option<String> {
-    let tb = &t.target;
-    Some(match &t.kind {
-        Kind::NotNull(c) => format!("SELECT COUNT(*) FROM {tb} WHERE {c} IS NULL"),
-        Kind::Unique(cs) => {
-            let cs = cs.join(", ");
-            format!(
-                "SELECT COUNT(*) FROM (SELECT {cs} FROM {tb} GROUP BY {cs} HAVING COUNT(*) > 1) d"
-            )
-        }
-        Kind::AcceptedValues(a) => format!(
-            "SELECT COUNT(*) FROM {tb} WHERE {c} IS NOT NULL AND {c} NOT IN ({vals})",
-            c = a.column,
-            vals = a
-                .values
-                .iter()
-                .map(|v| quote(v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Kind::Relationships(r) => format!(
-            "SELECT COUNT(*) FROM {tb} t LEFT JOIN (SELECT DISTINCT {f} AS k FROM {to}) p ON t.{c} = p.k \
-             WHERE t.{c} IS NOT NULL AND p.k IS NULL",
-            f = r.field,
-            to = r.to,
-            c = r.column
-        ),
-        Kind::Range(r) => {
-            let mut conds = Vec::new();
-            if let Some(min) = r.min {
-                conds.push(format!("{} < {min}", r.column));
-            }
-            if let Some(max) = r.max {
-                conds.push(format!("{} > {max}", r.column));
-            }
-            if conds.is_empty() {
-                return None;
-            }
-            format!("SELECT COUNT(*) FROM {tb} WHERE {}", conds.join(" OR "))
-        }
-        Kind::RowCountChange(_) | Kind::Freshness(_) => return None,
-    })
+    match t.kind {
+        Kind::RowCountChange(_) | Kind::Freshness(_) => None,
+        _ => units::unit_sql(t, &[], None),
+    }
 }
 
-async fn scalar(session: &LakeSession, sql: &str) -> Result<Option<f64>, QueryError> {
-    let batches = session.query(sql).await?;
-    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
-        return Ok(None);
-    };
-    let col = b.column(0);
-    let col = match col.data_type() {
-        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => arrow::compute::cast(
-            col,
-            &DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
-        )
-        .and_then(|c| arrow::compute::cast(&c, &DataType::Int64))
-        .map_err(datafusion::error::DataFusionError::from)?,
-        _ => col.clone(),
-    };
-    let col = arrow::compute::cast(&col, &DataType::Float64)
-        .map_err(datafusion::error::DataFusionError::from)?;
-    let v = col.as_primitive::<Float64Type>();
-    Ok((!v.is_null(0)).then(|| v.value(0)))
+/// What [`run_tests`] gives: each test's result, and what it measured for the next run.
+#[derive(Debug, Clone, Default)]
+pub struct TestRun {
+    pub results: Vec<TestResult>,
+    /// For the next run's [`run_tests`].
+    pub memory: TestMemory,
+    pub units: UnitCounts,
 }
 
-/// Runs every test. `previous` holds the last run's row count per target, for row-count change.
+/// Runs every test. `previous` holds the last run's row count per target, for row-count change;
+/// `earlier` what earlier runs of the same `program` measured, unit by unit (see [`units`]).
 pub async fn run_tests(
     session: &LakeSession,
     tests: &[DataTest],
     previous: &BTreeMap<String, f64>,
     now: DateTime<Utc>,
-) -> Vec<TestResult> {
-    let mut out = Vec::new();
+    program: &str,
+    earlier: &TestMemory,
+) -> TestRun {
+    let mut run = TestRun::default();
     for t in tests {
         let mut r = TestResult {
             target: t.target.clone(),
@@ -359,73 +317,87 @@ pub async fn run_tests(
         if !session.tables().iter().any(|n| n == &t.target) {
             r.status = "error".into();
             r.message = Some(format!("there is no table or mart '{}'", t.target));
-            out.push(r);
+            run.results.push(r);
             continue;
         }
-        let outcome: Result<(), QueryError> = async {
-            match &t.kind {
-                Kind::RowCountChange(c) => {
-                    let n = scalar(session, &format!("SELECT COUNT(*) FROM {}", t.target))
-                        .await?
-                        .unwrap_or(0.0);
-                    r.observed = Some(n);
-                    if let Some(&before) = previous.get(&t.target) {
-                        let change = if before == 0.0 {
-                            if n == 0.0 { 0.0 } else { f64::INFINITY }
-                        } else {
-                            (n - before).abs() / before * 100.0
-                        };
-                        if change > c.max_percent {
-                            r.status = "fail".into();
-                            r.message = Some(format!(
-                                "{n} rows against {before} in the last run: a change of {change:.0} %, more than {} %",
-                                c.max_percent
-                            ));
-                        }
-                    }
-                }
-                Kind::Freshness(f) => {
-                    let newest = scalar(session, &format!("SELECT MAX({}) FROM {}", f.column, t.target)).await?;
-                    match newest {
-                        None => {
-                            r.status = "fail".into();
-                            r.message = Some("the table has no rows".into());
-                        }
-                        Some(micros) => {
-                            let days = (now.timestamp_micros() as f64 - micros) / 86_400e6;
-                            r.observed = Some((days * 100.0).round() / 100.0);
-                            let over = |limit: Option<f64>| limit.is_some_and(|l| days > l);
-                            if over(f.error_after_days) || over(f.warn_after_days) {
-                                r.status = "fail".into();
-                                if !over(f.error_after_days) {
-                                    r.severity = "warn".into();
-                                }
-                                r.message = Some(format!("the newest {} is {days:.1} days old", f.column));
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    if let Some(sql) = failing_sql(t) {
-                        let n = scalar(session, &sql).await?.unwrap_or(0.0) as i64;
-                        r.failing_rows = Some(n);
-                        if n > 0 {
-                            r.status = "fail".into();
-                            r.message = Some(format!("{n} row(s) fail: {sql}"));
-                        }
-                    }
+        match units::measure(
+            session,
+            t,
+            program,
+            earlier,
+            &mut run.memory,
+            &mut run.units,
+        )
+        .await
+        {
+            Ok(figure) => judge(t, figure, previous, now, &mut r),
+            Err(e) => {
+                r.status = "error".into();
+                r.message = Some(e.to_string());
+            }
+        }
+        run.results.push(r);
+    }
+    run
+}
+
+/// Fills in a test's result from its figure ([`units::measure`]).
+fn judge(
+    t: &DataTest,
+    figure: Option<f64>,
+    previous: &BTreeMap<String, f64>,
+    now: DateTime<Utc>,
+    r: &mut TestResult,
+) {
+    match &t.kind {
+        Kind::RowCountChange(c) => {
+            let n = figure.unwrap_or(0.0);
+            r.observed = Some(n);
+            if let Some(&before) = previous.get(&t.target) {
+                let change = if before == 0.0 {
+                    if n == 0.0 { 0.0 } else { f64::INFINITY }
+                } else {
+                    (n - before).abs() / before * 100.0
+                };
+                if change > c.max_percent {
+                    r.status = "fail".into();
+                    r.message = Some(format!(
+                        "{n} rows against {before} in the last run: a change of {change:.0} %, more than {} %",
+                        c.max_percent
+                    ));
                 }
             }
-            Ok(())
         }
-        .await;
-        if let Err(e) = outcome {
-            r.status = "error".into();
-            r.message = Some(e.to_string());
+        Kind::Freshness(f) => match figure {
+            None => {
+                r.status = "fail".into();
+                r.message = Some("the table has no rows".into());
+            }
+            Some(micros) => {
+                let days = (now.timestamp_micros() as f64 - micros) / 86_400e6;
+                r.observed = Some((days * 100.0).round() / 100.0);
+                let over = |limit: Option<f64>| limit.is_some_and(|l| days > l);
+                if over(f.error_after_days) || over(f.warn_after_days) {
+                    r.status = "fail".into();
+                    if !over(f.error_after_days) {
+                        r.severity = "warn".into();
+                    }
+                    r.message = Some(format!("the newest {} is {days:.1} days old", f.column));
+                }
+            }
+        },
+        _ => {
+            // The whole table's query, for the reader to run: the figure came unit by unit.
+            if let (Some(sql), Some(n)) = (failing_sql(t), figure) {
+                let n = n as i64;
+                r.failing_rows = Some(n);
+                if n > 0 {
+                    r.status = "fail".into();
+                    r.message = Some(format!("{n} row(s) fail: {sql}"));
+                }
+            }
         }
-        out.push(r);
     }
-    out
 }
 
 #[cfg(test)]

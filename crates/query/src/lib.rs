@@ -15,7 +15,9 @@ pub mod survival;
 pub use datafusion::prelude::SessionContext;
 /// A parsed SQL statement, as `LakeSession::parse` gives it.
 pub use datafusion::sql::parser::Statement;
-pub use datatest::{DataTest, TestFileError, TestResult, load_tests, run_tests};
+pub use datatest::{
+    DataTest, TestFileError, TestMemory, TestResult, TestRun, UnitCounts, load_tests, run_tests,
+};
 pub use guard::Refusal;
 pub use model::{
     Model, ModelError, ModelRun, evaluate, load_models, run_models, run_models_keeping, tables_read,

@@ -308,6 +308,11 @@ impl LakeSession {
         self.register(name, &dir, vec![], None).await
     }
 
+    /// The lake the session's tables are read from.
+    pub fn lake(&self) -> &Lake {
+        &self.lake
+    }
+
     pub fn context(&self) -> &SessionContext {
         &self.ctx
     }

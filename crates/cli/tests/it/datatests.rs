@@ -123,6 +123,20 @@ severity = "warn"
         let (_, status, n) = get(name);
         assert!(status == "fail" && n.unwrap() > 0, "{name}: {status} {n:?}");
     }
+    // Each failure's message carries a query the reader can run for the same count.
+    let messages = p.sql_csv(
+        "SELECT failing_rows, message FROM _tests WHERE status = 'fail' \
+         AND target = 'time_to_go_live' AND run_id = (SELECT MAX(run_id) FROM _tests)",
+    );
+    let mut checked = 0;
+    for line in messages.lines().filter(|l| l.contains(" row(s) fail: ")) {
+        let (n, message) = line.split_once(',').unwrap();
+        let sql = message.split_once(" row(s) fail: ").unwrap().1;
+        let sql = sql.trim_matches('"').replace("\"\"", "\"");
+        assert_eq!(count(&p, &sql).to_string(), n, "{sql}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "{messages}");
     assert_eq!(
         get("not_null(dimension)"),
         ("not_null(dimension)".into(), "pass".into(), Some(0))
@@ -260,4 +274,98 @@ fn a_model_running_past_the_query_timeout_stops_the_run_and_commits_no_mart() {
         "{}",
         text(&zero.stderr)
     );
+}
+
+/// Every result of the last run (test, status, failing rows, observed figure), freshness left
+/// out: its age moves with the clock between two runs.
+fn all_results(p: &Project) -> Vec<String> {
+    p.sql_csv(
+        "SELECT target, test, status, failing_rows, observed FROM _tests \
+         WHERE run_id = (SELECT MAX(run_id) FROM _tests) AND test NOT LIKE 'freshness%' \
+         ORDER BY target, test",
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// (queried, kept) from the summary's data-tests line.
+fn parts(out: &str) -> (usize, usize) {
+    let line = out
+        .lines()
+        .find(|l| l.contains("table parts queried"))
+        .unwrap_or_else(|| panic!("no data-tests line in {out}"));
+    let n = |word: &str| -> usize {
+        let before = &line[..line.find(word).unwrap()];
+        before.split_whitespace().last().unwrap().parse().unwrap()
+    };
+    (n(" table parts queried"), n(" kept from the last run"))
+}
+
+#[test]
+fn a_night_queries_only_the_changed_partitions_and_finds_what_the_whole_table_gives() {
+    let p = Project::new();
+    // Tests whose figures are not zero on the sample: rows over 300 ms, the row count, and
+    // duplicates within a day (by partition) and across days (the whole table: a latency seen
+    // again on another day is a new duplicate).
+    let sources = p.path().join("pipelines/sources.toml");
+    let mut toml = std::fs::read_to_string(&sources).unwrap();
+    toml.push_str(
+        "\n[[source]]\ntable = \"it_event\"\n\
+         [[source.test]]\nrange = { column = \"latency_ms\", max = 300 }\nseverity = \"warn\"\n\
+         [[source.test]]\nrow_count_change = { max_percent = 1000 }\n\
+         [[source.test]]\nunique = [\"day\", \"kommun_kod\", \"system_id\"]\nseverity = \"warn\"\n\
+         [[source.test]]\nunique = [\"kommun_kod\", \"system_id\", \"latency_ms\"]\nseverity = \"warn\"\n",
+    );
+    std::fs::write(&sources, toml).unwrap();
+    let first = p.run();
+    assert_ok(&first);
+    let (queried, kept) = parts(&text(&first.stdout));
+    assert!(queried > 0 && kept == 0, "{queried} {kept}");
+    let over = |p: &Project| count(p, "SELECT COUNT(*) FROM it_event WHERE latency_ms > 300");
+    let before = over(&p);
+    assert!(before > 0);
+    let across_days = |p: &Project| {
+        all_results(p)
+            .into_iter()
+            .find(|l| l.contains("unique(kommun_kod, system_id, latency_ms)"))
+            .unwrap()
+    };
+    let across_before = across_days(&p);
+
+    // One more day of logs (the last 300 events of the sample, a day later) and the same
+    // events again on their own day, so a partition the first night measured changes too.
+    let logs = std::fs::read_to_string(p.path().join("sample-data/logs/webapps.ndjson")).unwrap();
+    let lines: Vec<&str> = logs.lines().collect();
+    let last = &lines[lines.len() - 300..];
+    assert!(last.iter().all(|l| l.contains("2026-10-30T")));
+    let day: String = last
+        .iter()
+        .map(|l| l.replace("2026-10-30T", "2026-10-31T") + "\n")
+        .chain(last.iter().map(|l| format!("{l}\n")))
+        .collect();
+    std::fs::write(p.path().join("sample-data/logs/more.ndjson"), day).unwrap();
+    let second = p.run();
+    assert_ok(&second);
+    let (queried, kept) = parts(&text(&second.stdout));
+    assert!(kept > 0, "nothing kept: {queried} {kept}");
+    let with_memory = all_results(&p);
+    let range = with_memory
+        .iter()
+        .find(|l| l.starts_with("it_event,range(latency_ms)"))
+        .unwrap()
+        .clone();
+    assert!(over(&p) > before, "the new day adds slow events");
+    assert!(range.contains(&format!(",{},", over(&p))), "{range}");
+    assert_ne!(
+        across_days(&p),
+        across_before,
+        "the new day repeats latencies"
+    );
+
+    // Every figure is what measuring the whole lake afresh gives.
+    let full = p.friktion(&["run", "--config", p.config().to_str().unwrap(), "--full"]);
+    assert_ok(&full);
+    assert_eq!(parts(&text(&full.stdout)).1, 0);
+    assert_eq!(all_results(&p), with_memory);
 }
