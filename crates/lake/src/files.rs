@@ -54,6 +54,21 @@ impl LakeFile {
     }
 }
 
+/// Files as a fingerprint takes them: each one's path and time, a line each, in the order given
+/// (the lake lists by path). Writing a file gives it a new time, so any write changes the text.
+pub fn listing<'a>(files: impl IntoIterator<Item = &'a LakeFile>) -> String {
+    files
+        .into_iter()
+        .map(|f| {
+            let nanos = f
+                .modified
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {nanos}\n", f.rel)
+        })
+        .collect()
+}
+
 /// The table directory a path below the lake root belongs to: `marts/x` and `published/x` are
 /// tables, anything else its first component.
 pub(crate) fn table_of(rel: &str) -> &str {

@@ -40,7 +40,7 @@ use arrow::array::RecordBatch;
 use friktion_core::schema::TableDef;
 
 pub use error::LakeError;
-pub use files::LakeFile;
+pub use files::{LakeFile, listing};
 pub use ledger::{FileStat, Ledger, LedgerEntry};
 pub use location::{LakeLocation, StoreSettings};
 pub use remote::{LakeVersion, TableObject, TableObjects, bucket_store};

@@ -50,12 +50,7 @@ pub fn fingerprints(
         if let Some(l) = listed.get(&dir) {
             return Ok(l.clone());
         }
-        let mut fs = lake.files_with_times(&dir)?;
-        fs.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let l: String = fs
-            .iter()
-            .map(|f| format!("{} {}\n", f.rel, nanos(f.modified)))
-            .collect();
+        let l = friktion_lake::listing(&lake.files_with_times(&dir)?);
         listed.insert(dir, l.clone());
         Ok(l)
     };

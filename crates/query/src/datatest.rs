@@ -304,6 +304,7 @@ pub async fn run_tests(
     earlier: &TestMemory,
 ) -> TestRun {
     let mut run = TestRun::default();
+    let mut listed = units::Listings::default();
     for t in tests {
         let mut r = TestResult {
             target: t.target.clone(),
@@ -327,6 +328,7 @@ pub async fn run_tests(
             earlier,
             &mut run.memory,
             &mut run.units,
+            &mut listed,
         )
         .await
         {

@@ -15,7 +15,7 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type, TimeUnit};
 use datafusion::error::DataFusionError;
 use friktion_core::LakeTable;
-use friktion_lake::LakeFile;
+use friktion_lake::{Lake, LakeFile, listing};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -35,6 +35,19 @@ struct UnitFigure {
     figure: Option<f64>,
 }
 
+/// Each directory's files, listed once in a run however many tests read it.
+#[derive(Debug, Default)]
+pub(super) struct Listings(BTreeMap<String, Vec<LakeFile>>);
+
+impl Listings {
+    fn files(&mut self, lake: &Lake, dir: &str) -> Result<&[LakeFile], QueryError> {
+        if !self.0.contains_key(dir) {
+            self.0.insert(dir.to_string(), lake.files_with_times(dir)?);
+        }
+        Ok(&self.0[dir])
+    }
+}
+
 /// How many units a run queried and how many it took from memory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UnitCounts {
@@ -52,27 +65,28 @@ pub(super) async fn measure(
     earlier: &TestMemory,
     next: &mut TestMemory,
     counts: &mut UnitCounts,
+    listed: &mut Listings,
 ) -> Result<Option<f64>, QueryError> {
     let (dir, partition_cols) = layout(t);
     let lake = session.lake();
-    let mut units: BTreeMap<Vec<String>, Vec<LakeFile>> = BTreeMap::new();
-    for f in lake.files_with_times(&dir)? {
+    let pointed_to = match &t.kind {
+        Kind::Relationships(r) => listing(listed.files(lake, &layout_of(&r.to).0)?),
+        _ => String::new(),
+    };
+    let mut units: BTreeMap<Vec<String>, Vec<&LakeFile>> = BTreeMap::new();
+    for f in listed.files(lake, &dir)? {
         let key = match partition_cols.is_empty() {
             true => vec![],
             false => f.partition(&dir, &partition_cols)?,
         };
         units.entry(key).or_default().push(f);
     }
-    let pointed_to = match &t.kind {
-        Kind::Relationships(r) => listing(&lake.files_with_times(&layout_of(&r.to).0)?),
-        _ => String::new(),
-    };
     let test_id = hash(&[program, &t.target, &format!("{:?}", t.kind)]);
     let remembered = earlier.tests.get(&test_id);
     let mut figures: BTreeMap<Vec<String>, UnitFigure> = BTreeMap::new();
     let mut stale = Vec::new();
     for (key, files) in &units {
-        let fingerprint = hash(&[&test_id, &pointed_to, &listing(files)]);
+        let fingerprint = hash(&[&test_id, &pointed_to, &listing(files.iter().copied())]);
         match remembered.and_then(|m| m.get(&unit_name(&partition_cols, key))) {
             Some(u) if u.fingerprint == fingerprint => {
                 counts.kept += 1;
@@ -147,19 +161,6 @@ fn unit_name(cols: &[&str], key: &[String]) -> String {
         .map(|(c, v)| format!("{c}={v}"))
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn listing(files: &[LakeFile]) -> String {
-    files
-        .iter()
-        .map(|f| {
-            let nanos = f
-                .modified
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{} {nanos}\n", f.rel)
-        })
-        .collect()
 }
 
 fn hash(parts: &[&str]) -> String {
