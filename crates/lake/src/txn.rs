@@ -106,7 +106,7 @@ impl<'a> Txn<'a> {
         let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
         let path = self.lake.root.join(&staged_rel);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+            staging_dir(dir)?;
         }
         let file = std::fs::File::create(&path).map_err(|e| LakeError::io(&path, e))?;
         let schema = def.file_schema();
@@ -255,7 +255,11 @@ impl<'a> Txn<'a> {
 
     fn stage(&mut self, rel: PathBuf, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
         let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
-        let rows = write_parquet(&self.lake.root.join(&staged_rel), schema, batches)?;
+        let path = self.lake.root.join(&staged_rel);
+        if let Some(dir) = path.parent() {
+            staging_dir(dir)?;
+        }
+        let rows = write_parquet(&path, schema, batches)?;
         self.journal.renames.retain(|(_, f)| f != &rel);
         self.journal.renames.push((staged_rel, rel));
         Ok(rows)
@@ -476,6 +480,20 @@ pub(crate) fn recover(lake: &Lake) -> Result<()> {
         std::fs::remove_dir_all(&staging).map_err(|e| LakeError::io(&staging, e))?;
     }
     Ok(())
+}
+
+/// Creates a staging directory. Another transaction's commit removes `_staging/` when it is
+/// empty, which can fall between creating `_staging/` and the directory inside it: that
+/// NotFound is a race lost, not a failure, and is tried again. Once the directory exists,
+/// `_staging/` is not empty and stays.
+fn staging_dir(dir: &Path) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match std::fs::create_dir_all(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && tries < 8 => tries += 1,
+            r => return r.map_err(|e| LakeError::io(dir, e)),
+        }
+    }
 }
 
 fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -299,6 +299,7 @@ impl Remote {
 
     /// Commits each table's change, then the next lake version: the commit point.
     pub fn commit(&self, changes: Vec<TableChange>) -> Result<LakeVersion> {
+        let _one = self.committing.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = self.pinned();
         let mut first = true;
         for c in changes {

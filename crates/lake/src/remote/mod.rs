@@ -53,6 +53,9 @@ pub(crate) struct Remote {
     options: HashMap<String, String>,
     rt: tokio::runtime::Runtime,
     pinned: Mutex<delta::Pinned>,
+    /// A process's commits, one at a time: each builds on the version the last one wrote
+    /// (small source files are loaded, and committed, several at a time).
+    committing: Mutex<()>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -94,6 +97,7 @@ impl Remote {
             options,
             rt,
             pinned: Mutex::new(delta::Pinned::default()),
+            committing: Mutex::new(()),
         };
         // The first listing is the check: a wrong endpoint, a missing bucket or refused
         // credentials stop here with the store's own words.

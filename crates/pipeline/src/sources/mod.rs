@@ -6,6 +6,7 @@ pub mod log_model;
 pub mod logs;
 pub mod projects;
 pub mod survey;
+pub mod together;
 pub mod whole;
 
 use friktion_ingest_logs::Catalog;

@@ -1,5 +1,5 @@
 //! Survey exports into survey_response and survey_answer, one commit per file, the answers
-//! streamed into the lake as they are read.
+//! streamed into the lake as they are read; small files (workbooks) several at a time.
 
 use std::path::Path;
 
@@ -23,11 +23,15 @@ const INGEST_VERSION: &str = "survey-ingest-1";
 
 const TABLES: &[LakeTable] = &[LakeTable::SurveyResponse, LakeTable::SurveyAnswer];
 
-/// Every [[survey]] source's files. A bad instrument or population stops the run: they are the
-/// pipeline's own files, not the municipalities'.
+/// Every [[survey]] source's files, in the config's order, small ones several at a time
+/// whichever source names them (`friktion ingest survey` makes a source of each file). A bad
+/// instrument or population stops the run: they are the pipeline's own files, not the
+/// municipalities'.
 pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), PipelineError> {
     let cfg = ctx.cfg;
-    for src in &cfg.survey {
+    let mut settings = Vec::new();
+    let mut files = Vec::new();
+    for (k, src) in cfg.survey.iter().enumerate() {
         let instrument = Instrument::load(&cfg.dir.join(&src.instrument))
             .map_err(crate::config::ConfigError::from)?;
         let population = match &src.population {
@@ -36,24 +40,48 @@ pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), Pipel
             ),
             None => None,
         };
-        for file in cfg.glob(&src.files)? {
-            let name = cfg.source_name(&file);
-            out.seen.push(name.clone());
-            let wave = wave_of(src, &file);
-            let file = SurveyFile {
-                path: &file,
-                name: &name,
-                wave: &wave,
-                instrument: &instrument,
-                population: population.as_ref(),
-            };
-            match load_file(ctx, &file)? {
-                Ok(r) => out.loaded(ctx, r),
-                Err(message) => out.failed(ctx, &name, message),
-            }
-        }
+        settings.push((instrument, population));
+        files.extend(cfg.glob(&src.files)?.into_iter().map(|path| Named {
+            name: cfg.source_name(&path),
+            path,
+            source: k,
+        }));
     }
-    Ok(())
+    out.seen.extend(files.iter().map(|f| f.name.clone()));
+    let load = |f: &Named| {
+        let (instrument, population) = &settings[f.source];
+        let wave = wave_of(&cfg.survey[f.source], &f.path);
+        load_file(
+            ctx,
+            &SurveyFile {
+                path: &f.path,
+                name: &f.name,
+                wave: &wave,
+                instrument,
+                population: population.as_ref(),
+            },
+        )
+    };
+    super::together::load_in_order(&files, load, |f, loaded| {
+        match loaded? {
+            Ok(r) => out.loaded(ctx, r),
+            Err(message) => out.failed(ctx, &f.name, message),
+        }
+        Ok(())
+    })
+}
+
+/// A source file with its name in the lake and the config's source that names it.
+struct Named {
+    path: std::path::PathBuf,
+    name: String,
+    source: usize,
+}
+
+impl AsRef<Path> for Named {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// A file's wave: the config's `wave_id`, or the file's name without extension.

@@ -1,0 +1,200 @@
+//! A source's files loaded in their order, runs of small ones several at a time.
+//!
+//! A small file (a staff survey's workbook, a few hundred rows) is read on one core in
+//! milliseconds and then waits on its commit's fsyncs; loaded one after another, 290 of them
+//! leave the cores idle most of the time. Each file keeps its own commit, so what a crash
+//! leaves and what the ledger says do not change; only the waits overlap. A large file is
+//! loaded alone: its reader already keeps every core busy, and two at once would double the
+//! memory a load may hold.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::PipelineError;
+
+/// Files up to this size are small: one block of the survey reader's scan, so one core reads
+/// the whole file.
+pub const SMALL_FILE: u64 = 4 << 20;
+
+/// Loads at once: the loads of small files mostly wait on the disk, so more than the cores.
+fn loads_at_once() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Loads each of `files` with `load` and hands each result to `done` in the files' order, as
+/// soon as it and every file before it are loaded. Stops at the first error `done` returns:
+/// no load starts after it, loads already running finish (each is its own commit).
+pub fn load_in_order<F: AsRef<Path> + Sync, T: Send>(
+    files: &[F],
+    load: impl Fn(&F) -> T + Sync,
+    mut done: impl FnMut(&F, T) -> Result<(), PipelineError>,
+) -> Result<(), PipelineError> {
+    let mut i = 0;
+    while i < files.len() {
+        let run = files[i..]
+            .iter()
+            .take_while(|f| is_small(f.as_ref()))
+            .count();
+        if run < 2 {
+            done(&files[i], load(&files[i]))?;
+            i += 1;
+            continue;
+        }
+        load_group(&files[i..i + run], &load, &mut done)?;
+        i += run;
+    }
+    Ok(())
+}
+
+fn is_small(f: &Path) -> bool {
+    // A file that cannot be read counts as small: its load fails at once with its reason.
+    std::fs::metadata(f).map_or(true, |m| m.len() <= SMALL_FILE)
+}
+
+/// A run of small files, several loads at a time, each result handed on in the run's order.
+fn load_group<F: Sync, T: Send>(
+    group: &[F],
+    load: &(impl Fn(&F) -> T + Sync),
+    done: &mut impl FnMut(&F, T) -> Result<(), PipelineError>,
+) -> Result<(), PipelineError> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    std::thread::scope(|s| {
+        for _ in 0..loads_at_once().min(group.len()) {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(f) = group.get(k) else { break };
+                    if tx.send((k, load(f))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Results arrive in any order; each waits here until the files before it are done.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut handed = 0;
+        for (k, r) in rx {
+            waiting.insert(k, r);
+            while let Some(r) = waiting.remove(&handed) {
+                if let Err(e) = done(&group[handed], r) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+                handed += 1;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn files(dir: &Path, sizes: &[u64]) -> Vec<PathBuf> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| {
+                let p = dir.join(format!("{i:02}.csv"));
+                std::fs::File::create(&p).unwrap().set_len(len).unwrap();
+                p
+            })
+            .collect()
+    }
+
+    /// How many loads run at once, and the most there ever were while each file loaded.
+    #[derive(Default)]
+    struct Overlap {
+        now: AtomicUsize,
+        seen: Mutex<Vec<(PathBuf, usize)>>,
+    }
+
+    impl Overlap {
+        fn load(&self, f: &Path, pause: Duration) -> PathBuf {
+            let at_start = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            std::thread::sleep(pause);
+            let at_end = self.now.fetch_sub(1, Ordering::SeqCst);
+            let most = at_start.max(at_end);
+            self.seen.lock().unwrap().push((f.to_path_buf(), most));
+            f.to_path_buf()
+        }
+        fn most(&self, f: &Path) -> usize {
+            let seen = self.seen.lock().unwrap();
+            seen.iter().find(|(p, _)| p == f).unwrap().1
+        }
+    }
+
+    #[test]
+    fn small_files_load_together_a_large_one_alone_and_results_come_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sizes = vec![1_000; 12];
+        sizes[6] = SMALL_FILE + 1;
+        let files = files(dir.path(), &sizes);
+        let overlap = Overlap::default();
+        // Earlier files take longer, so loads finish out of order.
+        let load = |f: &PathBuf| {
+            let k = files.iter().position(|p| p == f).unwrap() as u64;
+            overlap.load(f, Duration::from_millis(5 + 5 * (12 - k)))
+        };
+        let mut handed = Vec::new();
+        load_in_order(&files, load, |f, r| {
+            assert_eq!(f, &r, "a file's result is handed with its own path");
+            handed.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(handed, files, "every result, in the files' order");
+        let together = loads_at_once().min(6);
+        assert!(together >= 2, "this test needs room for two loads");
+        assert!(
+            files[..6].iter().any(|f| overlap.most(f) >= 2),
+            "the first six (small) files were loaded one at a time"
+        );
+        assert_eq!(overlap.most(&files[6]), 1, "the large file loads alone");
+    }
+
+    #[test]
+    fn no_load_starts_after_a_result_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 3 + 4 * loads_at_once();
+        let files = files(dir.path(), &vec![10; n]);
+        let started = AtomicUsize::new(0);
+        let load = |f: &PathBuf| {
+            started.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(10));
+            f.to_path_buf()
+        };
+        let mut handed = 0;
+        let err = load_in_order(&files, load, |f, _| {
+            handed += 1;
+            if *f == files[2] {
+                return Err(PipelineError::Io {
+                    what: "test refuses",
+                    path: f.to_path_buf(),
+                    source: std::io::Error::other("refused"),
+                });
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(err, PipelineError::Io { ref path, .. } if path == &files[2]));
+        assert_eq!(handed, 3, "nothing is handed on after the refusal");
+        let started = started.load(Ordering::SeqCst);
+        // Those running at the refusal finish, and a few that finished out of order may have
+        // started one more each; the rest never start.
+        assert!(
+            started <= 3 + 2 * loads_at_once(),
+            "{started} of {n} loads started after the third was refused"
+        );
+    }
+}
