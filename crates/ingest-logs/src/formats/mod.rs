@@ -5,6 +5,7 @@ pub mod clf;
 pub mod csv;
 pub mod errorlog;
 pub mod ndjson;
+mod ndjson_scan;
 pub mod syslog;
 pub mod w3c;
 

@@ -49,9 +49,9 @@ impl<'a> Scalar<'a> {
 /// What a dotted path is to the selector: a field to fill (with its priority among the
 /// field's candidates), an object to descend into, or both.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
-    fill: Option<(Field, u16, LatencyUnit)>,
-    prefix: bool,
+pub(super) struct Entry {
+    pub(super) fill: Option<(Field, u16, LatencyUnit)>,
+    pub(super) prefix: bool,
 }
 
 const FIELDS: usize = 13;
@@ -75,7 +75,7 @@ fn field_index(f: Field) -> usize {
 }
 
 /// Per field: the best candidate found so far (lowest priority number wins).
-type Found<'a> = [Option<(u16, Scalar<'a>, LatencyUnit)>; FIELDS];
+pub(super) type Found<'a> = [Option<(u16, Scalar<'a>, LatencyUnit)>; FIELDS];
 
 /// The paths to look for, compiled from a field map.
 pub struct Selector {
@@ -113,17 +113,10 @@ impl Selector {
 
     /// Parses one line. Err is the reason to quarantine it.
     pub fn parse<'a>(&self, line: &'a str) -> Result<RawEvent<'a>, Rejection> {
-        let mut found: Found<'a> = Default::default();
-        let mut de = serde_json::Deserializer::from_str(line);
-        ObjSeed {
-            sel: self,
-            prefix: "",
-            out: &mut found,
-        }
-        .deserialize(&mut de)
-        .map_err(|e| format!("not a JSON object: {e}"))?;
-        de.end()
-            .map_err(|e| format!("text after the JSON object: {e}"))?;
+        let found = match super::ndjson_scan::walk(self, line) {
+            Some(found) => found,
+            None => self.walk_serde(line)?,
+        };
         let mut ev = RawEvent::default();
         for (i, slot) in found.into_iter().enumerate() {
             let Some((_, v, unit)) = slot else { continue };
@@ -139,6 +132,29 @@ impl Selector {
         }
         ev.user_from_message();
         Ok(ev)
+    }
+}
+
+impl Selector {
+    /// The wanted fields of `line` by serde's walk, which reads any JSON.
+    pub(super) fn walk_serde<'a>(&self, line: &'a str) -> Result<Found<'a>, Rejection> {
+        let mut found: Found<'a> = Default::default();
+        let mut de = serde_json::Deserializer::from_str(line);
+        ObjSeed {
+            sel: self,
+            prefix: "",
+            out: &mut found,
+        }
+        .deserialize(&mut de)
+        .map_err(|e| format!("not a JSON object: {e}"))?;
+        de.end()
+            .map_err(|e| format!("text after the JSON object: {e}"))?;
+        Ok(found)
+    }
+
+    /// What a dotted path below the top level is to the selector.
+    pub(super) fn entry(&self, path: &str) -> Option<Entry> {
+        self.entries.get(path).copied()
     }
 }
 
@@ -195,7 +211,7 @@ thread_local! {
 }
 
 impl Selector {
-    fn top_level(&self, position: usize, key: &str) -> Option<Entry> {
+    pub(super) fn top_level(&self, position: usize, key: &str) -> Option<Entry> {
         LAST_KEYS.with(|cell| {
             let mut cell = cell.borrow_mut();
             let (owner, keys) = &mut *cell;
@@ -282,7 +298,7 @@ fn assign<'a>(
 
 impl<'a> Selector {
     /// Keeps `v` for its field if no better-placed candidate was found yet.
-    fn keep(found: &mut Found<'a>, fill: (Field, u16, LatencyUnit), v: Scalar<'a>) {
+    pub(super) fn keep(found: &mut Found<'a>, fill: (Field, u16, LatencyUnit), v: Scalar<'a>) {
         let (field, prio, unit) = fill;
         let slot = &mut found[field_index(field)];
         // A null or empty value does not hide a later candidate that has one.

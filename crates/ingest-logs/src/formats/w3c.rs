@@ -67,8 +67,41 @@ pub struct W3cParser {
     pub latency_unit: Option<LatencyUnit>,
 }
 
-fn split_fields(line: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+/// Values a line holds without a heap allocation; a longer line still parses, into a `Vec`.
+const INLINE_FIELDS: usize = 40;
+
+/// A line's values: on the stack for any ordinary line (this runs once per event).
+enum Values<'a> {
+    Inline([&'a str; INLINE_FIELDS], usize),
+    Heap(Vec<&'a str>),
+}
+
+impl<'a> Values<'a> {
+    fn as_slice(&self) -> &[&'a str] {
+        match self {
+            Values::Inline(a, n) => &a[..*n],
+            Values::Heap(v) => v,
+        }
+    }
+
+    fn push(&mut self, v: &'a str) {
+        match self {
+            Values::Inline(a, n) if *n < INLINE_FIELDS => {
+                a[*n] = v;
+                *n += 1;
+            }
+            Values::Inline(a, n) => {
+                let mut heap = a[..*n].to_vec();
+                heap.push(v);
+                *self = Values::Heap(heap);
+            }
+            Values::Heap(h) => h.push(v),
+        }
+    }
+}
+
+fn split_fields(line: &str) -> Values<'_> {
+    let mut out = Values::Inline([""; INLINE_FIELDS], 0);
     let mut rest = line.trim_end();
     while !rest.is_empty() {
         rest = rest.trim_start_matches([' ', '\t']);
@@ -88,7 +121,7 @@ fn split_fields(line: &str) -> Vec<&str> {
             out.push(&q[..end]);
             rest = q.get(end + 1..).unwrap_or("");
         } else {
-            let end = rest.find([' ', '\t']).unwrap_or(rest.len());
+            let end = memchr::memchr2(b' ', b'\t', rest.as_bytes()).unwrap_or(rest.len());
             out.push(&rest[..end]);
             rest = &rest[end..];
         }
@@ -116,6 +149,7 @@ impl W3cParser {
             .as_ref()
             .ok_or("a W3C data line before any #Fields: directive")?;
         let values = split_fields(line);
+        let values = values.as_slice();
         if values.len() != cols.len() {
             return Err(Rejection::from(format!(
                 "{} values where #Fields: names {}",
@@ -127,7 +161,7 @@ impl W3cParser {
         let (mut date, mut time) = (None, None);
         let mut local = false;
         let (mut host, mut computer, mut site) = (None, None, None);
-        for (f, v) in cols.iter().zip(values) {
+        for (f, &v) in cols.iter().zip(values) {
             if v == "-" {
                 continue;
             }
@@ -135,14 +169,16 @@ impl W3cParser {
                 W3cField::Date | W3cField::DateLocal => {
                     local = *f == W3cField::DateLocal;
                     date = Some(
-                        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                            .map_err(|_| format!("date '{v}' is not YYYY-MM-DD"))?,
+                        plain_date(v)
+                            .or_else(|| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+                            .ok_or_else(|| format!("date '{v}' is not YYYY-MM-DD"))?,
                     )
                 }
                 W3cField::Time | W3cField::TimeLocal => {
                     time = Some(
-                        NaiveTime::parse_from_str(v, "%H:%M:%S%.f")
-                            .map_err(|_| format!("time '{v}' is not HH:MM:SS"))?,
+                        plain_time(v)
+                            .or_else(|| NaiveTime::parse_from_str(v, "%H:%M:%S%.f").ok())
+                            .ok_or_else(|| format!("time '{v}' is not HH:MM:SS"))?,
                     )
                 }
                 W3cField::UriStem => ev.path = Some(Cow::Borrowed(v)),
@@ -185,6 +221,32 @@ impl W3cParser {
     }
 }
 
+/// The digits at `at..at + n`, if they all are.
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    b.get(at..at + n)?.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` exactly, as IIS writes every line, read without chrono's format interpreter;
+/// None sends anything else (or an impossible date) to chrono.
+fn plain_date(v: &str) -> Option<NaiveDate> {
+    let b = v.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(digits(b, 0, 4)? as i32, digits(b, 5, 2)?, digits(b, 8, 2)?)
+}
+
+/// `HH:MM:SS` exactly; fractions, a leap second and anything odd go to chrono.
+fn plain_time(v: &str) -> Option<NaiveTime> {
+    let b = v.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    NaiveTime::from_hms_opt(digits(b, 0, 2)?, digits(b, 3, 2)?, digits(b, 6, 2)?)
+}
+
 /// IIS writes spaces in values as '+'.
 fn plus_decoded(v: &str) -> Cow<'_, str> {
     if v.contains('+') {
@@ -197,6 +259,38 @@ fn plus_decoded(v: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_dates_and_times_read_as_chrono_reads_them() {
+        for d in ["2026-10-26", "2024-02-29", "2023-02-29", "2026-13-01", "2026-1-05", "+2026-10-26", "2026-10-2x", "0000-01-01"] {
+            let chrono = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+            if let Some(fast) = plain_date(d) {
+                assert_eq!(Some(fast), chrono, "{d}");
+            }
+        }
+        assert!(plain_date("2026-10-26").is_some());
+        for t in ["06:06:45", "23:59:59", "24:00:00", "23:59:60", "6:06:45", "06:06:45.123", "06:6:45x"] {
+            let chrono = NaiveTime::parse_from_str(t, "%H:%M:%S%.f").ok();
+            if let Some(fast) = plain_time(t) {
+                assert_eq!(Some(fast), chrono, "{t}");
+            }
+        }
+        assert!(plain_time("06:06:45").is_some());
+    }
+
+    #[test]
+    fn a_line_with_more_values_than_fit_inline_still_parses() {
+        let p = W3cParser { latency_unit: None };
+        let mut cols = None;
+        let extra: Vec<String> = (0..50).map(|i| format!("x-{i}")).collect();
+        p.parse(&format!("#Fields: date time cs-uri-stem sc-status {}", extra.join(" ")), &mut cols)
+            .unwrap();
+        let line = format!("2026-10-26 06:07:00 /x 503 {}", vec!["v"; 50].join(" "));
+        let e = p.parse(&line, &mut cols).unwrap().unwrap();
+        assert_eq!((e.status, e.path.as_deref()), (Some(503), Some("/x")));
+        let short = format!("2026-10-26 06:07:00 /x 503 {}", vec!["v"; 49].join(" "));
+        assert!(p.parse(&short, &mut cols).unwrap_err().contains("53 values where #Fields: names 54"));
+    }
 
     #[test]
     fn fields_change_mid_file() {
