@@ -173,7 +173,12 @@ impl<'a> Scan<'_, 'a> {
             (b'{', _) => self.skip(depth),
             // Arrays where a field is wanted are journald's bytes: serde reads those.
             (b'[', Some(Entry { fill: Some(_), .. })) => None,
-            (_, Some(Entry { fill: Some(fill), .. })) => {
+            (
+                _,
+                Some(Entry {
+                    fill: Some(fill), ..
+                }),
+            ) => {
                 let v = self.scalar()?;
                 Selector::keep(&mut self.found, fill, v);
                 Some(())
@@ -337,12 +342,18 @@ mod tests {
                 if let Some(found) = walk(&sel, l) {
                     fast += 1;
                     let by_serde = sel.walk_serde(l);
-                    assert!(by_serde.is_ok(), "the fast path took a line serde rejects: {l}");
+                    assert!(
+                        by_serde.is_ok(),
+                        "the fast path took a line serde rejects: {l}"
+                    );
                     assert_eq!(Some(found), by_serde.ok(), "read differently: {l}");
                 }
             }
         }
-        assert!(checked > 2000 && fast >= 15, "{fast} of {checked} on the fast path");
+        assert!(
+            checked > 2000 && fast >= 15,
+            "{fast} of {checked} on the fast path"
+        );
     }
 
     #[test]

@@ -262,14 +262,31 @@ mod tests {
 
     #[test]
     fn plain_dates_and_times_read_as_chrono_reads_them() {
-        for d in ["2026-10-26", "2024-02-29", "2023-02-29", "2026-13-01", "2026-1-05", "+2026-10-26", "2026-10-2x", "0000-01-01"] {
+        for d in [
+            "2026-10-26",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-1-05",
+            "+2026-10-26",
+            "2026-10-2x",
+            "0000-01-01",
+        ] {
             let chrono = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
             if let Some(fast) = plain_date(d) {
                 assert_eq!(Some(fast), chrono, "{d}");
             }
         }
         assert!(plain_date("2026-10-26").is_some());
-        for t in ["06:06:45", "23:59:59", "24:00:00", "23:59:60", "6:06:45", "06:06:45.123", "06:6:45x"] {
+        for t in [
+            "06:06:45",
+            "23:59:59",
+            "24:00:00",
+            "23:59:60",
+            "6:06:45",
+            "06:06:45.123",
+            "06:6:45x",
+        ] {
             let chrono = NaiveTime::parse_from_str(t, "%H:%M:%S%.f").ok();
             if let Some(fast) = plain_time(t) {
                 assert_eq!(Some(fast), chrono, "{t}");
@@ -283,13 +300,23 @@ mod tests {
         let p = W3cParser { latency_unit: None };
         let mut cols = None;
         let extra: Vec<String> = (0..50).map(|i| format!("x-{i}")).collect();
-        p.parse(&format!("#Fields: date time cs-uri-stem sc-status {}", extra.join(" ")), &mut cols)
-            .unwrap();
+        p.parse(
+            &format!(
+                "#Fields: date time cs-uri-stem sc-status {}",
+                extra.join(" ")
+            ),
+            &mut cols,
+        )
+        .unwrap();
         let line = format!("2026-10-26 06:07:00 /x 503 {}", vec!["v"; 50].join(" "));
         let e = p.parse(&line, &mut cols).unwrap().unwrap();
         assert_eq!((e.status, e.path.as_deref()), (Some(503), Some("/x")));
         let short = format!("2026-10-26 06:07:00 /x 503 {}", vec!["v"; 49].join(" "));
-        assert!(p.parse(&short, &mut cols).unwrap_err().contains("53 values where #Fields: names 54"));
+        assert!(
+            p.parse(&short, &mut cols)
+                .unwrap_err()
+                .contains("53 values where #Fields: names 54")
+        );
     }
 
     #[test]
