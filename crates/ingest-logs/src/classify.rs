@@ -47,8 +47,20 @@ impl EventType {
         }
     }
 
+    /// The inverse of [`EventType::as_str`]; a `match` rather than a search, as the friction
+    /// model parses every event of a day.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.as_str() == s)
+        Some(match s {
+            "login_ok" => EventType::LoginOk,
+            "login_failed" => EventType::LoginFailed,
+            "error" => EventType::Error,
+            "timeout" => EventType::Timeout,
+            "slow_response" => EventType::SlowResponse,
+            "crash" => EventType::Crash,
+            "session_lost" => EventType::SessionLost,
+            "request" => EventType::Request,
+            _ => return None,
+        })
     }
 }
 
@@ -170,6 +182,16 @@ pub fn classify(ev: &RawEvent<'_>, slow_ms: f64) -> EventType {
 mod tests {
     use super::*;
     use std::borrow::Cow;
+
+    #[test]
+    fn every_event_type_reads_back_from_its_name_and_nothing_else_does() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+        }
+        for s in ["", "Login_ok", "login_ok ", "requests"] {
+            assert_eq!(EventType::parse(s), None, "{s:?}");
+        }
+    }
 
     fn ev(
         event: Option<&str>,

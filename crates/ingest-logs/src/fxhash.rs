@@ -2,7 +2,6 @@
 //! std's SipHash, built to resist flooding, costs more than the parsing it serves. Inputs are
 //! the caller's own logs and the maps are rebuilt per chunk, so flooding is not a concern.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The FxHash of rustc and Firefox: multiply-rotate per word.
@@ -59,7 +58,9 @@ impl Hasher for FxHasher {
     }
 }
 
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// hashbrown's map rather than std's for `entry_ref`: a lookup by `&str` that allocates the
+/// key only when it is new, in one probe.
+pub type FxMap<K, V> = hashbrown::HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 #[cfg(test)]
 mod tests {

@@ -23,9 +23,12 @@ pub const MESSAGE_MAX_CHARS: usize = 2000;
 /// Pseudonyms of users already computed in this run, shared by all workers, so the HMAC is
 /// paid once per distinct user rather than once per event. Sessions are not kept here: each
 /// lives minutes, and the workers' own caches catch its repeats.
+///
+/// Pseudonyms are held as plain bytes, not shared strings: a reference count touched by every
+/// event from both cores would bounce its cache line between them.
 #[derive(Default)]
 pub struct PseudonymCache {
-    users: RwLock<FxMap<String, Arc<str>>>,
+    users: RwLock<FxMap<String, [u8; 32]>>,
 }
 
 /// Past this many entries a cache is emptied rather than grown: memory stays bounded on any
@@ -33,16 +36,16 @@ pub struct PseudonymCache {
 const CACHE_MAX: usize = 1 << 20;
 
 impl PseudonymCache {
-    fn user(&self, p: &Pseudonymiser, id: &str) -> Arc<str> {
+    fn user(&self, p: &Pseudonymiser, id: &str) -> [u8; 32] {
         if let Some(v) = self.users.read().expect("not poisoned").get(id) {
-            return v.clone();
+            return *v;
         }
-        let v: Arc<str> = p.pseudonym("user", id).into();
+        let v = p.pseudonym_hex("user", id);
         let mut map = self.users.write().expect("not poisoned");
         if map.len() >= CACHE_MAX {
             map.clear();
         }
-        map.entry(id.to_string()).or_insert(v).clone()
+        *map.entry_ref(id).or_insert(v)
     }
 
     pub fn len(&self) -> usize {
@@ -126,13 +129,15 @@ pub struct Normaliser<'a> {
     pub source_format: &'a str,
 }
 
-/// Per worker: caches that need no locking.
+/// Per worker: caches that need no locking. Each is looked up once per event, and allocates
+/// only for a value it has not seen.
 pub struct Local<'c> {
     resolver: Resolver<'c>,
-    /// Raw user name as written → pseudonym: no allocation on a hit.
-    users: FxMap<String, Arc<str>>,
+    /// Raw user name as written → pseudonym.
+    users: FxMap<String, [u8; 32]>,
     sessions: FxMap<String, [u8; 32]>,
-    kommun: FxMap<String, Option<Arc<str>>>,
+    /// Kommun as written → its code, or `None` when the reference does not know it.
+    kommun: FxMap<String, Option<Box<str>>>,
 }
 
 const SESSION_CACHE_MAX: usize = 1 << 16;
@@ -147,44 +152,16 @@ impl<'a> Normaliser<'a> {
         }
     }
 
-    fn user_pseudonym(&self, local: &mut Local<'_>, raw: &str) -> Arc<str> {
-        if let Some(v) = local.users.get(raw) {
-            return v.clone();
-        }
-        let v = self.cache.user(self.pseudonymiser, &canonical_user(raw));
-        if local.users.len() >= CACHE_MAX {
-            local.users.clear();
-        }
-        local.users.insert(raw.to_string(), v.clone());
-        v
-    }
-
     /// Sessions live minutes to hours, so a small cache of recent ones catches most repeats;
     /// emptying it when full keeps it small enough to stay in the CPU's caches.
-    fn session_pseudonym(&self, local: &mut Local<'_>, raw: &str) -> [u8; 32] {
-        if let Some(v) = local.sessions.get(raw) {
-            return *v;
+    fn session_pseudonym(&self, sessions: &mut FxMap<String, [u8; 32]>, raw: &str) -> [u8; 32] {
+        let v = *sessions
+            .entry_ref(raw)
+            .or_insert_with(|| self.pseudonymiser.pseudonym_hex("session", raw.trim()));
+        if sessions.len() > SESSION_CACHE_MAX {
+            sessions.clear();
         }
-        let v = self.pseudonymiser.pseudonym_hex("session", raw.trim());
-        if local.sessions.len() >= SESSION_CACHE_MAX {
-            local.sessions.clear();
-        }
-        local.sessions.insert(raw.to_string(), v);
         v
-    }
-
-    /// A kommun code or name as the reference knows it; Err with the raw text when not.
-    fn kommun(&self, local: &mut Local<'_>, raw: &str) -> Result<Arc<str>, String> {
-        if let Some(v) = local.kommun.get(raw) {
-            return v.clone().ok_or_else(|| raw.to_string());
-        }
-        let v: Option<Arc<str>> = self
-            .reference
-            .resolve(raw)
-            .ok()
-            .map(|k| Arc::from(k.kommun_kod.as_str()));
-        local.kommun.insert(raw.to_string(), v.clone());
-        v.ok_or_else(|| raw.to_string())
     }
 
     /// Appends one event; Err(raw) when a kommun was given that the reference does not know
@@ -197,26 +174,32 @@ impl<'a> Normaliser<'a> {
         ts: i64,
         line: i64,
     ) -> Result<(), String> {
-        let r = local
-            .resolver
-            .resolve(ev.host.as_deref(), ev.app.as_deref(), ev.path.as_deref());
+        let Local {
+            resolver,
+            users,
+            sessions,
+            kommun: kommun_codes,
+        } = local;
+        let r = resolver.resolve(ev.host.as_deref(), ev.app.as_deref(), ev.path.as_deref());
         let system = r
             .system
             .or_else(|| self.system_id.and_then(|id| self.catalog.by_id(id)));
         let slow = system.map_or(self.catalog.friction.slow_ms, |s| s.slow_ms);
         let mut bad_kommun = Ok(());
         let kommun = match ev.kommun_kod.as_deref() {
-            Some(k) => match self.kommun(local, k) {
-                Ok(k) => Some(k),
-                Err(raw) => {
-                    bad_kommun = Err(raw);
-                    None
+            Some(k) => {
+                let code: &Option<Box<str>> = kommun_codes.entry_ref(k).or_insert_with(|| {
+                    let known = self.reference.resolve(k).ok();
+                    known.map(|known| known.kommun_kod.as_str().into())
+                });
+                if code.is_none() {
+                    bad_kommun = Err(k.to_string());
                 }
-            },
-            None => r.host_kommun,
+                code.as_deref()
+            }
+            None => r.host_kommun.as_deref(),
         };
         let kommun = kommun
-            .as_deref()
             .or_else(|| system.and_then(|s| s.kommun_kod.as_deref()))
             .or(self.kommun_kod);
         b.ts.append_value(ts);
@@ -225,12 +208,21 @@ impl<'a> Normaliser<'a> {
         b.verksamhet
             .append_option(system.and_then(|s| s.verksamhet.as_deref()));
         match ev.user.as_deref().filter(|u| !u.trim().is_empty()) {
-            Some(u) => b.user_key.append_value(self.user_pseudonym(local, u)),
+            Some(u) => {
+                let hex = *users
+                    .entry_ref(u)
+                    .or_insert_with(|| self.cache.user(self.pseudonymiser, &canonical_user(u)));
+                if users.len() > CACHE_MAX {
+                    users.clear();
+                }
+                b.user_key
+                    .append_value(std::str::from_utf8(&hex).expect("hex is ASCII"))
+            }
             None => b.user_key.append_null(),
         }
         match ev.session.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(s) => {
-                let hex = self.session_pseudonym(local, s);
+                let hex = self.session_pseudonym(sessions, s);
                 b.session_id
                     .append_value(std::str::from_utf8(&hex).expect("hex is ASCII"))
             }

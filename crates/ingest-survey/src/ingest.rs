@@ -407,7 +407,8 @@ fn map_chunk(recs: &[Record], m: &Mapping<'_, '_>) -> ChunkRead {
 }
 
 /// Reads an opened export a few chunks at a time, each chunk on its own core, and hands the
-/// answers to `sink` as they are read and the responses at the end with their weights. What is
+/// answers to `sink` as they are read (a group of chunks behind, written while the next group
+/// is mapped) and the responses at the end with their weights. What is
 /// held at once is a few chunks of records, the responses (Arrow arrays, spilled to a temporary
 /// file past [`RESPONSES_HELD`]), and per respondent a stratum id, whether it counts towards
 /// the weights, and a 16-byte key for finding repeats.
@@ -415,7 +416,7 @@ pub fn ingest_table(
     file: &str,
     mut table: Table<'_>,
     ctx: &Context<'_>,
-    sink: &mut dyn SurveySink,
+    sink: &mut (dyn SurveySink + Send),
 ) -> Result<Ingested, SurveyError> {
     let ins = ctx.instrument;
     let header = std::mem::take(&mut table.header);
@@ -475,21 +476,29 @@ pub fn ingest_table(
         stratifiers: stratifiers.as_deref(),
         file,
     };
+    // The answers of the group before, written (encoded to Parquet) while this group is
+    // mapped, so that the writing does not leave a core idle.
+    let mut unwritten: Vec<RecordBatch> = Vec::new();
     let mut following = next_group(&mut table)?;
     while !following.is_empty() {
         let chunks = std::mem::take(&mut following);
+        let to_write = std::mem::take(&mut unwritten);
         // Each chunk with its own cache of workplaces; gathered in file order, so which repeat
         // of a respondent is the duplicate, and the order of the quarantine records, are those
         // of a reading from top to bottom. The next group is read from the file meanwhile.
-        let (read, next) = rayon::join(
+        let (read, (written, next)) = rayon::join(
             || {
                 chunks
                     .par_iter()
                     .map(|recs| map_chunk(recs, &mapping))
                     .collect::<Vec<_>>()
             },
-            || next_group(&mut table),
+            || {
+                let written = to_write.into_iter().try_for_each(|a| sink.answers(a));
+                (written, next_group(&mut table))
+            },
         );
+        written.map_err(sink_err)?;
         for (recs, part) in chunks.iter().zip(read) {
             rows_read += recs.len() as i64;
             rejected += part.rejected;
@@ -504,14 +513,22 @@ pub fn ingest_table(
             let ids: Vec<u32> = part.strata.cells().iter().map(|s| strata.id(s)).collect();
             row_stratum.extend(part.row_stratum.iter().map(|&j| ids[j as usize]));
             if let Some(a) = part.answers {
-                sink.answers(a).map_err(sink_err)?;
+                unwritten.push(a);
             }
             if let Some(r) = part.responses {
                 responses.push(with_duplicates(r, dup)).map_err(spill_err)?;
             }
         }
         // A failure further down the file is said after what came before it was handed on.
+        if next.is_err() {
+            for a in unwritten.drain(..) {
+                sink.answers(a).map_err(sink_err)?;
+            }
+        }
         following = next?;
+    }
+    for a in unwritten {
+        sink.answers(a).map_err(sink_err)?;
     }
     if let Some((column, bad, filled, examples)) = changed_column(&header, &filled, &q) {
         return Err(SurveyError::ColumnChanged {

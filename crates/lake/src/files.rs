@@ -90,6 +90,41 @@ impl Lake {
         self.list(rel_dir, false)
     }
 
+    /// The files of `table` named `part-<stem>[.<txn>].parquet`, in any partition.
+    pub(crate) fn files_of_stem(&self, table: &str, stem: &str) -> Result<Vec<String>> {
+        match &self.stems {
+            Some(index) => index
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .files(table, stem, || self.files_under(table)),
+            None => Ok(self
+                .files_under(table)?
+                .into_iter()
+                .filter(|f| f.stem() == stem)
+                .map(|f| f.rel)
+                .collect()),
+        }
+    }
+
+    /// Keeps the writer's stem index true after a local commit (see [`crate::stems`]).
+    pub(crate) fn index_commit(
+        &self,
+        written: &[(std::path::PathBuf, std::path::PathBuf)],
+        deleted: &[std::path::PathBuf],
+        applied: bool,
+    ) {
+        if let Some(index) = &self.stems {
+            let mut index = index
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if applied {
+                index.committed(written, deleted);
+            } else {
+                index.clear();
+            }
+        }
+    }
+
     /// As [`Lake::files_under`], with each file's time.
     pub fn files_with_times(&self, rel_dir: &str) -> Result<Vec<LakeFile>> {
         self.list(rel_dir, true)

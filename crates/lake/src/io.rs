@@ -79,7 +79,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         let p = e.path();
-        if p.is_dir() {
+        // The entry's type comes with the directory listing on most file systems; a stat is
+        // needed only for symlinks (followed, as before) and where the type is unknown.
+        let is_dir = match e.file_type() {
+            Ok(t) if !t.is_symlink() => t.is_dir(),
+            _ => p.is_dir(),
+        };
+        if is_dir {
             walk(&p, out)?;
         } else if name.ends_with(".parquet") {
             out.push(p);

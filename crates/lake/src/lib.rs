@@ -31,6 +31,7 @@ pub mod location;
 pub mod lock;
 pub(crate) mod remote;
 pub mod source;
+mod stems;
 pub mod stream;
 pub mod txn;
 
@@ -67,6 +68,8 @@ pub struct Lake {
     remote: Option<std::sync::Arc<remote::Remote>>,
     /// A writer's lock on object storage, held like `lock`.
     lease: Option<std::sync::Arc<remote::lease::Lease>>,
+    /// A local writer's files by source stem (see [`stems`]); `None` for readers, which list.
+    stems: Option<std::sync::Arc<std::sync::Mutex<stems::StemIndex>>>,
 }
 
 /// Size facts about one table, read from Parquet footers (no data pages are read).
@@ -93,6 +96,7 @@ impl Lake {
             lock: Some(std::sync::Arc::new(lock)),
             remote: None,
             lease: None,
+            stems: Some(Default::default()),
         };
         txn::recover(&lake)?;
         Ok(lake)
@@ -119,6 +123,7 @@ impl Lake {
             lock: None,
             remote: Some(remote),
             lease: Some(std::sync::Arc::new(lease)),
+            stems: None,
         })
     }
 
@@ -136,6 +141,7 @@ impl Lake {
                 lock: None,
                 remote: Some(std::sync::Arc::new(remote::Remote::connect(u, settings)?)),
                 lease: None,
+                stems: None,
             }),
         }
     }
@@ -219,6 +225,7 @@ impl Lake {
             lock: None,
             remote: None,
             lease: None,
+            stems: None,
         })
     }
 

@@ -47,6 +47,8 @@ pub struct Txn<'a> {
     /// read ([`Txn::staged_mart`]): staged path → (name in the bucket, size). The commit adds
     /// them without uploading again.
     uploaded: std::collections::HashMap<PathBuf, (String, u64)>,
+    /// Whether the staging directory exists yet.
+    staging_made: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Txn<'a> {
@@ -66,11 +68,28 @@ impl<'a> Txn<'a> {
             journal: Journal::default(),
             journaled: false,
             uploaded: Default::default(),
+            staging_made: Default::default(),
         })
     }
 
     fn staging(&self) -> PathBuf {
         self.lake.root.join(STAGING).join(&self.id)
+    }
+
+    /// Where `rel` is staged: flat in the transaction's one directory, named uniquely, so that
+    /// a commit makes one directory rather than one per table and partition (the journal
+    /// names every file's place).
+    fn staged_rel(&self, rel: &Path) -> Result<PathBuf> {
+        let dir = Path::new(STAGING).join(&self.id);
+        if !self.staging_made.load(Ordering::Relaxed) {
+            staging_dir(&self.lake.root.join(&dir))?;
+            self.staging_made.store(true, Ordering::Relaxed);
+        }
+        let name = rel.file_name().unwrap_or_default().to_string_lossy();
+        Ok(dir.join(format!(
+            "{}-{name}",
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        )))
     }
 
     /// Stages one file of `def`, in the partition given by `partition` (one value per partition
@@ -103,11 +122,8 @@ impl<'a> Txn<'a> {
     pub fn create_file(&self, def: &TableDef, partition: &[&str], stem: &str) -> Result<TableFile> {
         check_partition(def, partition)?;
         let rel = table_rel(def, partition, stem);
-        let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
+        let staged_rel = self.staged_rel(&rel)?;
         let path = self.lake.root.join(&staged_rel);
-        if let Some(dir) = path.parent() {
-            staging_dir(dir)?;
-        }
         let file = std::fs::File::create(&path).map_err(|e| LakeError::io(&path, e))?;
         let schema = def.file_schema();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties()))
@@ -245,20 +261,15 @@ impl<'a> Txn<'a> {
     /// a source that changed gives up all the rows it gave before. Files the transaction also
     /// writes are overwritten by their rename instead, so readers never see a gap.
     pub fn replace_source(&mut self, def: &TableDef, stem: &str) -> Result<()> {
-        for f in self.lake.files_under(def.name)? {
-            if f.stem() == stem {
-                self.journal.deletes.push(PathBuf::from(f.rel));
-            }
+        for rel in self.lake.files_of_stem(def.name, stem)? {
+            self.journal.deletes.push(PathBuf::from(rel));
         }
         Ok(())
     }
 
     fn stage(&mut self, rel: PathBuf, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
-        let staged_rel = Path::new(STAGING).join(&self.id).join(&rel);
+        let staged_rel = self.staged_rel(&rel)?;
         let path = self.lake.root.join(&staged_rel);
-        if let Some(dir) = path.parent() {
-            staging_dir(dir)?;
-        }
         let rows = write_parquet(&path, schema, batches)?;
         self.journal.renames.retain(|(_, f)| f != &rel);
         self.journal.renames.push((staged_rel, rel));
@@ -271,10 +282,8 @@ impl<'a> Txn<'a> {
             return self.commit_remote();
         }
         let root = self.lake.root.clone();
-        for (staged, _) in &self.journal.renames {
-            if let Some(dir) = root.join(staged).parent() {
-                fsync_dir(dir)?;
-            }
+        if !self.journal.renames.is_empty() {
+            fsync_dir(&self.staging())?;
         }
         failpoint("lake.before_journal")?;
         // Readers wait from the commit point until every file is in place.
@@ -289,7 +298,13 @@ impl<'a> Txn<'a> {
         fsync_dir(&jdir)?;
         self.journaled = true;
         failpoint("lake.after_journal")?;
-        apply(&root, &self.journal)?;
+        let applied = apply(&root, &self.journal);
+        self.lake.index_commit(
+            &self.journal.renames,
+            &self.journal.deletes,
+            applied.is_ok(),
+        );
+        applied?;
         std::fs::remove_file(&jpath).map_err(|e| LakeError::io(&jpath, e))?;
         gate.bump(&root)?;
         drop(gate);

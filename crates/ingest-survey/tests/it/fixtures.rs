@@ -228,17 +228,18 @@ fn without_an_employer_column_a_region_as_workplace_makes_a_region_employee() {
     );
 }
 
+/// The UTF-8 fixture's header row with its line end, to which a test adds rows of its own.
+fn header_row() -> String {
+    let text = String::from_utf8(crate::fixture_bytes("utf8_bom_comma.csv")).unwrap();
+    let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
+    format!("{header}\n")
+}
+
 /// Rows are read in parallel chunks of 8 192 records: the result must be that of a reading
 /// from top to bottom, across chunk boundaries too.
 #[test]
 fn a_file_of_many_chunks_reads_as_from_top_to_bottom() {
-    let header = String::from_utf8(crate::fixture_bytes("utf8_bom_comma.csv")).unwrap();
-    let header = header
-        .lines()
-        .next()
-        .unwrap()
-        .trim_start_matches('\u{feff}');
-    let mut csv = format!("{header}\n");
+    let mut csv = header_row();
     let n = 20_000;
     for i in 0..n {
         // Row 10 000 repeats the respondent of row 8 000 (the next chunk); three rows in
@@ -279,4 +280,77 @@ fn a_file_of_many_chunks_reads_as_from_top_to_bottom() {
         .filter_map(|q| q.source_line)
         .collect();
     assert_eq!(nulled, vec![102, 9_002, 17_002]);
+}
+
+/// A sink that refuses its `fail_at`-th batch of answers, as a full disk would.
+struct Refusing {
+    taken: usize,
+    fail_at: usize,
+}
+
+impl friktion_ingest_survey::SurveySink for Refusing {
+    fn answers(&mut self, _: RecordBatch) -> Result<(), friktion_ingest_survey::SinkError> {
+        self.taken += 1;
+        if self.taken == self.fail_at {
+            return Err("no space left on device".into());
+        }
+        Ok(())
+    }
+    fn responses(&mut self, _: RecordBatch) -> Result<(), friktion_ingest_survey::SinkError> {
+        Ok(())
+    }
+}
+
+/// Answers are written a group of chunks behind the reading, beside the mapping of the next
+/// group: a sink's failure there, or in the last write after the reading, still stops the
+/// export with the sink's error, and nothing is written after the batch that failed.
+#[test]
+fn a_sink_failure_stops_ingest_wherever_the_batch_was_written() {
+    use friktion_ingest_survey::{Context, SurveyError, SurveySource, ingest_table, open};
+    let mut csv = header_row();
+    // Five chunks of 8 192 rows: on two threads, a group of four and a group of one.
+    for i in 0..40_000 {
+        csv.push_str(&format!(
+            "A{i},Kommun,Göteborgs Stad,Äldreomsorg,Undersköterska,30,Nej,Ja,Instämmer helt,Instämmer delvis,Instämmer helt,,2019-10-14 09:31\n"
+        ));
+    }
+    let p = pseudonymiser();
+    let ctx = Context {
+        instrument: &crate::VISION,
+        reference: &crate::REFERENCE,
+        pseudonymiser: &p,
+        population: None,
+    };
+    let src = SurveySource {
+        source_file: "many.csv",
+        bytes: csv.as_bytes(),
+        wave_id: "test-2019",
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let run = |fail_at| {
+        let mut sink = Refusing { taken: 0, fail_at };
+        let table = open(&src, &crate::VISION).unwrap();
+        let r = pool.install(|| ingest_table("many.csv", table, &ctx, &mut sink));
+        (r, sink.taken)
+    };
+    let (ok, taken) = run(0);
+    assert_eq!(ok.unwrap().rows_read, 40_000);
+    assert_eq!(taken, 5);
+    for fail_at in 1..=5 {
+        let (r, taken) = run(fail_at);
+        match r {
+            Err(e @ SurveyError::Sink { .. }) => assert_eq!(
+                friktion_core::error_chain(&e),
+                "many.csv: the rows could not be written: no space left on device"
+            ),
+            other => panic!("batch {fail_at}: {other:?}"),
+        }
+        assert_eq!(
+            taken, fail_at,
+            "nothing is written after the batch that failed"
+        );
+    }
 }

@@ -18,7 +18,7 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-static REFERENCE: LazyLock<Reference> =
+pub static REFERENCE: LazyLock<Reference> =
     LazyLock::new(|| Reference::load(&root().join("sample-data/reference")).unwrap());
 pub static VISION: LazyLock<Instrument> = LazyLock::new(|| {
     Instrument::load(&root().join("pipelines/instruments/vision-it-strul.toml")).unwrap()

@@ -19,36 +19,51 @@ const LOG_INGEST_VERSION: &str = "log-ingest-1";
 /// What unfinished Parquet row groups of one source may hold in memory together.
 const WRITE_BUDGET: usize = 96 << 20;
 
-/// Every [[logs]] source's files. True when there were log sources to load.
+/// Every [[logs]] source's files, in the config's order, two at a time up to
+/// [`SMALL_LOG_FILE`](super::together::SMALL_LOG_FILE) (see [`super::together`]).
 pub fn load_all(
     ctx: &RunContext<'_>,
     catalog: &Catalog,
     out: &mut Sources<'_>,
 ) -> Result<(), PipelineError> {
     let cache = PseudonymCache::default();
-    for spec in &ctx.cfg.logs {
-        for file in ctx.cfg.glob(&spec.files)? {
-            let name = ctx.cfg.source_name(&file);
-            out.seen.push(name.clone());
-            let lf = LogFile {
-                path: &file,
-                name: &name,
-                spec,
-                catalog,
-                cache: &cache,
-            };
-            match load_file(ctx, &lf)? {
-                Ok((r, problem)) => {
-                    out.loaded(ctx, r);
-                    if let Some(problem) = problem {
-                        out.failed(ctx, &name, problem);
-                    }
-                }
-                Err(message) => out.failed(ctx, &name, message),
-            }
-        }
+    let mut files = Vec::new();
+    for (k, spec) in ctx.cfg.logs.iter().enumerate() {
+        files.extend(
+            ctx.cfg
+                .glob(&spec.files)?
+                .into_iter()
+                .map(|path| super::Named {
+                    name: ctx.cfg.source_name(&path),
+                    path,
+                    source: k,
+                }),
+        );
     }
-    Ok(())
+    out.seen.extend(files.iter().map(|f| f.name.clone()));
+    let load = |f: &super::Named| {
+        let lf = LogFile {
+            path: &f.path,
+            name: &f.name,
+            spec: &ctx.cfg.logs[f.source],
+            catalog,
+            cache: &cache,
+        };
+        load_file(ctx, &lf)
+    };
+    let together = super::together::Together::logs();
+    super::together::load_in_order(&files, together, load, |f, loaded| {
+        match loaded? {
+            Ok((r, problem)) => {
+                out.loaded(ctx, r);
+                if let Some(problem) = problem {
+                    out.failed(ctx, &f.name, problem);
+                }
+            }
+            Err(message) => out.failed(ctx, &f.name, message),
+        }
+        Ok(())
+    })
 }
 
 struct LogFile<'a> {

@@ -37,6 +37,19 @@ fn write_streamed(
     })
 }
 
+/// A source file with its name in the lake and the index of the config's source that names it.
+struct Named {
+    path: std::path::PathBuf,
+    name: String,
+    source: usize,
+}
+
+impl AsRef<std::path::Path> for Named {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 fn read_file(file: &std::path::Path) -> Result<Vec<u8>, String> {
     std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
 }

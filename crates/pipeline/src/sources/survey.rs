@@ -41,14 +41,14 @@ pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), Pipel
             None => None,
         };
         settings.push((instrument, population));
-        files.extend(cfg.glob(&src.files)?.into_iter().map(|path| Named {
+        files.extend(cfg.glob(&src.files)?.into_iter().map(|path| super::Named {
             name: cfg.source_name(&path),
             path,
             source: k,
         }));
     }
     out.seen.extend(files.iter().map(|f| f.name.clone()));
-    let load = |f: &Named| {
+    let load = |f: &super::Named| {
         let (instrument, population) = &settings[f.source];
         let wave = wave_of(&cfg.survey[f.source], &f.path);
         load_file(
@@ -62,26 +62,14 @@ pub fn load_all(ctx: &RunContext<'_>, out: &mut Sources<'_>) -> Result<(), Pipel
             },
         )
     };
-    super::together::load_in_order(&files, load, |f, loaded| {
+    let together = super::together::Together::surveys();
+    super::together::load_in_order(&files, together, load, |f, loaded| {
         match loaded? {
             Ok(r) => out.loaded(ctx, r),
             Err(message) => out.failed(ctx, &f.name, message),
         }
         Ok(())
     })
-}
-
-/// A source file with its name in the lake and the config's source that names it.
-struct Named {
-    path: std::path::PathBuf,
-    name: String,
-    source: usize,
-}
-
-impl AsRef<Path> for Named {
-    fn as_ref(&self) -> &Path {
-        &self.path
-    }
 }
 
 /// A file's wave: the config's `wave_id`, or the file's name without extension.

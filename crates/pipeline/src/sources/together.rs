@@ -2,23 +2,49 @@
 //!
 //! A small file (a staff survey's workbook, a few hundred rows) is read on one core in
 //! milliseconds and then waits on its commit's fsyncs; loaded one after another, 290 of them
-//! leave the cores idle most of the time. Each file keeps its own commit, so what a crash
-//! leaves and what the ledger says do not change; only the waits overlap. A large file is
-//! loaded alone: its reader already keeps every core busy, and two at once would double the
-//! memory a load may hold.
+//! leave the cores idle most of the time. A log file of a day's events keeps every core busy
+//! while it is parsed, but its tail (the last Parquet row groups encoded, files synced, the
+//! commit) runs on one. Each file keeps its own commit, so what a crash leaves and what the
+//! ledger says do not change; only the waits and tails overlap. A large file is loaded alone:
+//! its reader already keeps every core busy, and two at once would double the memory a load
+//! may hold.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::PipelineError;
 
-/// Files up to this size are small: one block of the survey reader's scan, so one core reads
-/// the whole file.
+/// Survey files up to this size are small: one block of the survey reader's scan, so one core
+/// reads the whole file.
 pub const SMALL_FILE: u64 = 4 << 20;
 
-/// Loads at once: the loads of small files mostly wait on the disk, so more than the cores.
-fn loads_at_once() -> usize {
-    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+/// Log files up to this size load two at a time: a national night's files are a kommun's
+/// system's day, 6–20 MB, and each load holds at most its write budget and a few chunks.
+pub const SMALL_LOG_FILE: u64 = 64 << 20;
+
+/// Which files of a source count as small, and how many small ones load at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Together {
+    pub small: u64,
+    pub at_once: usize,
+}
+
+impl Together {
+    /// Survey files: their loads mostly wait on the disk, so more than the cores at once.
+    pub fn surveys() -> Self {
+        Self {
+            small: SMALL_FILE,
+            at_once: 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    /// Log files: each load's parsing uses every core already, so two, to overlap one's tail.
+    pub fn logs() -> Self {
+        Self {
+            small: SMALL_LOG_FILE,
+            at_once: 2,
+        }
+    }
 }
 
 /// Loads each of `files` with `load` and hands each result to `done` in the files' order, as
@@ -26,6 +52,7 @@ fn loads_at_once() -> usize {
 /// no load starts after it, loads already running finish (each is its own commit).
 pub fn load_in_order<F: AsRef<Path> + Sync, T: Send>(
     files: &[F],
+    together: Together,
     load: impl Fn(&F) -> T + Sync,
     mut done: impl FnMut(&F, T) -> Result<(), PipelineError>,
 ) -> Result<(), PipelineError> {
@@ -33,27 +60,28 @@ pub fn load_in_order<F: AsRef<Path> + Sync, T: Send>(
     while i < files.len() {
         let run = files[i..]
             .iter()
-            .take_while(|f| is_small(f.as_ref()))
+            .take_while(|f| is_small(f.as_ref(), together.small))
             .count();
         if run < 2 {
             done(&files[i], load(&files[i]))?;
             i += 1;
             continue;
         }
-        load_group(&files[i..i + run], &load, &mut done)?;
+        load_group(&files[i..i + run], together.at_once, &load, &mut done)?;
         i += run;
     }
     Ok(())
 }
 
-fn is_small(f: &Path) -> bool {
+fn is_small(f: &Path, small: u64) -> bool {
     // A file that cannot be read counts as small: its load fails at once with its reason.
-    std::fs::metadata(f).map_or(true, |m| m.len() <= SMALL_FILE)
+    std::fs::metadata(f).map_or(true, |m| m.len() <= small)
 }
 
 /// A run of small files, several loads at a time, each result handed on in the run's order.
 fn load_group<F: Sync, T: Send>(
     group: &[F],
+    at_once: usize,
     load: &(impl Fn(&F) -> T + Sync),
     done: &mut impl FnMut(&F, T) -> Result<(), PipelineError>,
 ) -> Result<(), PipelineError> {
@@ -61,7 +89,7 @@ fn load_group<F: Sync, T: Send>(
     let stop = AtomicBool::new(false);
     let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
     std::thread::scope(|s| {
-        for _ in 0..loads_at_once().min(group.len()) {
+        for _ in 0..at_once.min(group.len()) {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
             s.spawn(move || {
@@ -147,14 +175,14 @@ mod tests {
             overlap.load(f, Duration::from_millis(5 + 5 * (12 - k)))
         };
         let mut handed = Vec::new();
-        load_in_order(&files, load, |f, r| {
+        load_in_order(&files, Together::surveys(), load, |f, r| {
             assert_eq!(f, &r, "a file's result is handed with its own path");
             handed.push(r);
             Ok(())
         })
         .unwrap();
         assert_eq!(handed, files, "every result, in the files' order");
-        let together = loads_at_once().min(6);
+        let together = Together::surveys().at_once.min(6);
         assert!(together >= 2, "this test needs room for two loads");
         assert!(
             files[..6].iter().any(|f| overlap.most(f) >= 2),
@@ -166,7 +194,8 @@ mod tests {
     #[test]
     fn no_load_starts_after_a_result_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let n = 3 + 4 * loads_at_once();
+        let at_once = Together::surveys().at_once;
+        let n = 3 + 4 * at_once;
         let files = files(dir.path(), &vec![10; n]);
         let started = AtomicUsize::new(0);
         let load = |f: &PathBuf| {
@@ -175,7 +204,7 @@ mod tests {
             f.to_path_buf()
         };
         let mut handed = 0;
-        let err = load_in_order(&files, load, |f, _| {
+        let err = load_in_order(&files, Together::surveys(), load, |f, _| {
             handed += 1;
             if *f == files[2] {
                 return Err(PipelineError::Io {
@@ -193,7 +222,7 @@ mod tests {
         // Those running at the refusal finish, and a few that finished out of order may have
         // started one more each; the rest never start.
         assert!(
-            started <= 3 + 2 * loads_at_once(),
+            started <= 3 + 2 * at_once,
             "{started} of {n} loads started after the third was refused"
         );
     }
