@@ -152,18 +152,6 @@ impl<'a> Normaliser<'a> {
         }
     }
 
-    /// Sessions live minutes to hours, so a small cache of recent ones catches most repeats;
-    /// emptying it when full keeps it small enough to stay in the CPU's caches.
-    fn session_pseudonym(&self, sessions: &mut FxMap<String, [u8; 32]>, raw: &str) -> [u8; 32] {
-        let v = *sessions
-            .entry_ref(raw)
-            .or_insert_with(|| self.pseudonymiser.pseudonym_hex("session", raw.trim()));
-        if sessions.len() > SESSION_CACHE_MAX {
-            sessions.clear();
-        }
-        v
-    }
-
     /// Appends one event; Err(raw) when a kommun was given that the reference does not know
     /// (the row is kept without it).
     pub fn push(
@@ -209,12 +197,9 @@ impl<'a> Normaliser<'a> {
             .append_option(system.and_then(|s| s.verksamhet.as_deref()));
         match ev.user.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(u) => {
-                let hex = *users
-                    .entry_ref(u)
-                    .or_insert_with(|| self.cache.user(self.pseudonymiser, &canonical_user(u)));
-                if users.len() > CACHE_MAX {
-                    users.clear();
-                }
+                let hex = cached(users, u, CACHE_MAX, || {
+                    self.cache.user(self.pseudonymiser, &canonical_user(u))
+                });
                 b.user_key
                     .append_value(std::str::from_utf8(&hex).expect("hex is ASCII"))
             }
@@ -222,7 +207,11 @@ impl<'a> Normaliser<'a> {
         }
         match ev.session.as_deref().filter(|u| !u.trim().is_empty()) {
             Some(s) => {
-                let hex = self.session_pseudonym(sessions, s);
+                // Sessions live minutes to hours, so a small cache of recent ones catches most
+                // repeats and stays small enough for the CPU's caches.
+                let hex = cached(sessions, s, SESSION_CACHE_MAX, || {
+                    self.pseudonymiser.pseudonym_hex("session", s.trim())
+                });
                 b.session_id
                     .append_value(std::str::from_utf8(&hex).expect("hex is ASCII"))
             }
@@ -251,6 +240,21 @@ impl<'a> Normaliser<'a> {
         b.rows += 1;
         bad_kommun
     }
+}
+
+/// The pseudonym cached for `raw`, computed on a miss; a map past `max` entries is emptied, so
+/// that memory stays bounded on any input.
+fn cached(
+    map: &mut FxMap<String, [u8; 32]>,
+    raw: &str,
+    max: usize,
+    compute: impl FnOnce() -> [u8; 32],
+) -> [u8; 32] {
+    let v = *map.entry_ref(raw).or_insert_with(compute);
+    if map.len() > max {
+        map.clear();
+    }
+    v
 }
 
 /// Column builders for it_event rows of one day.

@@ -406,6 +406,11 @@ fn map_chunk(recs: &[Record], m: &Mapping<'_, '_>) -> ChunkRead {
     }
 }
 
+/// Hands answers to the sink in order, stopping at the first it refuses.
+fn hand_on(sink: &mut (dyn SurveySink + Send), answers: Vec<RecordBatch>) -> Result<(), SinkError> {
+    answers.into_iter().try_for_each(|a| sink.answers(a))
+}
+
 /// Reads an opened export a few chunks at a time, each chunk on its own core, and hands the
 /// answers to `sink` as they are read (a group of chunks behind, written while the next group
 /// is mapped) and the responses at the end with their weights. What is
@@ -494,7 +499,7 @@ pub fn ingest_table(
                     .collect::<Vec<_>>()
             },
             || {
-                let written = to_write.into_iter().try_for_each(|a| sink.answers(a));
+                let written = hand_on(sink, to_write);
                 (written, next_group(&mut table))
             },
         );
@@ -521,15 +526,11 @@ pub fn ingest_table(
         }
         // A failure further down the file is said after what came before it was handed on.
         if next.is_err() {
-            for a in unwritten.drain(..) {
-                sink.answers(a).map_err(sink_err)?;
-            }
+            hand_on(sink, std::mem::take(&mut unwritten)).map_err(sink_err)?;
         }
         following = next?;
     }
-    for a in unwritten {
-        sink.answers(a).map_err(sink_err)?;
-    }
+    hand_on(sink, unwritten).map_err(sink_err)?;
     if let Some((column, bad, filled, examples)) = changed_column(&header, &filled, &q) {
         return Err(SurveyError::ColumnChanged {
             file: file.to_string(),
