@@ -192,6 +192,24 @@ mod tests {
     }
 
     #[test]
+    fn log_files_of_a_day_load_two_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        // Larger than a small survey file, within a small log file.
+        let files = files(dir.path(), &vec![SMALL_FILE + 1; 6]);
+        let overlap = Overlap::default();
+        let load = |f: &PathBuf| overlap.load(f, Duration::from_millis(30));
+        let mut handed = Vec::new();
+        load_in_order(&files, Together::logs(), load, |_, r| {
+            handed.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(handed, files, "every result, in the files' order");
+        let most = files.iter().map(|f| overlap.most(f)).max().unwrap();
+        assert_eq!(most, 2, "log files load two at a time, never more");
+    }
+
+    #[test]
     fn no_load_starts_after_a_result_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let at_once = Together::surveys().at_once;
