@@ -1,15 +1,15 @@
 //! The systems catalogue (`pipelines/systems.toml`): which system a log line is about, its
 //! vendor and verksamhet, and which kommun runs it; plus the friction model's parameters.
 
+use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 
 use regex::Regex;
 use serde::Deserialize;
 
 use crate::LogError;
 use crate::friction::FrictionParams;
-use crate::fxhash::FxMap;
+use crate::keymap::KeyMap;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,12 +71,13 @@ pub struct Catalog {
 
 /// Which system a (host, app, path) belongs to, and a kommun the host name gives.
 #[derive(Debug, Clone)]
-pub struct Resolved<'c> {
+pub struct Resolved<'c, 'h> {
     pub system: Option<&'c System>,
-    pub host_kommun: Option<Arc<str>>,
+    /// Borrowed from the host name it was read from.
+    pub host_kommun: Option<&'h str>,
 }
 
-impl PartialEq for Resolved<'_> {
+impl PartialEq for Resolved<'_, '_> {
     fn eq(&self, o: &Self) -> bool {
         self.system.map(|s| &s.id) == o.system.map(|s| &s.id) && self.host_kommun == o.host_kommun
     }
@@ -138,18 +139,18 @@ impl Catalog {
     }
 
     /// The first system whose every given matcher matches.
-    pub fn resolve(
+    pub fn resolve<'h>(
         &self,
-        host: Option<&str>,
+        host: Option<&'h str>,
         app: Option<&str>,
         path: Option<&str>,
-    ) -> Resolved<'_> {
+    ) -> Resolved<'_, 'h> {
         for s in &self.systems {
-            if let Some(host_kommun) = s.host_app_match(host, app) {
+            if let Some(at) = s.host_app_match(host, app) {
                 if s.path_match(path) {
                     return Resolved {
                         system: Some(s),
-                        host_kommun,
+                        host_kommun: at.and_then(|r| host?.get(r)),
                     };
                 }
             }
@@ -162,12 +163,17 @@ impl Catalog {
 }
 
 impl System {
-    /// Whether the host and app matchers pass (Some), with the kommun the host name gives.
-    fn host_app_match(&self, host: Option<&str>, app: Option<&str>) -> Option<Option<Arc<str>>> {
+    /// Whether the host and app matchers pass (Some), with where in the host name its kommun
+    /// is written.
+    fn host_app_match(
+        &self,
+        host: Option<&str>,
+        app: Option<&str>,
+    ) -> Option<Option<Range<usize>>> {
         let mut kommun = None;
         if let Some(re) = &self.host {
             let c = host.and_then(|h| re.captures(h))?;
-            kommun = c.name("kommun_kod").map(|m| Arc::from(m.as_str()));
+            kommun = c.name("kommun_kod").map(|m| m.range());
         }
         if !self.app.is_empty()
             && !app.is_some_and(|a| self.app.iter().any(|x| x.eq_ignore_ascii_case(a)))
@@ -187,64 +193,83 @@ impl System {
 /// once per distinct host. One per worker, so no locking.
 pub struct Resolver<'c> {
     catalog: &'c Catalog,
-    /// host → app → candidate systems with the kommun the host gave. Nested so that lookups
-    /// take the line's `&str`s without allocating; a missing host or app is "".
-    by_host_app: FxMap<String, FxMap<String, Vec<(usize, Option<Arc<str>>)>>>,
+    /// (host, app) → candidate systems. Most keys fit in the slot (see [`KeyMap`]); a missing
+    /// host or app is a byte no string holds.
+    by_host_app: KeyMap<6, Cands>,
 }
+
+/// A system that matches a (host, app), and where in the host its kommun is written.
+#[derive(Clone)]
+struct Cand {
+    system: usize,
+    kommun: Option<Range<usize>>,
+}
+
+/// Nearly every (host, app) has one candidate: it is held in the slot, not behind a pointer.
+enum Cands {
+    One(Cand),
+    Many(Box<[Cand]>),
+}
+
+impl Cands {
+    fn as_slice(&self) -> &[Cand] {
+        match self {
+            Cands::One(c) => std::slice::from_ref(c),
+            Cands::Many(cs) => cs,
+        }
+    }
+}
+
+const MISSING: &[u8] = &[0xFE];
 
 impl<'c> Resolver<'c> {
     pub fn new(catalog: &'c Catalog) -> Self {
         Self {
             catalog,
-            by_host_app: FxMap::default(),
+            by_host_app: KeyMap::default(),
         }
     }
 
-    pub fn resolve(
+    pub fn resolve<'h>(
         &mut self,
-        host: Option<&str>,
+        host: Option<&'h str>,
         app: Option<&str>,
         path: Option<&str>,
-    ) -> Resolved<'c> {
+    ) -> Resolved<'c, 'h> {
         let cat = self.catalog;
-        let (h, a) = (host.unwrap_or(""), app.unwrap_or(""));
+        let key = [
+            host.map_or(MISSING, str::as_bytes),
+            app.map_or(MISSING, str::as_bytes),
+        ];
         // One lookup on the hot path; the catalogue is consulted once per new host and app.
-        if let Some(cands) = self.by_host_app.get(h).and_then(|m| m.get(a)) {
-            return pick(cat, cands, path);
+        let cands = self.by_host_app.get_or_insert_with(&key, || {
+            let mut found: Vec<Cand> = cat
+                .systems
+                .iter()
+                .enumerate()
+                .filter_map(|(system, s)| {
+                    s.host_app_match(host, app)
+                        .map(|kommun| Cand { system, kommun })
+                })
+                .collect();
+            match found.len() {
+                1 => Cands::One(found.remove(0)),
+                _ => Cands::Many(found.into_boxed_slice()),
+            }
+        });
+        for c in cands.as_slice() {
+            let s = &cat.systems[c.system];
+            if s.path_match(path) {
+                return Resolved {
+                    system: Some(s),
+                    host_kommun: c.kommun.clone().and_then(|r| host?.get(r)),
+                };
+            }
         }
-        let found: Vec<(usize, Option<Arc<str>>)> = cat
-            .systems
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.host_app_match(host, app).map(|k| (i, k)))
-            .collect();
-        let r = pick(cat, &found, path);
-        self.by_host_app
-            .entry(h.to_string())
-            .or_default()
-            .insert(a.to_string(), found);
-        r
-    }
-}
-
-/// The first candidate whose path prefixes admit `path`.
-fn pick<'c>(
-    cat: &'c Catalog,
-    cands: &[(usize, Option<Arc<str>>)],
-    path: Option<&str>,
-) -> Resolved<'c> {
-    for (i, k) in cands {
-        let s = &cat.systems[*i];
-        if s.path_match(path) {
-            return Resolved {
-                system: Some(s),
-                host_kommun: k.clone(),
-            };
+        Resolved {
+            system: None,
+            host_kommun: None,
         }
-    }
-    Resolved {
-        system: None,
-        host_kommun: None,
     }
 }
 

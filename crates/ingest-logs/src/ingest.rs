@@ -16,7 +16,7 @@ use crate::catalog::Catalog;
 use crate::detect::{choose_format, syslog_reference};
 use crate::formats::{ChunkState, Format, Joiner, LineParser, ParseOptions};
 use crate::input::{self, Chunker, Piece};
-use crate::normalise::{EventBuilder, Local, Normaliser, PseudonymCache};
+use crate::normalise::{EventBuilder, Local, Normaliser, PseudonymCache, Sizes};
 use crate::spec::LogSpec;
 use crate::{LogError, time};
 
@@ -580,7 +580,9 @@ fn parse_piece<'n>(
                 d
             }
         };
-        let b = builders.entry(day).or_default();
+        let b = builders
+            .entry(day)
+            .or_insert_with(|| EventBuilder::sized(n, local.last.as_ref()));
         let mut kommun_ok = Ok(());
         // A folded repeat is as many events, all with this line's lineage.
         for _ in 0..ev.repeat.max(1) {
@@ -602,6 +604,8 @@ fn parse_piece<'n>(
             ));
         }
     }
+    // Sized by the whole chunk: one that spans midnight sizes the next for all its events.
+    local.last = Some(Sizes::of(n, builders.values()));
     locals.lock().expect("not poisoned").push(local);
     for (day, b) in builders {
         let batch = b.finish(norm);

@@ -20,6 +20,7 @@ pub mod friction;
 mod fxhash;
 pub mod ingest;
 pub mod input;
+mod keymap;
 pub mod mapping;
 pub mod normalise;
 pub mod spec;

@@ -15,6 +15,7 @@ use crate::catalog::{Catalog, Resolver};
 use crate::classify::classify;
 use crate::event::RawEvent;
 use crate::fxhash::FxMap;
+use crate::keymap::KeyMap;
 
 /// Messages are cut to this many characters: enough to classify and read, and a runaway
 /// stack trace does not bloat the lake.
@@ -102,7 +103,12 @@ static ACCOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
 /// Windows security events name accounts in their message (`Account Name:  anna.berg`, in
 /// Swedish `Kontonamn:`), not in a field: the names leave the message.
 pub fn redact_accounts(text: &str) -> Cow<'_, str> {
-    if !text.contains("Account Name:") && !text.contains("Kontonamn:") && !text.contains("Konto:") {
+    // Each substring search sets up a searcher; most messages have no colon, found by memchr.
+    if !text.contains(':')
+        || !text.contains("Account Name:")
+            && !text.contains("Kontonamn:")
+            && !text.contains("Konto:")
+    {
         return Cow::Borrowed(text);
     }
     ACCOUNT.replace_all(text, "${1}[konto]")
@@ -130,14 +136,17 @@ pub struct Normaliser<'a> {
 }
 
 /// Per worker: caches that need no locking. Each is looked up once per event, and allocates
-/// only for a value it has not seen.
+/// only for a value it has not seen. Their keys are held in the slot where they fit: user
+/// names of up to 23 bytes, session ids of up to 39 (a UUID is 36), kommun names of up to 15.
 pub struct Local<'c> {
     resolver: Resolver<'c>,
     /// Raw user name as written → pseudonym.
-    users: FxMap<String, [u8; 32]>,
-    sessions: FxMap<String, [u8; 32]>,
+    users: KeyMap<3, [u8; 32]>,
+    sessions: KeyMap<5, [u8; 32]>,
     /// Kommun as written → its code, or `None` when the reference does not know it.
-    kommun: FxMap<String, Option<Box<str>>>,
+    kommun: KeyMap<2, Option<Box<str>>>,
+    /// What this worker's last chunk filled its builders with.
+    pub(crate) last: Option<Sizes>,
 }
 
 const SESSION_CACHE_MAX: usize = 1 << 16;
@@ -146,9 +155,10 @@ impl<'a> Normaliser<'a> {
     pub fn local(&self) -> Local<'a> {
         Local {
             resolver: Resolver::new(self.catalog),
-            users: FxMap::default(),
-            sessions: FxMap::default(),
-            kommun: FxMap::default(),
+            users: KeyMap::default(),
+            sessions: KeyMap::default(),
+            kommun: KeyMap::default(),
+            last: None,
         }
     }
 
@@ -167,6 +177,7 @@ impl<'a> Normaliser<'a> {
             users,
             sessions,
             kommun: kommun_codes,
+            ..
         } = local;
         let r = resolver.resolve(ev.host.as_deref(), ev.app.as_deref(), ev.path.as_deref());
         let system = r
@@ -176,16 +187,17 @@ impl<'a> Normaliser<'a> {
         let mut bad_kommun = Ok(());
         let kommun = match ev.kommun_kod.as_deref() {
             Some(k) => {
-                let code: &Option<Box<str>> = kommun_codes.entry_ref(k).or_insert_with(|| {
-                    let known = self.reference.resolve(k).ok();
-                    known.map(|known| known.kommun_kod.as_str().into())
-                });
+                let code: &Option<Box<str>> =
+                    kommun_codes.get_or_insert_with(&[k.as_bytes()], || {
+                        let known = self.reference.resolve(k).ok();
+                        known.map(|known| known.kommun_kod.as_str().into())
+                    });
                 if code.is_none() {
                     bad_kommun = Err(k.to_string());
                 }
                 code.as_deref()
             }
-            None => r.host_kommun.as_deref(),
+            None => r.host_kommun,
         };
         let kommun = kommun
             .or_else(|| system.and_then(|s| s.kommun_kod.as_deref()))
@@ -228,7 +240,11 @@ impl<'a> Normaliser<'a> {
                 let m = redact_ip(&m);
                 let m = redact_user(&m, ev.user.as_deref());
                 let m = redact_accounts(&m);
-                match m.char_indices().nth(MESSAGE_MAX_CHARS) {
+                // No more bytes than the limit is no more characters: no need to count them.
+                let cut = (m.len() > MESSAGE_MAX_CHARS)
+                    .then(|| m.char_indices().nth(MESSAGE_MAX_CHARS))
+                    .flatten();
+                match cut {
                     Some((cut, _)) => b.message.append_value(format!("{}…", &m[..cut])),
                     None => b.message.append_value(m),
                 }
@@ -244,13 +260,13 @@ impl<'a> Normaliser<'a> {
 
 /// The pseudonym cached for `raw`, computed on a miss; a map past `max` entries is emptied, so
 /// that memory stays bounded on any input.
-fn cached(
-    map: &mut FxMap<String, [u8; 32]>,
+fn cached<const W: usize>(
+    map: &mut KeyMap<W, [u8; 32]>,
     raw: &str,
     max: usize,
     compute: impl FnOnce() -> [u8; 32],
 ) -> [u8; 32] {
-    let v = *map.entry_ref(raw).or_insert_with(compute);
+    let v = *map.get_or_insert_with(&[raw.as_bytes()], compute);
     if map.len() > max {
         map.clear();
     }
@@ -275,28 +291,88 @@ pub struct EventBuilder {
     rows: usize,
 }
 
+/// How much a chunk's events filled the builders, per byte of input: the next chunk's builders
+/// are made that large at once, because growing them by doubling copies each column about
+/// twice over.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sizes {
+    input: usize,
+    rows: usize,
+    /// Bytes in each string column, in the order of [`EventBuilder::strings`].
+    bytes: [usize; 9],
+}
+
+impl Sizes {
+    /// What `builders` hold for `input` bytes of log.
+    pub fn of<'b>(input: usize, builders: impl IntoIterator<Item = &'b EventBuilder>) -> Self {
+        let mut s = Sizes {
+            input,
+            ..Sizes::default()
+        };
+        for b in builders {
+            s.rows += b.rows;
+            for (a, col) in s.bytes.iter_mut().zip(b.strings()) {
+                *a += col.values_slice().len();
+            }
+        }
+        s
+    }
+}
+
 impl Default for EventBuilder {
     fn default() -> Self {
-        Self {
-            ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            kommun_kod: StringBuilder::new(),
-            system_id: StringBuilder::new(),
-            verksamhet: StringBuilder::new(),
-            user_key: StringBuilder::new(),
-            session_id: StringBuilder::new(),
-            event_type: StringBuilder::new(),
-            status: Int32Builder::new(),
-            latency_ms: Float64Builder::new(),
-            host: StringBuilder::new(),
-            message: StringBuilder::new(),
-            path: StringBuilder::new(),
-            source_line: Int64Builder::new(),
-            rows: 0,
-        }
+        Self::with_capacity(1024, [1024; 9])
     }
 }
 
 impl EventBuilder {
+    fn with_capacity(rows: usize, bytes: [usize; 9]) -> Self {
+        let s = |i: usize| StringBuilder::with_capacity(rows, bytes[i]);
+        Self {
+            ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            kommun_kod: s(0),
+            system_id: s(1),
+            verksamhet: s(2),
+            user_key: s(3),
+            session_id: s(4),
+            event_type: s(5),
+            status: Int32Builder::with_capacity(rows),
+            latency_ms: Float64Builder::with_capacity(rows),
+            host: s(6),
+            message: s(7),
+            path: s(8),
+            source_line: Int64Builder::with_capacity(rows),
+            rows: 0,
+        }
+    }
+
+    /// Builders for `input` bytes of a log, sized by what `last` held (with a sixteenth
+    /// more), or small when there is no last.
+    pub fn sized(input: usize, last: Option<&Sizes>) -> Self {
+        let Some(l) = last.filter(|l| l.input > 0 && l.rows > 0) else {
+            return Self::default();
+        };
+        let scale = |n: usize| {
+            let n = (n as u128 * input as u128 / l.input as u128) as usize;
+            n + n / 16 + 64
+        };
+        Self::with_capacity(scale(l.rows), l.bytes.map(scale))
+    }
+
+    fn strings(&self) -> [&StringBuilder; 9] {
+        [
+            &self.kommun_kod,
+            &self.system_id,
+            &self.verksamhet,
+            &self.user_key,
+            &self.session_id,
+            &self.event_type,
+            &self.host,
+            &self.message,
+            &self.path,
+        ]
+    }
+
     pub fn len(&self) -> usize {
         self.rows
     }

@@ -26,18 +26,23 @@ pub struct LakeFile {
     pub rows: Option<u64>,
 }
 
+/// The stem of a lake file's path (see [`LakeFile::stem`]).
+pub(crate) fn stem_of(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let s = name.strip_prefix("part-").unwrap_or(name);
+    let s = s.strip_suffix(".parquet").unwrap_or(s);
+    match s.rsplit_once('.') {
+        Some((stem, txn)) if crate::txn::is_txn_id(txn) => stem,
+        _ => s,
+    }
+}
+
 impl LakeFile {
     /// The stem of its name: `part-<stem>.parquet` gives `<stem>`, and so does
     /// `part-<stem>.<txn>.parquet`, the name an upload to object storage gets so that a file
     /// a lake version refers to is never overwritten.
     pub fn stem(&self) -> &str {
-        let name = self.rel.rsplit('/').next().unwrap_or(&self.rel);
-        let s = name.strip_prefix("part-").unwrap_or(name);
-        let s = s.strip_suffix(".parquet").unwrap_or(s);
-        match s.rsplit_once('.') {
-            Some((stem, txn)) if crate::txn::is_txn_id(txn) => stem,
-            _ => s,
-        }
+        stem_of(&self.rel)
     }
 
     /// The partition values of its `col=value` directories below `table_dir`.

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::files::stem_of;
 use crate::{LakeFile, Result};
 
 #[derive(Debug, Default)]
@@ -69,14 +70,7 @@ impl StemIndex {
                     .is_some_and(|rest| rest.starts_with('/'))
             })
             .map(|(_, by_stem)| by_stem)?;
-        let stem = LakeFile {
-            rel: rel.to_string(),
-            modified: None,
-            rows: None,
-        }
-        .stem()
-        .to_string();
-        Some(by_stem.entry(stem).or_default())
+        Some(by_stem.entry(stem_of(rel).to_string()).or_default())
     }
 }
 

@@ -47,7 +47,10 @@ pub struct Txn<'a> {
     /// read ([`Txn::staged_mart`]): staged path → (name in the bucket, size). The commit adds
     /// them without uploading again.
     uploaded: std::collections::HashMap<PathBuf, (String, u64)>,
-    /// Whether the staging directory exists yet.
+    /// Whether the staging directory exists yet. Atomic, not a `Cell`, because staging takes
+    /// `&self` and a `Txn` is shared by reference with the survey sink's writer thread, so it
+    /// must stay `Sync`; two threads that both see `false` both create the directory, which is
+    /// harmless.
     staging_made: std::sync::atomic::AtomicBool,
 }
 

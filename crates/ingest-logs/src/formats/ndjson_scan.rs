@@ -63,17 +63,16 @@ impl<'a> Scan<'_, 'a> {
     /// character (serde unescapes the one and rejects the other).
     fn string(&mut self) -> Option<&'a str> {
         let start = self.i + 1;
-        let mut j = start;
-        loop {
-            match *self.b.get(j)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => j += 1,
-            }
+        let rest = self.b.get(start..)?;
+        // memchr's vector search for the end, then one branch-free pass for control
+        // characters, rather than a branch per byte.
+        let len = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest[len] != b'"' || rest[..len].iter().fold(false, |c, &b| c | (b < 0x20)) {
+            return None;
         }
-        self.i = j + 1;
+        self.i = start + len + 1;
         // Both ends are ASCII quotes, so these are char boundaries.
-        Some(&self.src[start..j])
+        Some(&self.src[start..start + len])
     }
 
     /// An integer as serde reads it (u64 → i64, a negative as i64); None for a float, `-0`
@@ -147,7 +146,8 @@ impl<'a> Scan<'_, 'a> {
                 self.path.push_str(key);
                 self.sel.entry(&self.path)
             };
-            if top {
+            // Only an object walked into needs its path: a line of flat fields allocates none.
+            if top && entry.is_some_and(|e| e.prefix) {
                 self.path.push_str(key);
             }
             position += 1;
